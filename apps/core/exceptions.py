@@ -1,0 +1,42 @@
+"""API errors as JSON: field-level details for a user's mistakes, never a traceback.
+
+DRF already turns its own exceptions into 4xx JSON. This adds Django's
+ValidationError (raised by services) as a 400 with the same field shape, and turns
+anything unexpected into a 500 JSON body that says nothing about the internals
+(the traceback goes to the log).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def validation_error_detail(exc: DjangoValidationError) -> dict | list:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+    return {"non_field_errors": list(exc.messages)}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is not None:
+        return response
+    view = context.get("view")
+    logger.exception("unhandled error in %s", type(view).__name__ if view else "api")
+    return Response(
+        {"detail": "Internal server error. The error was logged."},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

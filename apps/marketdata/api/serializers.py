@@ -1,0 +1,114 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from engine.marketdata import INTERVALS
+
+from apps.marketdata.services import symbol_name_clean
+
+
+def _symbol_field_validate(value: str) -> str:
+    from django.core.exceptions import ValidationError
+
+    try:
+        return symbol_name_clean(value)
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict["symbol"]) from None
+
+
+class CoverageOutputSerializer(serializers.Serializer):
+    interval = serializers.CharField()
+    first = serializers.DateTimeField()
+    last = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    gap_count = serializers.IntegerField()
+    gaps = serializers.ListField(child=serializers.DictField())
+
+
+class SymbolOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    base_asset = serializers.CharField()
+    quote_asset = serializers.CharField()
+    exchange = serializers.CharField()
+    asset_class = serializers.CharField()
+    coverage = CoverageOutputSerializer(many=True)
+
+
+class CandlesQuerySerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    interval = serializers.ChoiceField(choices=INTERVALS)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1)
+
+    def validate_symbol(self, value: str) -> str:
+        return _symbol_field_validate(value)
+
+    def validate_limit(self, value: int) -> int:
+        cap = settings.MARKETDATA_CANDLES_MAX_POINTS
+        if value > cap:
+            raise serializers.ValidationError(f"at most {cap} candles per request")
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "end is before start"})
+        return attrs
+
+
+class CandlesOutputSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    interval = serializers.CharField()
+    count = serializers.IntegerField()
+    truncated = serializers.BooleanField(help_text="more candles exist in the range; the latest were returned")
+    t = serializers.ListField(child=serializers.IntegerField(), help_text="open times, epoch ms UTC")
+    o = serializers.ListField(child=serializers.FloatField())
+    h = serializers.ListField(child=serializers.FloatField())
+    l = serializers.ListField(child=serializers.FloatField())  # noqa: E741 - the compact field name
+    c = serializers.ListField(child=serializers.FloatField())
+    v = serializers.ListField(child=serializers.FloatField())
+
+
+class CandleImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    symbol = serializers.CharField(max_length=30)
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False, allow_blank=True)
+
+    def validate_symbol(self, value: str) -> str:
+        return _symbol_field_validate(value)
+
+    def validate_file(self, value):
+        cap = settings.MARKETDATA_UPLOAD_MAX_BYTES
+        if value.size > cap:
+            raise serializers.ValidationError(
+                f"the file is {value.size} bytes; the limit is {cap} bytes"
+            )
+        if value.size == 0:
+            raise serializers.ValidationError("the file is empty")
+        return value
+
+
+class CandleImportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    error = serializers.CharField(allow_null=True)
+    symbol = serializers.CharField()
+    interval = serializers.CharField(allow_null=True)
+    filename = serializers.CharField()
+    file_size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    layout = serializers.CharField(allow_null=True)
+    timestamp_units = serializers.ListField(child=serializers.CharField())
+    rows_total = serializers.IntegerField()
+    rows_inserted = serializers.IntegerField()
+    rows_present = serializers.IntegerField()
+    rows_conflicting = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    rows_duplicate_in_file = serializers.IntegerField()
+    rejections = serializers.ListField(child=serializers.DictField())
+    gap_count = serializers.IntegerField()
+    gaps = serializers.ListField(child=serializers.DictField())
+    first_time = serializers.CharField(allow_null=True)
+    last_time = serializers.CharField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    created_at = serializers.CharField(allow_null=True)

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from apps.marketdata.models import CandleImport, Symbol
+from apps.marketdata.permissions import CanImportCandles
+from apps.marketdata.selectors import (
+    candle_import_list,
+    candles_frame,
+    candles_payload,
+    symbol_coverage,
+    symbol_list,
+)
+from apps.marketdata.services import candles_import, import_report
+
+from .serializers import (
+    CandleImportInputSerializer,
+    CandleImportOutputSerializer,
+    CandlesOutputSerializer,
+    CandlesQuerySerializer,
+    SymbolOutputSerializer,
+)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def _symbol_dict(symbol: Symbol) -> dict:
+    return {
+        "name": symbol.name,
+        "base_asset": symbol.base_asset,
+        "quote_asset": symbol.quote_asset,
+        "exchange": symbol.exchange,
+        "asset_class": symbol.asset_class,
+        "coverage": [c.to_dict() for c in symbol_coverage(symbol)],
+    }
+
+
+class SymbolListApi(GenericAPIView):
+    """Symbols with their candle coverage per interval (first/last, count, missing, gaps)."""
+
+    serializer_class = SymbolOutputSerializer
+    queryset = Symbol.objects.none()
+
+    def get(self, request):
+        page = self.paginate_queryset(symbol_list())
+        return self.get_paginated_response([_symbol_dict(s) for s in page])
+
+
+class SymbolDetailApi(GenericAPIView):
+    serializer_class = SymbolOutputSerializer
+    queryset = Symbol.objects.none()
+    lookup_url_kwarg = "name"
+
+    def get(self, request, name: str):
+        symbol = get_object_or_404(Symbol, name=name.upper())
+        return Response(_symbol_dict(symbol))
+
+
+class CandlesApi(APIView):
+    """Candles as compact arrays, bounded in size: the latest `limit` of the range."""
+
+    @extend_schema(parameters=[CandlesQuerySerializer], responses=CandlesOutputSerializer)
+    def get(self, request):
+        query = CandlesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        cap = settings.MARKETDATA_CANDLES_MAX_POINTS
+        limit = q.get("limit", cap)
+        symbol = get_object_or_404(Symbol, name=q["symbol"])
+        frame = candles_frame(
+            symbol=symbol, interval=q["interval"], start=q.get("start"), end=q.get("end"), last=limit + 1
+        )
+        truncated = len(frame) > limit
+        if truncated:
+            frame = frame.iloc[1:]
+        return Response(candles_payload(frame, symbol=symbol.name, interval=q["interval"], truncated=truncated))
+
+
+class UploadRateThrottle(UserRateThrottle):
+    scope = "upload"
+
+
+class CandleImportListCreateApi(GenericAPIView):
+    """POST: upload a candle file (multipart) and get the import report. GET: your imports."""
+
+    queryset = CandleImport.objects.none()
+    serializer_class = CandleImportOutputSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [*super().get_permissions(), CanImportCandles()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [UploadRateThrottle()]
+        return super().get_throttles()
+
+    def get(self, request):
+        page = self.paginate_queryset(candle_import_list(user=request.user))
+        return self.get_paginated_response([import_report(r) for r in page])
+
+    @extend_schema(
+        request={"multipart/form-data": CandleImportInputSerializer},
+        responses={201: CandleImportOutputSerializer, 400: CandleImportOutputSerializer},
+    )
+    def post(self, request):
+        cap = settings.MARKETDATA_UPLOAD_MAX_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Refuse before the body is read: a huge upload never reaches the disk.
+        if length > cap + 64 * 1024:
+            raise PayloadTooLarge({"file": [f"the upload is {length} bytes; the limit is {cap} bytes"]})
+        serializer = CandleImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        record = candles_import(
+            source=upload.read(),
+            symbol=data["symbol"],
+            interval=data.get("interval") or None,
+            user=request.user,
+            filename=upload.name,
+            source_kind=CandleImport.Source.UPLOAD,
+        )
+        report = import_report(record)
+        code = status.HTTP_201_CREATED if record.status == CandleImport.Status.SUCCEEDED else status.HTTP_400_BAD_REQUEST
+        return Response(report, status=code)
+
+
+class CandleImportDetailApi(GenericAPIView):
+    queryset = CandleImport.objects.none()
+    serializer_class = CandleImportOutputSerializer
+
+    def get(self, request, pk: int):
+        record = get_object_or_404(candle_import_list(user=request.user), pk=pk)
+        return Response(import_report(record))
+

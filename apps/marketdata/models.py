@@ -1,0 +1,109 @@
+"""Symbols, candles and the record of every import.
+
+Candles are shared market data: any signed-in user reads them; importing needs the
+``marketdata.import_candles`` permission.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from engine.marketdata import INTERVALS
+
+INTERVAL_CHOICES = [(i, i) for i in INTERVALS]
+
+
+class Symbol(models.Model):
+    class AssetClass(models.TextChoices):
+        CRYPTO = "crypto", "Crypto"
+        STOCK = "stock", "Stock"
+        FX = "fx", "Forex"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=30, unique=True, help_text="e.g. BTCUSDT")
+    base_asset = models.CharField(max_length=20, blank=True)
+    quote_asset = models.CharField(max_length=20, blank=True)
+    exchange = models.CharField(max_length=40, blank=True, default="binance")
+    asset_class = models.CharField(max_length=10, choices=AssetClass.choices, default=AssetClass.CRYPTO)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Candle(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    symbol = models.ForeignKey(Symbol, on_delete=models.CASCADE, related_name="candles")
+    interval = models.CharField(max_length=3, choices=INTERVAL_CHOICES)
+    open_time = models.DateTimeField(help_text="UTC open time of the bar")
+    open = models.FloatField()
+    high = models.FloatField()
+    low = models.FloatField()
+    close = models.FloatField()
+    volume = models.FloatField()
+
+    class Meta:
+        ordering = ["symbol", "interval", "open_time"]
+        constraints = [
+            # Also the index for range scans: (symbol, interval, open_time) in that order.
+            models.UniqueConstraint(
+                fields=["symbol", "interval", "open_time"], name="candle_unique_symbol_interval_time"
+            ),
+        ]
+        permissions = [("import_candles", "Can import candles")]
+
+    def __str__(self) -> str:
+        return f"{self.symbol_id} {self.interval} {self.open_time:%Y-%m-%d %H:%M}"
+
+
+class CandleImport(models.Model):
+    """One import of a file or an exchange download: who, what, and what happened to each row."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        REJECTED = "rejected", "Rejected"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        FILE = "file", "File (command)"
+        DEMO = "demo", "Demo data"
+        BINANCE = "binance", "Binance"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    symbol = models.ForeignKey(Symbol, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    symbol_name = models.CharField(max_length=30)
+    interval = models.CharField(max_length=3, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    layout = models.CharField(max_length=20, blank=True)
+    timestamp_units = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.TextField(blank=True)
+    rows_total = models.IntegerField(default=0)
+    rows_inserted = models.IntegerField(default=0)
+    rows_present = models.IntegerField(default=0, help_text="already stored (re-import)")
+    rows_conflicting = models.IntegerField(
+        default=0, help_text="already stored with different values (the stored ones were kept)"
+    )
+    rows_rejected = models.IntegerField(default=0)
+    rows_duplicate_in_file = models.IntegerField(default=0)
+    rejections = models.JSONField(default=list, blank=True, help_text="first rejected rows: line, reason")
+    gaps = models.JSONField(default=list, blank=True)
+    gap_count = models.IntegerField(default=0)
+    first_time = models.DateTimeField(null=True, blank=True)
+    last_time = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol_name} {self.interval} {self.filename} ({self.status})"

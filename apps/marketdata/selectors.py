@@ -1,0 +1,227 @@
+"""Market-data reads: the candle frame every engine call starts from, and coverage.
+
+``candles_frame`` never builds model instances: PostgreSQL streams the rows with
+``COPY ... TO STDOUT`` (CSV, epoch ms) and pandas parses them in one call; SQLite
+reads plain tuples with the time already converted to epoch seconds by SQL.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import Count, Max, Min, QuerySet
+
+from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
+
+from .models import Candle, CandleImport, Symbol
+
+
+def _db_time(value: datetime) -> datetime | str:
+    """A bound for raw SQL: SQLite compares Django's naive-UTC text, PostgreSQL takes timestamptz."""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if connection.vendor == "sqlite":
+        return ts.strftime("%Y-%m-%d %H:%M:%S")
+    return ts.to_pydatetime()
+
+
+def _range_sql(
+    start: datetime | None, end: datetime | None, last: int | None
+) -> tuple[str, str, list]:
+    where, params = "", []
+    if start is not None:
+        where += " AND open_time >= %s"
+        params.append(_db_time(start))
+    if end is not None:
+        where += " AND open_time <= %s"
+        params.append(_db_time(end))
+    order = " ORDER BY open_time DESC LIMIT %s" if last else " ORDER BY open_time"
+    if last:
+        params.append(int(last))
+    return where, order, params
+
+
+def candles_frame(
+    *,
+    symbol: str | Symbol,
+    interval: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last: int | None = None,
+) -> pd.DataFrame:
+    """Candles as a UTC-indexed float64 DataFrame (open, high, low, close, volume).
+
+    ``start``/``end`` are inclusive bounds on the open time; ``last`` keeps only the most
+    recent N candles of the range (agents need a few hundred, not the whole history).
+    An unknown symbol gives an empty frame.
+    """
+    if isinstance(symbol, Symbol):
+        symbol_id = symbol.pk
+    else:
+        symbol_id = Symbol.objects.filter(name=symbol.upper()).values_list("pk", flat=True).first()
+        if symbol_id is None:
+            return empty_frame()
+    table = Candle._meta.db_table
+    where, order, params = _range_sql(start, end, last)
+    base_params = [symbol_id, interval, *params]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg import sql
+
+            # COPY can't take bind parameters: inline them through the server-side quoting.
+            inner = (
+                f"SELECT (extract(epoch FROM open_time) * 1000)::bigint, open, high, low, close, volume "
+                f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}'
+            )
+            raw = cursor.cursor
+            query = sql.SQL(inner.replace("%s", "{}")).format(*[sql.Literal(p) for p in base_params])
+            buf = io.BytesIO()
+            with raw.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(query)) as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+            buf.seek(0)
+            if buf.getbuffer().nbytes == 0:
+                return empty_frame()
+            df = pd.read_csv(
+                buf,
+                header=None,
+                names=["t", *OHLCV],
+                dtype={"t": "int64", **{c: "float64" for c in OHLCV}},
+                engine="c",
+            )
+            ms = df["t"].to_numpy()
+            values = {c: df[c].to_numpy() for c in OHLCV}
+        else:
+            cursor.execute(
+                f"SELECT CAST(strftime('%%s', open_time) AS INTEGER), open, high, low, close, volume "
+                f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}',
+                base_params,
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return empty_frame()
+            arr = np.array(rows, dtype="float64")
+            ms = arr[:, 0].astype("int64") * 1000
+            values = {c: arr[:, i + 1] for i, c in enumerate(OHLCV)}
+
+    if last:
+        ms = ms[::-1]
+        values = {c: v[::-1] for c, v in values.items()}
+    index = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True), name="open_time")
+    return pd.DataFrame({c: np.ascontiguousarray(values[c], dtype="float64") for c in OHLCV}, index=index)
+
+
+def candle_open_times_ms(*, symbol_id: int, interval: str) -> np.ndarray:
+    """All open times of a series as int64 epoch ms, ascending (for gap reports)."""
+    table = Candle._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT (extract(epoch FROM open_time) * 1000)::bigint FROM {table} "
+                f'WHERE symbol_id = %s AND "interval" = %s ORDER BY open_time',
+                [symbol_id, interval],
+            )
+            return np.array([r[0] for r in cursor.fetchall()], dtype="int64")
+        cursor.execute(
+            f"SELECT CAST(strftime('%%s', open_time) AS INTEGER) FROM {table} "
+            f'WHERE symbol_id = %s AND "interval" = %s ORDER BY open_time',
+            [symbol_id, interval],
+        )
+        return np.array([r[0] for r in cursor.fetchall()], dtype="int64") * 1000
+
+
+@dataclass(frozen=True)
+class Coverage:
+    interval: str
+    first: datetime
+    last: datetime
+    count: int
+    missing: int
+    gaps: list[dict]
+    gap_count: int
+
+    def to_dict(self) -> dict:
+        return {
+            "interval": self.interval,
+            "first": self.first.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "last": self.last.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "count": self.count,
+            "missing": self.missing,
+            "gap_count": self.gap_count,
+            "gaps": self.gaps,
+        }
+
+
+MAX_GAPS_LISTED = 20
+
+
+def symbol_coverage(symbol: Symbol) -> list[Coverage]:
+    """Per interval: first/last candle, count, missing candles and the gaps (first 20)."""
+    rows = (
+        Candle.objects.filter(symbol=symbol)
+        .values("interval")
+        .annotate(first=Min("open_time"), last=Max("open_time"), count=Count("id"))
+        .order_by("interval")
+    )
+    out = []
+    for row in rows:
+        step = interval_ms(row["interval"])
+        span_ms = int((row["last"] - row["first"]).total_seconds() * 1000)
+        expected = span_ms // step + 1
+        missing = max(expected - row["count"], 0)
+        gaps: list[dict] = []
+        gap_count = 0
+        if missing:
+            times = candle_open_times_ms(symbol_id=symbol.pk, interval=row["interval"])
+            all_gaps = find_gaps(times, row["interval"])
+            gap_count = len(all_gaps)
+            gaps = [g.to_dict() for g in all_gaps[:MAX_GAPS_LISTED]]
+        out.append(
+            Coverage(
+                interval=row["interval"],
+                first=row["first"],
+                last=row["last"],
+                count=row["count"],
+                missing=missing,
+                gaps=gaps,
+                gap_count=gap_count,
+            )
+        )
+    return out
+
+
+def symbol_list() -> QuerySet[Symbol]:
+    return Symbol.objects.all().order_by("name")
+
+
+def symbol_get(name: str) -> Symbol | None:
+    return Symbol.objects.filter(name=(name or "").strip().upper()).first()
+
+
+def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
+    qs = CandleImport.objects.select_related("user", "symbol")
+    if user is not None and not user.is_staff:
+        qs = qs.filter(user=user)
+    return qs
+
+
+def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool) -> dict:
+    """Compact arrays for charts and clients: times in epoch ms, one list per field."""
+    return {
+        "symbol": symbol,
+        "interval": interval,
+        "count": len(frame),
+        "truncated": truncated,
+        "t": (frame.index.as_unit("ms").asi8).tolist(),
+        "o": frame["open"].tolist(),
+        "h": frame["high"].tolist(),
+        "l": frame["low"].tolist(),
+        "c": frame["close"].tolist(),
+        "v": frame["volume"].tolist(),
+    }

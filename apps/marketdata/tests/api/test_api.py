@@ -1,0 +1,134 @@
+import gzip
+
+import pytest
+from django.test import override_settings
+
+from apps.marketdata.models import Candle, CandleImport
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unauthenticated_calls_are_refused(api_client):
+    for url in ["/api/market-data/symbols/", "/api/market-data/candles/?symbol=BTCUSDT&interval=1h", "/api/market-data/imports/"]:
+        assert api_client.get(url).status_code in (401, 403)
+    assert api_client.post("/api/market-data/imports/", {}).status_code in (401, 403)
+
+
+def test_symbols_list_has_coverage(user_client, btc_candles):
+    body = user_client.get("/api/market-data/symbols/").json()
+    assert body["count"] == 1
+    sym = body["results"][0]
+    assert sym["name"] == "BTCUSDT" and sym["quote_asset"] == "USDT"
+    cov = sym["coverage"][0]
+    assert (cov["interval"], cov["count"], cov["first"], cov["last"], cov["gap_count"]) == (
+        "1h", 7477, "2020-08-01T23:00:00Z", "2021-06-09T23:00:00Z", 7,
+    )
+    assert user_client.get("/api/market-data/symbols/btcusdt/").json()["name"] == "BTCUSDT"
+    assert user_client.get("/api/market-data/symbols/NOPE/").status_code == 404
+
+
+def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
+    r = user_client.get("/api/market-data/candles/", {"symbol": "btcusdt", "interval": "1h", "start": "2021-01-01T00:00:00Z", "end": "2021-01-01T05:00:00Z"})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["count"] == 6 and not d["truncated"]
+    assert d["t"][0] == 1609459200000 and d["o"][0] == 28923.63 and d["c"][0] == 28995.13
+    assert set(d) == {"symbol", "interval", "count", "truncated", "t", "o", "h", "l", "c", "v"}
+    capped = user_client.get("/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}).json()
+    assert capped["count"] == 5000 and capped["truncated"]
+    assert capped["t"][-1] == 1623279600000  # the latest candle is always included
+    small = user_client.get("/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "limit": 3}).json()
+    assert small["count"] == 3 and small["truncated"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"interval": "1h"}, "symbol"),
+        ({"symbol": "BTCUSDT"}, "interval"),
+        ({"symbol": "BTCUSDT", "interval": "7h"}, "interval"),
+        ({"symbol": "BTC USDT!", "interval": "1h"}, "symbol"),
+        ({"symbol": "BTCUSDT", "interval": "1h", "start": "yesterday"}, "start"),
+        ({"symbol": "BTCUSDT", "interval": "1h", "start": "2021-02-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}, "end"),
+        ({"symbol": "BTCUSDT", "interval": "1h", "limit": "0"}, "limit"),
+        ({"symbol": "BTCUSDT", "interval": "1h", "limit": "100000"}, "limit"),
+        ({"symbol": "BTCUSDT", "interval": "1h", "limit": "abc"}, "limit"),
+    ],
+)
+def test_bad_candle_queries_are_400_naming_the_field(user_client, params, field):
+    r = user_client.get("/api/market-data/candles/", params)
+    assert r.status_code == 400
+    assert field in r.json()
+
+
+def test_unknown_symbol_candles_is_404(user_client):
+    assert user_client.get("/api/market-data/candles/", {"symbol": "NOPE", "interval": "1h"}).status_code == 404
+
+
+def _upload(client, content: bytes, name="candles.csv", **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "symbol": "ETHUSDT", **extra}
+    return client.post("/api/market-data/imports/", data, format="multipart")
+
+
+def test_upload_imports_and_reports(importer_client, eth_1h_path, importer):
+    r = _upload(importer_client, gzip.compress(eth_1h_path.read_bytes()), name="eth.csv.gz", interval="1h")
+    assert r.status_code == 201, r.json()
+    body = r.json()
+    assert (body["status"], body["rows_inserted"], body["rows_present"], body["gap_count"]) == ("succeeded", 7477, 0, 7)
+    assert CandleImport.objects.get(pk=body["id"]).user == importer
+    again = _upload(importer_client, eth_1h_path.read_bytes()).json()
+    assert (again["rows_inserted"], again["rows_present"]) == (0, 7477)
+    listed = importer_client.get("/api/market-data/imports/").json()
+    assert listed["count"] == 2
+    assert importer_client.get(f"/api/market-data/imports/{body['id']}/").json()["sha256"] == body["sha256"]
+
+
+def test_upload_of_a_broken_file_is_400_with_the_line(importer_client, btc_1h_lines):
+    lines = list(btc_1h_lines[:10])
+    f = lines[4].split(",")
+    f[1] = "abc"
+    lines[4] = ",".join(f)
+    r = _upload(importer_client, "\n".join(lines).encode())
+    assert r.status_code == 400
+    body = r.json()
+    assert body["status"] == "rejected" and body["rejections"] == [{"line": 5, "reason": "open is not a number"}]
+    assert Candle.objects.count() == 0
+
+
+def test_upload_without_permission_is_403(user_client, eth_1h_path):
+    r = _upload(user_client, eth_1h_path.read_bytes())
+    assert r.status_code == 403 and "import" in r.json()["detail"]
+    assert Candle.objects.count() == 0
+
+
+@override_settings(MARKETDATA_UPLOAD_MAX_BYTES=1000)
+def test_upload_over_the_cap_is_refused(importer_client, eth_1h_path):
+    r = _upload(importer_client, eth_1h_path.read_bytes())
+    assert r.status_code in (400, 413)
+    assert "limit" in str(r.json()["file"])
+    assert Candle.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "field"),
+    [
+        (b"", {}, "file"),
+        (b"x", {"symbol": ""}, "symbol"),
+        (b"x", {"interval": "2x"}, "interval"),
+    ],
+)
+def test_upload_bad_fields_are_400(importer_client, content, extra, field):
+    r = _upload(importer_client, content, **extra)
+    assert r.status_code == 400 and field in r.json()
+
+
+def test_imports_of_other_users_are_hidden(importer_client, eth_1h_path, other_user):
+    body = _upload(importer_client, eth_1h_path.read_bytes()).json()
+    from rest_framework.test import APIClient
+
+    other = APIClient()
+    other.force_authenticate(other_user)
+    assert other.get(f"/api/market-data/imports/{body['id']}/").status_code == 404
+    assert other.get("/api/market-data/imports/").json()["count"] == 0

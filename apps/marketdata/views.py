@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .forms import CandleUploadForm
+from .models import CandleImport
+from .permissions import IMPORT_PERMISSION
+from .selectors import candle_import_list, symbol_coverage, symbol_get, symbol_list
+from .services import candles_import, import_report
+
+
+@login_required
+def index(request):
+    symbols = [{"symbol": s, "coverage": symbol_coverage(s)} for s in symbol_list()]
+    chosen = symbol_get(request.GET.get("symbol", "")) or (symbols[0]["symbol"] if symbols else None)
+    intervals = [c.interval for c in symbol_coverage(chosen)] if chosen else []
+    interval = request.GET.get("interval") if request.GET.get("interval") in intervals else (intervals[0] if intervals else None)
+    can_import = request.user.has_perm(IMPORT_PERMISSION)
+    form = CandleUploadForm()
+    report = None
+    if request.method == "POST":
+        if not can_import:
+            messages.error(request, "You need the 'import candles' permission to upload market data.")
+            return redirect("marketdata:index")
+        form = CandleUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            record = candles_import(
+                source=upload.read(),
+                symbol=form.cleaned_data["symbol"],
+                interval=form.cleaned_data["interval"] or None,
+                user=request.user,
+                filename=upload.name,
+                source_kind=CandleImport.Source.UPLOAD,
+            )
+            if record.status == CandleImport.Status.SUCCEEDED:
+                messages.success(
+                    request,
+                    f"Imported {record.symbol_name} {record.interval}: {record.rows_inserted} new, "
+                    f"{record.rows_present} already present, {record.gap_count} gap(s).",
+                )
+                url = reverse("marketdata:index") + f"?symbol={record.symbol_name}&interval={record.interval}"
+                return redirect(url)
+            report = import_report(record)
+    return render(
+        request,
+        "marketdata/index.html",
+        {
+            "symbols": symbols,
+            "chosen": chosen,
+            "interval": interval,
+            "intervals": intervals,
+            "form": form,
+            "can_import": can_import,
+            "report": report,
+            "imports": candle_import_list(user=request.user)[:10],
+        },
+    )

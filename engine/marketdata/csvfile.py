@@ -1,0 +1,429 @@
+"""Reading candle files: Binance kline CSV, generic OHLCV CSV, and .gz/.zip of either.
+
+Owns the file-level rules of SPEC §3: layout detection, timestamp units (s, ms,
+µs, ISO dates), per-row validation with line numbers, in-file de-duplication,
+interval inference and alignment, and the gap report. Everything is vectorised
+over the whole file; no per-row Python loop runs on a valid file.
+
+The result is a ``CandleFile`` whose ``frame`` is the product's candle frame: a
+UTC ``DatetimeIndex`` named ``open_time`` (ascending, unique) and float64
+columns open, high, low, close, volume.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from .intervals import INTERVAL_MS, interval_from_ms, interval_ms, interval_offset_ms
+
+OHLCV = ("open", "high", "low", "close", "volume")
+TIME_COLUMNS = ("open_time", "timestamp", "date", "datetime", "time")
+MAX_REPORTED_REJECTIONS = 20
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+# Epoch thresholds for telling units apart: 1e11 s is the year 5138, 1e14 ms is 5138 too.
+_MS_THRESHOLD = 10**11
+_US_THRESHOLD = 10**14
+_NS_THRESHOLD = 10**17
+
+
+class CandleFileError(ValueError):
+    """The file as a whole cannot be read (empty, binary, no OHLCV columns...)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Missing candles between two present ones: ``start`` is the first missing open time."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    missing: int
+
+    def to_dict(self) -> dict:
+        return {
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "missing": int(self.missing),
+        }
+
+
+@dataclass(frozen=True)
+class CandleFile:
+    frame: pd.DataFrame
+    interval: str
+    layout: str
+    rows_total: int
+    rejected: tuple[RowError, ...] = ()
+    rejected_count: int = 0
+    duplicates_in_file: int = 0
+    timestamp_units: tuple[str, ...] = ()
+    gaps: tuple[Gap, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected_count == 0
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def empty_frame() -> pd.DataFrame:
+    index = pd.DatetimeIndex([], tz="UTC", name="open_time")
+    return pd.DataFrame({c: np.array([], dtype="float64") for c in OHLCV}, index=index)
+
+
+def _read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    if isinstance(source, str | Path):
+        with open(source, "rb") as fh:
+            return fh.read()
+    return source.read()
+
+
+def _decompress(raw: bytes, name: str | None) -> bytes:
+    if raw.startswith(_GZIP_MAGIC):
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise CandleFileError(f"the gzip file is corrupt: {exc}") from None
+    if raw.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = [
+                    m
+                    for m in zf.infolist()
+                    if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+                ]
+                if not members:
+                    raise CandleFileError("the zip archive is empty")
+                csvs = [m for m in members if m.filename.lower().endswith(".csv")]
+                chosen = csvs or members
+                if len(chosen) > 1:
+                    raise CandleFileError(
+                        "the zip archive holds several files; upload one CSV per archive"
+                    )
+                return zf.read(chosen[0])
+        except zipfile.BadZipFile as exc:
+            raise CandleFileError(f"the zip file is corrupt: {exc}") from None
+    return raw
+
+
+def _decode(raw: bytes) -> str:
+    if not raw.strip():
+        raise CandleFileError("the file is empty")
+    if b"\x00" in raw[:65536]:
+        raise CandleFileError("the file is binary, not a CSV text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CandleFileError("the file is not UTF-8 text (is it binary?)") from None
+    return text
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _detect_layout(first_line: str) -> tuple[str, list[str] | None]:
+    """Return (layout, header) from the first line."""
+    fields = [f.strip().strip('"').strip() for f in first_line.split(",")]
+    if len(fields) < 6:
+        raise CandleFileError(
+            f"line 1 has {len(fields)} column(s); a candle file needs at least "
+            "a time column and open, high, low, close, volume"
+        )
+    if all(_is_number(f) for f in fields[:6]):
+        return "binance", None
+    header = [f.lower() for f in fields]
+    if header[:2] == ["open_time", "open"] and "close_time" in header:
+        return "binance_header", header
+    return "generic", header
+
+
+def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Convert a column of epoch numbers or ISO dates to int64 ms.
+
+    Returns (ms, bad_mask, units_seen). The unit of epoch numbers is decided per row by
+    magnitude, so a file mixing 2024 ms rows with 2025 µs rows reads correctly.
+    """
+    units: set[str] = set()
+    numeric = pd.to_numeric(col, errors="coerce")
+    is_num = numeric.notna().to_numpy()
+    values = numeric.to_numpy(dtype="float64", na_value=np.nan)
+    ms = np.zeros(len(col), dtype="int64")
+    bad = np.zeros(len(col), dtype=bool)
+
+    if is_num.any():
+        v = values[is_num]
+        if np.any(v != np.floor(v)) or np.any(v < 0):
+            frac_or_neg = np.zeros(len(col), dtype=bool)
+            frac_or_neg[is_num] = (v != np.floor(v)) | (v < 0)
+            bad |= frac_or_neg
+        iv = np.where(np.isfinite(v), v, 0).astype("int64")
+        out = np.empty_like(iv)
+        sec = iv < _MS_THRESHOLD
+        msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
+        usk = (iv >= _US_THRESHOLD) & (iv < _NS_THRESHOLD)
+        nsk = iv >= _NS_THRESHOLD
+        out[sec] = iv[sec] * 1000
+        out[msk] = iv[msk]
+        out[usk] = iv[usk] // 1000
+        out[nsk] = iv[nsk] // 1_000_000
+        for name, mask in (("s", sec), ("ms", msk), ("us", usk), ("ns", nsk)):
+            if mask.any():
+                units.add(name)
+        # Sub-millisecond remainders mean the value is not a candle open time.
+        sub_ms = np.zeros(len(iv), dtype=bool)
+        sub_ms[usk] = iv[usk] % 1000 != 0
+        sub_ms[nsk] = iv[nsk] % 1_000_000 != 0
+        tmp = np.zeros(len(col), dtype=bool)
+        tmp[is_num] = sub_ms
+        bad |= tmp
+        ms[is_num] = out
+
+    text_rows = ~is_num
+    if text_rows.any():
+        parsed = pd.to_datetime(col[text_rows], utc=True, errors="coerce", format="mixed")
+        ok = parsed.notna().to_numpy()
+        idx = np.flatnonzero(text_rows)
+        ms[idx[ok]] = (parsed[ok].astype("datetime64[ns, UTC]").astype("int64") // 1_000_000).to_numpy()
+        bad[idx[~ok]] = True
+        if ok.any():
+            units.add("iso")
+    return ms, bad, units
+
+
+def read_candles(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    interval: str | None = None,
+    name: str | None = None,
+) -> CandleFile:
+    """Read and validate a candle file.
+
+    Rows that break a rule are listed in ``rejected`` (line numbers are the file's own,
+    1-based, header included) and left out of ``frame``; the caller decides whether a
+    file with rejections may be stored (the product refuses it as a whole).
+    Raises ``CandleFileError`` when the file cannot be read as candles at all.
+    """
+    if interval is not None:
+        interval_ms(interval)  # validates the name
+    raw = _decompress(_read_bytes(source), name)
+    text = _decode(raw)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].strip("\r")
+    layout, header = _detect_layout(first_line)
+    leading_blank = len(text) - len(text.lstrip("\r\n"))
+    first_line_no = text[:leading_blank].count("\n") + 1
+
+    try:
+        if layout == "binance":
+            df = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                usecols=range(6),
+                names=["time", *OHLCV],
+                dtype=str,
+                skip_blank_lines=False,
+                keep_default_na=False,
+            )
+            line_offset = 1
+        else:
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                skip_blank_lines=False,
+                keep_default_na=False,
+                skipinitialspace=True,
+            )
+            df.columns = [str(c).strip().strip('"').lower() for c in df.columns]
+            time_col = next((c for c in TIME_COLUMNS if c in df.columns), None)
+            missing = [c for c in OHLCV if c not in df.columns]
+            if time_col is None or missing:
+                wanted = [] if time_col else ["one of " + "|".join(TIME_COLUMNS)]
+                raise CandleFileError(
+                    "the header lacks column(s): " + ", ".join(wanted + missing)
+                )
+            df = df[[time_col, *OHLCV]].rename(columns={time_col: "time"})
+            line_offset = 2
+    except pd.errors.ParserError as exc:
+        raise CandleFileError(f"the CSV is malformed: {exc}") from None
+    except (pd.errors.EmptyDataError, UnicodeDecodeError):
+        raise CandleFileError("the file is empty") from None
+
+    # Physical line numbers (blank lines were kept so the count stays true).
+    lines = np.arange(len(df), dtype="int64") + line_offset + (first_line_no - 1)
+    blank = df.fillna("").apply(lambda s: s.str.strip()).eq("").all(axis=1).to_numpy()
+    df = df.loc[~blank]
+    lines = lines[~blank]
+    rows_total = len(df)
+    if rows_total == 0:
+        raise CandleFileError("the file has a header but no candle rows")
+
+    reasons = np.full(rows_total, "", dtype=object)
+
+    def reject(mask: np.ndarray, reason: str) -> None:
+        fresh = mask & (reasons == "")
+        reasons[fresh] = reason
+
+    ms, bad_time, units = _time_to_ms(df["time"].fillna(""))
+    reject(bad_time, "the time is not an epoch number or an ISO date")
+
+    values: dict[str, np.ndarray] = {}
+    for c in OHLCV:
+        raw_col = df[c]
+        num = pd.to_numeric(raw_col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        missing_val = raw_col.isna().to_numpy() | (raw_col.fillna("").str.strip() == "").to_numpy()
+        text_nan = raw_col.fillna("").str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+        reject(missing_val, f"{c} is missing")
+        reject(text_nan, f"{c} is NaN")
+        reject(np.isnan(num) & ~missing_val & ~text_nan, f"{c} is not a number")
+        reject(np.isinf(num), f"{c} is infinite")
+        values[c] = num
+
+    o, h, lo, cl, v = (values[c] for c in OHLCV)
+    with np.errstate(invalid="ignore"):
+        for c, arr in (("open", o), ("high", h), ("low", lo), ("close", cl)):
+            reject(arr <= 0, f"{c} must be positive")
+        reject(v < 0, "volume must not be negative")
+        reject(h < np.fmax(o, cl), "high is below max(open, close)")
+        reject(lo > np.fmin(o, cl), "low is above min(open, close)")
+        reject(h < lo, "high is below low")
+
+    good = reasons == ""
+    # Interval: as given, else inferred from the most common spacing of the good rows.
+    good_ms = np.unique(ms[good])
+    if interval is None:
+        if len(good_ms) < 2:
+            raise CandleFileError(
+                "cannot infer the interval from fewer than two candles; give it explicitly"
+            )
+        diffs = np.diff(good_ms)
+        vals, counts = np.unique(diffs, return_counts=True)
+        spacing = int(vals[np.argmax(counts)])
+        inferred = interval_from_ms(spacing)
+        if inferred is None:
+            raise CandleFileError(
+                f"the candles are {spacing // 1000} s apart, which is not a supported interval"
+            )
+        interval = inferred
+    else:
+        if len(good_ms) >= 3:
+            diffs = np.diff(good_ms)
+            vals, counts = np.unique(diffs, return_counts=True)
+            spacing = int(vals[np.argmax(counts)])
+            step = INTERVAL_MS[interval]
+            # The most common spacing is the file's interval; gaps don't change the mode.
+            if spacing != step:
+                found = interval_from_ms(spacing) or f"{spacing // 1000} s"
+                raise CandleFileError(
+                    f"interval {interval} does not match the file, whose candles are {found} apart"
+                )
+
+    step = interval_ms(interval)
+    offset = interval_offset_ms(interval)
+    reject(good & ((ms - offset) % step != 0), f"the time is not aligned to the {interval} grid")
+
+    # In-file duplicates: identical rows collapse; conflicting ones are rejected.
+    good = reasons == ""
+    order = np.argsort(ms, kind="stable")
+    dup_count = 0
+    if good.any():
+        g_idx = order[good[order]]
+        g_ms = ms[g_idx]
+        same_as_prev = np.zeros(len(g_idx), dtype=bool)
+        same_as_prev[1:] = g_ms[1:] == g_ms[:-1]
+        if same_as_prev.any():
+            prev = np.roll(g_idx, 1)
+            identical = np.ones(len(g_idx), dtype=bool)
+            for arr in (o, h, lo, cl, v):
+                identical &= arr[g_idx] == arr[prev]
+            conflicting = same_as_prev & ~identical
+            duplicate = same_as_prev & identical
+            dup_count = int(duplicate.sum())
+            conflict_mask = np.zeros(rows_total, dtype=bool)
+            conflict_mask[g_idx[conflicting]] = True
+            reject(conflict_mask, "the same open time appears earlier with different values")
+            keep = np.ones(rows_total, dtype=bool)
+            keep[g_idx[duplicate]] = False
+        else:
+            keep = np.ones(rows_total, dtype=bool)
+    else:
+        keep = np.ones(rows_total, dtype=bool)
+
+    good = (reasons == "") & keep
+    rejected_mask = reasons != ""
+    rejected_count = int(rejected_mask.sum())
+    rej_idx = np.flatnonzero(rejected_mask)[:MAX_REPORTED_REJECTIONS]
+    rejected = tuple(RowError(int(lines[i]), str(reasons[i])) for i in rej_idx)
+
+    sel = np.flatnonzero(good)
+    sel = sel[np.argsort(ms[sel], kind="stable")]
+    index = pd.DatetimeIndex(pd.to_datetime(ms[sel], unit="ms", utc=True), name="open_time")
+    frame = pd.DataFrame(
+        {
+            "open": o[sel],
+            "high": h[sel],
+            "low": lo[sel],
+            "close": cl[sel],
+            "volume": v[sel],
+        },
+        index=index,
+    )
+    return CandleFile(
+        frame=frame,
+        interval=interval,
+        layout=layout,
+        rows_total=rows_total,
+        rejected=rejected,
+        rejected_count=rejected_count,
+        duplicates_in_file=dup_count,
+        timestamp_units=tuple(sorted(units)),
+        gaps=tuple(find_gaps(frame.index, interval)),
+    )
+
+
+def find_gaps(index: pd.DatetimeIndex | np.ndarray, interval: str, limit: int | None = None) -> list[Gap]:
+    """Runs of missing candles in an ascending index of open times."""
+    step = interval_ms(interval)
+    if isinstance(index, pd.DatetimeIndex):
+        ms = index.as_unit("ms").asi8
+    else:
+        ms = np.asarray(index, dtype="int64")
+    if len(ms) < 2:
+        return []
+    diffs = np.diff(ms)
+    at = np.flatnonzero(diffs > step)
+    if limit is not None:
+        at = at[:limit]
+    return [
+        Gap(
+            start=pd.Timestamp(int(ms[i] + step), unit="ms", tz="UTC"),
+            end=pd.Timestamp(int(ms[i + 1] - step), unit="ms", tz="UTC"),
+            missing=int(diffs[i] // step - 1),
+        )
+        for i in at
+    ]

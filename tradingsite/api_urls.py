@@ -1,0 +1,13 @@
+"""Everything under /api/: one include per app, plus the OpenAPI schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+app_name = "api"
+urlpatterns = [
+    path("", include("apps.core.api.urls")),
+    path("", include("apps.accounts.api.urls")),
+    path("market-data/", include("apps.marketdata.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

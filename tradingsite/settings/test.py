@@ -1,0 +1,24 @@
+"""Test settings: the embedded default unless DATABASE_URL / CELERY_BROKER_URL say otherwise."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import LOGGING, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="tradingsite-media-"))
+LOG_FILE = Path(env("LOG_FILE", default=str(Path(tempfile.gettempdir()) / "tradingsite-test.log")))
+LOGGING["handlers"]["file"]["filename"] = str(LOG_FILE)
+LOGGING["handlers"]["console"]["level"] = "WARNING"
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "1000/min", "upload": "1000/min"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Tests run tasks in-process unless a test asks for the real worker (the `celery_worker`
+# fixture flips this off for its duration; the worker process itself gets "false").
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "tradingsite administration"
+admin.site.site_title = "tradingsite admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("tradingsite.api_urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("market-data/", include("apps.marketdata.urls")),
+    path("", include("apps.core.urls")),
+]
