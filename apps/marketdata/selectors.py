@@ -7,7 +7,6 @@ reads plain tuples with the time already converted to epoch seconds by SQL.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from django.db.models import Count, Max, Min, QuerySet
 
 from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
 
+from . import pgbinary
 from .models import Candle, CandleImport, Symbol
 
 
@@ -74,29 +74,20 @@ def candles_frame(
         if connection.vendor == "postgresql":
             from psycopg import sql
 
-            # COPY can't take bind parameters: inline them through the server-side quoting.
+            # COPY can't take bind parameters: compose them as literals (psycopg quotes them).
             inner = (
-                f"SELECT (extract(epoch FROM open_time) * 1000)::bigint, open, high, low, close, volume "
+                f"SELECT open_time, open, high, low, close, volume "
                 f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}'
             )
             raw = cursor.cursor
             query = sql.SQL(inner.replace("%s", "{}")).format(*[sql.Literal(p) for p in base_params])
-            buf = io.BytesIO()
-            with raw.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(query)) as copy:
+            buf = bytearray()
+            with raw.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT binary)").format(query)) as copy:
                 for chunk in copy:
-                    buf.write(chunk)
-            buf.seek(0)
-            if buf.getbuffer().nbytes == 0:
+                    buf += chunk
+            ms, values = pgbinary.decode_rows(bytes(buf))
+            if len(ms) == 0:
                 return empty_frame()
-            df = pd.read_csv(
-                buf,
-                header=None,
-                names=["t", *OHLCV],
-                dtype={"t": "int64", **{c: "float64" for c in OHLCV}},
-                engine="c",
-            )
-            ms = df["t"].to_numpy()
-            values = {c: df[c].to_numpy() for c in OHLCV}
         else:
             cursor.execute(
                 f"SELECT CAST(strftime('%%s', open_time) AS INTEGER), open, high, low, close, volume "

@@ -11,7 +11,6 @@ duplicated. The bulk path never builds one ORM object per row: PostgreSQL gets
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 import time
@@ -26,6 +25,7 @@ from django.db import connection, transaction
 
 from engine.marketdata import INTERVALS, CandleFile, CandleFileError, read_candles
 
+from . import pgbinary
 from .models import Candle, CandleImport, Symbol
 
 logger = logging.getLogger(__name__)
@@ -109,11 +109,11 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
     # EXISTS keeps the temp table as the outer loop, so SQLite probes the candle index
     # per row instead of scanning the candle table for each temp row.
     conflict_sql = (
-        "SELECT COUNT(*) FROM tmp_candles t WHERE EXISTS (SELECT 1 FROM {table} c "
+        f"SELECT COUNT(*) FROM tmp_candles t WHERE EXISTS (SELECT 1 FROM {table} c "
         "WHERE c.symbol_id = %s AND c.\"interval\" = %s AND c.open_time = t.open_time "
         "AND (c.open <> t.open OR c.high <> t.high OR c.low <> t.low OR c.close <> t.close "
         "OR c.volume <> t.volume))"
-    ).format(table=table)
+    )
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -121,18 +121,11 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                 "CREATE TEMP TABLE tmp_candles (open_time timestamptz, open float8, high float8, "
                 "low float8, close float8, volume float8) ON COMMIT DROP"
             )
-            buf = io.StringIO()
-            pd.DataFrame(
-                {
-                    "t": pd.to_datetime(ms, unit="ms", utc=True).strftime("%Y-%m-%d %H:%M:%S+00"),
-                    "o": cols[0], "h": cols[1], "l": cols[2], "c": cols[3], "v": cols[4],
-                }
-            ).to_csv(buf, header=False, index=False, float_format="%.17g")
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
             with raw.copy(
-                "COPY tmp_candles (open_time, open, high, low, close, volume) FROM STDIN WITH (FORMAT csv)"
+                "COPY tmp_candles (open_time, open, high, low, close, volume) FROM STDIN WITH (FORMAT binary)"
             ) as copy:
-                copy.write(buf.getvalue())
+                copy.write(pgbinary.encode_rows(ms, *cols))
             cursor.execute(
                 f"INSERT INTO {table} (symbol_id, \"interval\", open_time, open, high, low, close, volume) "
                 "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles "

@@ -206,3 +206,19 @@ def test_weekly_grid_is_monday_aligned():
     tuesdays = ["2024-01-02", "2024-01-09", "2024-01-16"]
     body = "date,open,high,low,close,volume\n" + "\n".join(f"{d},1,2,0.5,1.5,1" for d in tuesdays)
     assert read_candles(body.encode(), interval="1w").rejected_count == 3
+
+
+def test_fast_path_and_general_path_agree(btc_text, monkeypatch):
+    from engine.marketdata import csvfile
+
+    lines = _lines(btc_text)
+    mixed = "\n".join(lines[:3000] + [_to_us(line) for line in lines[3000:]])
+    for text in (btc_text, mixed):
+        fast = read_candles(text.encode())
+        with monkeypatch.context() as m:
+            m.setattr(csvfile, "_fast_binance", lambda *a: None)
+            slow = read_candles(text.encode())
+        pd.testing.assert_frame_equal(fast.frame, slow.frame)
+        assert (fast.interval, fast.rows_total, fast.timestamp_units, fast.gaps) == (
+            slow.interval, slow.rows_total, slow.timestamp_units, slow.gaps,
+        )

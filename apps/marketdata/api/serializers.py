@@ -1,9 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from engine.marketdata import INTERVALS
-
 from apps.marketdata.services import symbol_name_clean
+from engine.marketdata import INTERVALS
 
 
 def _symbol_field_validate(value: str) -> str:

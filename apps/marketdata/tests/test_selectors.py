@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apps.marketdata.selectors import candles_frame, symbol_coverage
 from apps.marketdata.models import Symbol
+from apps.marketdata.selectors import candles_frame, symbol_coverage
 from engine.marketdata import read_candles
 
 pytestmark = pytest.mark.django_db(transaction=True)

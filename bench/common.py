@@ -1,0 +1,76 @@
+"""Shared helpers for benchmarks: generated candles, timing, writing results."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def random_walk_candles(n: int, *, interval_ms: int = 60_000, seed: int = 7, start_ms: int = 1_600_000_000_000 // 60_000 * 60_000) -> pd.DataFrame:
+    """n candles of a geometric random walk, valid OHLCV (high >= max(o, c), low <= min(o, c))."""
+    rng = np.random.default_rng(seed)
+    rets = rng.normal(0, 0.001, n)
+    close = 100.0 * np.exp(np.cumsum(rets))
+    open_ = np.empty(n)
+    open_[0] = 100.0
+    open_[1:] = close[:-1] * np.exp(rng.normal(0, 0.0002, n - 1))
+    spread = np.abs(rng.normal(0, 0.0008, n)) * close
+    high = np.maximum(open_, close) + spread
+    low = np.minimum(open_, close) - spread * rng.uniform(0.2, 1.0, n)
+    volume = rng.gamma(2.0, 50.0, n)
+    index = pd.DatetimeIndex(pd.to_datetime(start_ms + np.arange(n, dtype="int64") * interval_ms, unit="ms", utc=True), name="open_time")
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+
+
+def to_binance_csv(frame: pd.DataFrame, interval_ms: int = 60_000) -> bytes:
+    ms = frame.index.as_unit("ms").asi8
+    out = pd.DataFrame(
+        {
+            "t": ms,
+            "o": frame["open"].round(8),
+            "h": frame["high"].round(8),
+            "l": frame["low"].round(8),
+            "c": frame["close"].round(8),
+            "v": frame["volume"].round(8),
+            "ct": ms + interval_ms - 1,
+            "q": 0, "n": 0, "tb": 0, "tq": 0, "i": 0,
+        }
+    )
+    return out.to_csv(header=False, index=False, float_format="%.8f").encode()
+
+
+def timed(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
+    """Median wall time over `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def machine() -> dict:
+    import os
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def write_results(name: str, data: dict, markdown: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown.rstrip() + "\n")
