@@ -15,12 +15,14 @@ ETH_1H = DEMO_DIR / "ETHUSDT-1h-2020-08_2021-06.csv"
 
 def pytest_collection_modifyitems(config, items):
     """`services` tests need PostgreSQL and a broker; skip them on the embedded default."""
-    on_services = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")) and os.environ.get(
-        "CELERY_BROKER_URL"
-    )
+    on_services = os.environ.get("DATABASE_URL", "").startswith(
+        ("postgres", "postgresql")
+    ) and os.environ.get("CELERY_BROKER_URL")
     if on_services:
         return
-    skip = pytest.mark.skip(reason="needs DATABASE_URL=postgres://... and CELERY_BROKER_URL (make test-services)")
+    skip = pytest.mark.skip(
+        reason="needs DATABASE_URL=postgres://... and CELERY_BROKER_URL (make test-services)"
+    )
     for item in items:
         if item.get_closest_marker("services"):
             item.add_marker(skip)

@@ -16,7 +16,13 @@ import pandas as pd
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def random_walk_candles(n: int, *, interval_ms: int = 60_000, seed: int = 7, start_ms: int = 1_600_000_000_000 // 60_000 * 60_000) -> pd.DataFrame:
+def random_walk_candles(
+    n: int,
+    *,
+    interval_ms: int = 60_000,
+    seed: int = 7,
+    start_ms: int = 1_600_000_000_000 // 60_000 * 60_000,
+) -> pd.DataFrame:
     """n candles of a geometric random walk, valid OHLCV (high >= max(o, c), low <= min(o, c))."""
     rng = np.random.default_rng(seed)
     rets = rng.normal(0, 0.001, n)
@@ -28,8 +34,13 @@ def random_walk_candles(n: int, *, interval_ms: int = 60_000, seed: int = 7, sta
     high = np.maximum(open_, close) + spread
     low = np.minimum(open_, close) - spread * rng.uniform(0.2, 1.0, n)
     volume = rng.gamma(2.0, 50.0, n)
-    index = pd.DatetimeIndex(pd.to_datetime(start_ms + np.arange(n, dtype="int64") * interval_ms, unit="ms", utc=True), name="open_time")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+    index = pd.DatetimeIndex(
+        pd.to_datetime(start_ms + np.arange(n, dtype="int64") * interval_ms, unit="ms", utc=True),
+        name="open_time",
+    )
+    return pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index
+    )
 
 
 def to_binance_csv(frame: pd.DataFrame, interval_ms: int = 60_000) -> bytes:
@@ -43,7 +54,11 @@ def to_binance_csv(frame: pd.DataFrame, interval_ms: int = 60_000) -> bytes:
             "c": frame["close"].round(8),
             "v": frame["volume"].round(8),
             "ct": ms + interval_ms - 1,
-            "q": 0, "n": 0, "tb": 0, "tq": 0, "i": 0,
+            "q": 0,
+            "n": 0,
+            "tb": 0,
+            "tq": 0,
+            "i": 0,
         }
     )
     return out.to_csv(header=False, index=False, float_format="%.8f").encode()

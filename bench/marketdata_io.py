@@ -83,7 +83,12 @@ def _ensure_pg_database(url: str) -> bool:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tradingsite_bench"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tradingsite_bench"
+        ),
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -110,7 +115,11 @@ def main(argv: list[str] | None = None) -> dict:
             }
             out = subprocess.run(
                 [sys.executable, "-m", "bench.marketdata_io", "--child", "--rows", str(args.rows)],
-                cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if out.returncode:
                 raise SystemExit(f"{name} benchmark failed:\n{out.stderr[-3000:]}")

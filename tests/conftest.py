@@ -47,9 +47,21 @@ class WorkerProcess:
         self._fh = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "tradingsite", "worker",
-                "--loglevel=INFO", "-c", str(self.concurrency), "-n", self.name,
-                "--without-gossip", "--without-mingle", "-P", "prefork",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tradingsite",
+                "worker",
+                "--loglevel=INFO",
+                "-c",
+                str(self.concurrency),
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "-P",
+                "prefork",
             ],
             cwd=ROOT,
             env=_worker_env(),
@@ -60,7 +72,9 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited with {self.proc.returncode}; see {self.log}")
+                raise RuntimeError(
+                    f"celery worker exited with {self.proc.returncode}; see {self.log}"
+                )
             if app.control.ping(timeout=0.5):
                 return
         raise RuntimeError(f"celery worker did not answer a ping in {timeout}s; see {self.log}")

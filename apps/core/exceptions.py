@@ -20,7 +20,10 @@ logger = logging.getLogger(__name__)
 
 def validation_error_detail(exc: DjangoValidationError) -> dict | list:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
     return {"non_field_errors": list(exc.messages)}
 
 

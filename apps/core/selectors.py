@@ -31,7 +31,10 @@ def health_status() -> dict:
         checks["database"] = {"status": "error", "error": type(exc).__name__}
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        checks["broker"] = {"status": "eager", "detail": "no CELERY_BROKER_URL: tasks run in-process"}
+        checks["broker"] = {
+            "status": "eager",
+            "detail": "no CELERY_BROKER_URL: tasks run in-process",
+        }
         checks["workers"] = {"status": "eager", "count": 0}
     else:
         from tradingsite.celery import app

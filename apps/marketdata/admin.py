@@ -6,7 +6,15 @@ from .selectors import symbol_coverage
 
 @admin.register(Symbol)
 class SymbolAdmin(admin.ModelAdmin):
-    list_display = ("name", "base_asset", "quote_asset", "asset_class", "exchange", "coverage", "created_at")
+    list_display = (
+        "name",
+        "base_asset",
+        "quote_asset",
+        "asset_class",
+        "exchange",
+        "coverage",
+        "created_at",
+    )
     list_filter = ("asset_class", "exchange")
     search_fields = ("name", "base_asset", "quote_asset", "description")
 
@@ -29,8 +37,17 @@ class CandleAdmin(admin.ModelAdmin):
 @admin.register(CandleImport)
 class CandleImportAdmin(admin.ModelAdmin):
     list_display = (
-        "created_at", "symbol_name", "interval", "source", "filename", "status",
-        "rows_inserted", "rows_present", "rows_rejected", "gap_count", "user",
+        "created_at",
+        "symbol_name",
+        "interval",
+        "source",
+        "filename",
+        "status",
+        "rows_inserted",
+        "rows_present",
+        "rows_rejected",
+        "gap_count",
+        "user",
     )
     list_filter = ("status", "source", "interval")
     search_fields = ("symbol_name", "filename", "sha256", "user__username")

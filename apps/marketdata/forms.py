@@ -8,7 +8,9 @@ from .services import symbol_name_clean
 
 
 class CandleUploadForm(forms.Form):
-    file = forms.FileField(help_text="Binance kline CSV or OHLCV CSV with a header; .gz and .zip accepted")
+    file = forms.FileField(
+        help_text="Binance kline CSV or OHLCV CSV with a header; .gz and .zip accepted"
+    )
     symbol = forms.CharField(max_length=30, help_text="e.g. BTCUSDT")
     interval = forms.ChoiceField(
         choices=[("", "detect from the file")] + [(i, i) for i in INTERVALS], required=False

@@ -23,7 +23,9 @@ class Symbol(models.Model):
     base_asset = models.CharField(max_length=20, blank=True)
     quote_asset = models.CharField(max_length=20, blank=True)
     exchange = models.CharField(max_length=40, blank=True, default="binance")
-    asset_class = models.CharField(max_length=10, choices=AssetClass.choices, default=AssetClass.CRYPTO)
+    asset_class = models.CharField(
+        max_length=10, choices=AssetClass.choices, default=AssetClass.CRYPTO
+    )
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -50,7 +52,8 @@ class Candle(models.Model):
         constraints = [
             # Also the index for range scans: (symbol, interval, open_time) in that order.
             models.UniqueConstraint(
-                fields=["symbol", "interval", "open_time"], name="candle_unique_symbol_interval_time"
+                fields=["symbol", "interval", "open_time"],
+                name="candle_unique_symbol_interval_time",
             ),
         ]
         permissions = [("import_candles", "Can import candles")]
@@ -75,7 +78,9 @@ class CandleImport(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    symbol = models.ForeignKey(Symbol, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    symbol = models.ForeignKey(
+        Symbol, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
     symbol_name = models.CharField(max_length=30)
     interval = models.CharField(max_length=3, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -94,7 +99,9 @@ class CandleImport(models.Model):
     )
     rows_rejected = models.IntegerField(default=0)
     rows_duplicate_in_file = models.IntegerField(default=0)
-    rejections = models.JSONField(default=list, blank=True, help_text="first rejected rows: line, reason")
+    rejections = models.JSONField(
+        default=list, blank=True, help_text="first rejected rows: line, reason"
+    )
     gaps = models.JSONField(default=list, blank=True)
     gap_count = models.IntegerField(default=0)
     first_time = models.DateTimeField(null=True, blank=True)

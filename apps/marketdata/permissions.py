@@ -7,4 +7,8 @@ class CanImportCandles(BasePermission):
     message = "You need the 'import candles' permission to import market data."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm(IMPORT_PERMISSION))
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm(IMPORT_PERMISSION)
+        )

@@ -16,7 +16,11 @@ FIELDS = ("t", "o", "h", "l", "c", "v")
 
 ROW_DTYPE = np.dtype(
     [("n", ">i2")]
-    + [item for name in FIELDS for item in ((f"len_{name}", ">i4"), (name, ">i8" if name == "t" else ">f8"))]
+    + [
+        item
+        for name in FIELDS
+        for item in ((f"len_{name}", ">i4"), (name, ">i8" if name == "t" else ">f8"))
+    ]
 )
 
 
@@ -40,6 +44,8 @@ def decode_rows(buf: bytes) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     ms = (rows["t"].astype("int64") + PG_EPOCH_US) // 1000
     cols = {
         name: rows[key].astype("float64")
-        for name, key in zip(("open", "high", "low", "close", "volume"), ("o", "h", "l", "c", "v"), strict=True)
+        for name, key in zip(
+            ("open", "high", "low", "close", "volume"), ("o", "h", "l", "c", "v"), strict=True
+        )
     }
     return ms, cols

@@ -80,9 +80,13 @@ def candles_frame(
                 f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}'
             )
             raw = cursor.cursor
-            query = sql.SQL(inner.replace("%s", "{}")).format(*[sql.Literal(p) for p in base_params])
+            query = sql.SQL(inner.replace("%s", "{}")).format(
+                *[sql.Literal(p) for p in base_params]
+            )
             buf = bytearray()
-            with raw.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT binary)").format(query)) as copy:
+            with raw.copy(
+                sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT binary)").format(query)
+            ) as copy:
                 for chunk in copy:
                     buf += chunk
             ms, values = pgbinary.decode_rows(bytes(buf))
@@ -105,7 +109,9 @@ def candles_frame(
         ms = ms[::-1]
         values = {c: v[::-1] for c, v in values.items()}
     index = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True), name="open_time")
-    return pd.DataFrame({c: np.ascontiguousarray(values[c], dtype="float64") for c in OHLCV}, index=index)
+    return pd.DataFrame(
+        {c: np.ascontiguousarray(values[c], dtype="float64") for c in OHLCV}, index=index
+    )
 
 
 def candle_open_times_ms(*, symbol_id: int, interval: str) -> np.ndarray:

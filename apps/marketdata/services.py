@@ -49,7 +49,9 @@ def interval_clean(interval: str | None, field: str = "interval") -> str | None:
     if interval in (None, ""):
         return None
     if interval not in INTERVALS:
-        raise ValidationError({field: f"unknown interval {interval!r}; expected one of {', '.join(INTERVALS)}"})
+        raise ValidationError(
+            {field: f"unknown interval {interval!r}; expected one of {', '.join(INTERVALS)}"}
+        )
     return interval
 
 
@@ -77,7 +79,9 @@ def symbol_get_or_create(
             "base_asset": base,
             "quote_asset": quote,
             "asset_class": asset_class or guessed_class,
-            "exchange": exchange if exchange is not None else ("binance" if guessed_class == "crypto" else ""),
+            "exchange": exchange
+            if exchange is not None
+            else ("binance" if guessed_class == "crypto" else ""),
             "description": description,
         },
     )
@@ -110,7 +114,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
     # per row instead of scanning the candle table for each temp row.
     conflict_sql = (
         f"SELECT COUNT(*) FROM tmp_candles t WHERE EXISTS (SELECT 1 FROM {table} c "
-        "WHERE c.symbol_id = %s AND c.\"interval\" = %s AND c.open_time = t.open_time "
+        'WHERE c.symbol_id = %s AND c."interval" = %s AND c.open_time = t.open_time '
         "AND (c.open <> t.open OR c.high <> t.high OR c.low <> t.low OR c.close <> t.close "
         "OR c.volume <> t.volume))"
     )
@@ -127,9 +131,9 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
             ) as copy:
                 copy.write(pgbinary.encode_rows(ms, *cols))
             cursor.execute(
-                f"INSERT INTO {table} (symbol_id, \"interval\", open_time, open, high, low, close, volume) "
+                f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
                 "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles "
-                "ON CONFLICT (symbol_id, \"interval\", open_time) DO NOTHING",
+                'ON CONFLICT (symbol_id, "interval", open_time) DO NOTHING',
                 [symbol.pk, interval],
             )
             inserted = cursor.rowcount
@@ -146,12 +150,13 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
             raw = cursor.cursor
             for start in range(0, n, SQLITE_BATCH):
                 raw.executemany(
-                    "INSERT INTO tmp_candles VALUES (?, ?, ?, ?, ?, ?)", rows[start : start + SQLITE_BATCH]
+                    "INSERT INTO tmp_candles VALUES (?, ?, ?, ?, ?, ?)",
+                    rows[start : start + SQLITE_BATCH],
                 )
             cursor.execute(
-                f"INSERT INTO {table} (symbol_id, \"interval\", open_time, open, high, low, close, volume) "
+                f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
                 "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles WHERE true "
-                "ON CONFLICT (symbol_id, \"interval\", open_time) DO NOTHING",
+                'ON CONFLICT (symbol_id, "interval", open_time) DO NOTHING',
                 [symbol.pk, interval],
             )
             inserted = cursor.rowcount
@@ -237,7 +242,9 @@ def candles_import(
         )
         record.duration_ms = int((time.perf_counter() - started) * 1000)
         record.save()
-        logger.warning("import of %s for %s rejected: %s", filename or "data", symbol_name, record.error)
+        logger.warning(
+            "import of %s for %s rejected: %s", filename or "data", symbol_name, record.error
+        )
         return record
 
     with transaction.atomic():
@@ -284,8 +291,12 @@ def import_report(record: CandleImport) -> dict:
         "rejections": record.rejections,
         "gap_count": record.gap_count,
         "gaps": record.gaps,
-        "first_time": record.first_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record.first_time else None,
+        "first_time": record.first_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if record.first_time
+        else None,
         "last_time": record.last_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record.last_time else None,
         "duration_ms": record.duration_ms,
-        "created_at": record.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if record.created_at else None,
+        "created_at": record.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if record.created_at
+        else None,
     }

@@ -13,15 +13,23 @@ from .services import candles_import, import_report
 @login_required
 def index(request):
     symbols = [{"symbol": s, "coverage": symbol_coverage(s)} for s in symbol_list()]
-    chosen = symbol_get(request.GET.get("symbol", "")) or (symbols[0]["symbol"] if symbols else None)
+    chosen = symbol_get(request.GET.get("symbol", "")) or (
+        symbols[0]["symbol"] if symbols else None
+    )
     intervals = [c.interval for c in symbol_coverage(chosen)] if chosen else []
-    interval = request.GET.get("interval") if request.GET.get("interval") in intervals else (intervals[0] if intervals else None)
+    interval = (
+        request.GET.get("interval")
+        if request.GET.get("interval") in intervals
+        else (intervals[0] if intervals else None)
+    )
     can_import = request.user.has_perm(IMPORT_PERMISSION)
     form = CandleUploadForm()
     report = None
     if request.method == "POST":
         if not can_import:
-            messages.error(request, "You need the 'import candles' permission to upload market data.")
+            messages.error(
+                request, "You need the 'import candles' permission to upload market data."
+            )
             return redirect("marketdata:index")
         form = CandleUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -40,7 +48,10 @@ def index(request):
                     f"Imported {record.symbol_name} {record.interval}: {record.rows_inserted} new, "
                     f"{record.rows_present} already present, {record.gap_count} gap(s).",
                 )
-                url = reverse("marketdata:index") + f"?symbol={record.symbol_name}&interval={record.interval}"
+                url = (
+                    reverse("marketdata:index")
+                    + f"?symbol={record.symbol_name}&interval={record.interval}"
+                )
                 return redirect(url)
             report = import_report(record)
     return render(

@@ -210,7 +210,9 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
         parsed = pd.to_datetime(col[text_rows], utc=True, errors="coerce", format="mixed")
         ok = parsed.notna().to_numpy()
         idx = np.flatnonzero(text_rows)
-        ms[idx[ok]] = (parsed[ok].astype("datetime64[ns, UTC]").astype("int64") // 1_000_000).to_numpy()
+        ms[idx[ok]] = (
+            parsed[ok].astype("datetime64[ns, UTC]").astype("int64") // 1_000_000
+        ).to_numpy()
         bad[idx[~ok]] = True
         if ok.any():
             units.add("iso")
@@ -257,7 +259,14 @@ def _fast_binance(text: str, header: bool, interval: str | None) -> CandleFile |
             header=None,
             skiprows=1 if header else 0,
             usecols=range(6),
-            dtype={0: "int64", 1: "float64", 2: "float64", 3: "float64", 4: "float64", 5: "float64"},
+            dtype={
+                0: "int64",
+                1: "float64",
+                2: "float64",
+                3: "float64",
+                4: "float64",
+                5: "float64",
+            },
             na_filter=False,
             engine="c",
         )
@@ -278,10 +287,18 @@ def _fast_binance(text: str, header: bool, interval: str | None) -> CandleFile |
         return None
     with np.errstate(invalid="ignore"):
         ok = (
-            np.isfinite(o).all() and np.isfinite(h).all() and np.isfinite(lo).all()
-            and np.isfinite(cl).all() and np.isfinite(v).all()
-            and (o > 0).all() and (h > 0).all() and (lo > 0).all() and (cl > 0).all() and (v >= 0).all()
-            and (h >= np.maximum(o, cl)).all() and (lo <= np.minimum(o, cl)).all()
+            np.isfinite(o).all()
+            and np.isfinite(h).all()
+            and np.isfinite(lo).all()
+            and np.isfinite(cl).all()
+            and np.isfinite(v).all()
+            and (o > 0).all()
+            and (h > 0).all()
+            and (lo > 0).all()
+            and (cl > 0).all()
+            and (v >= 0).all()
+            and (h >= np.maximum(o, cl)).all()
+            and (lo <= np.minimum(o, cl)).all()
         )
     if not ok:
         return None
@@ -355,9 +372,7 @@ def read_candles(
             missing = [c for c in OHLCV if c not in df.columns]
             if time_col is None or missing:
                 wanted = [] if time_col else ["one of " + "|".join(TIME_COLUMNS)]
-                raise CandleFileError(
-                    "the header lacks column(s): " + ", ".join(wanted + missing)
-                )
+                raise CandleFileError("the header lacks column(s): " + ", ".join(wanted + missing))
             df = df[[time_col, *OHLCV]].rename(columns={time_col: "time"})
             line_offset = 2
     except pd.errors.ParserError as exc:
@@ -388,7 +403,9 @@ def read_candles(
         raw_col = df[c]
         num = pd.to_numeric(raw_col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         missing_val = raw_col.isna().to_numpy() | (raw_col.fillna("").str.strip() == "").to_numpy()
-        text_nan = raw_col.fillna("").str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+        text_nan = (
+            raw_col.fillna("").str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+        )
         reject(missing_val, f"{c} is missing")
         reject(text_nan, f"{c} is NaN")
         reject(np.isnan(num) & ~missing_val & ~text_nan, f"{c} is not a number")
@@ -470,7 +487,9 @@ def read_candles(
     )
 
 
-def find_gaps(index: pd.DatetimeIndex | np.ndarray, interval: str, limit: int | None = None) -> list[Gap]:
+def find_gaps(
+    index: pd.DatetimeIndex | np.ndarray, interval: str, limit: int | None = None
+) -> list[Gap]:
     """Runs of missing candles in an ascending index of open times."""
     step = interval_ms(interval)
     if isinstance(index, pd.DatetimeIndex):

@@ -3,6 +3,7 @@
 import gzip
 import io
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,6 @@ import pytest
 
 from engine.marketdata import CandleFileError, find_gaps, read_candles
 from engine.marketdata.intervals import interval_ms
-from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "demo"
 BTC = DATA / "BTCUSDT-1h-2020-08_2021-06.csv"
@@ -193,7 +193,9 @@ def test_gap_report_counts_missing_candles():
     step = interval_ms("1h")
     ms = np.array([0, 1, 2, 5, 6, 10], dtype="int64") * step
     gaps = find_gaps(ms, "1h")
-    assert [(g.start.value // 10**6 // step, g.end.value // 10**6 // step, g.missing) for g in gaps] == [
+    assert [
+        (g.start.value // 10**6 // step, g.end.value // 10**6 // step, g.missing) for g in gaps
+    ] == [
         (3, 4, 2),
         (7, 9, 3),
     ]
@@ -220,5 +222,8 @@ def test_fast_path_and_general_path_agree(btc_text, monkeypatch):
             slow = read_candles(text.encode())
         pd.testing.assert_frame_equal(fast.frame, slow.frame)
         assert (fast.interval, fast.rows_total, fast.timestamp_units, fast.gaps) == (
-            slow.interval, slow.rows_total, slow.timestamp_units, slow.gaps,
+            slow.interval,
+            slow.rows_total,
+            slow.timestamp_units,
+            slow.gaps,
         )

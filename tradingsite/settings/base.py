@@ -69,11 +69,7 @@ TEMPLATES = [
 ]
 
 # Embedded default: a SQLite file. Full stack: DATABASE_URL=postgres://... (psycopg 3).
-DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{STORAGE_DIR / 'db.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{STORAGE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page read while an import writes; a busy timeout instead of "database is locked".

@@ -18,7 +18,9 @@ class TokenCreateApi(APIView):
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: inline_serializer("TokenOutput", fields={"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenOutput", fields={"token": serializers.CharField()})
+        },
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})

@@ -18,7 +18,9 @@ def test_health_is_open_and_reports_database_and_eager_broker(api_client):
 def test_token_auth_flow(api_client, user):
     bad = api_client.post("/api/auth/token/", {"username": "alice", "password": "wrong"})
     assert bad.status_code == 400 and "non_field_errors" in bad.json()
-    token = api_client.post("/api/auth/token/", {"username": "alice", "password": "alice-pass-123"}).json()["token"]
+    token = api_client.post(
+        "/api/auth/token/", {"username": "alice", "password": "alice-pass-123"}
+    ).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api_client.get("/api/market-data/symbols/").status_code == 200
 
@@ -31,7 +33,10 @@ def test_login_page_signs_in_and_throttles_guessing(client, user, settings):
 
     cache.clear()
     for _ in range(settings.LOGIN_MAX_FAILURES):
-        assert client.post("/accounts/login/", {"username": "alice", "password": "nope"}).status_code == 200
+        assert (
+            client.post("/accounts/login/", {"username": "alice", "password": "nope"}).status_code
+            == 200
+        )
     r = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-123"})
     assert r.status_code == 200 and "Too many failed sign-in attempts" in r.content.decode()
     cache.clear()
@@ -66,4 +71,6 @@ def test_api_errors_are_json_without_tracebacks(user_client, monkeypatch):
     monkeypatch.setattr(views, "symbol_list", boom)
     r = user_client.get("/api/market-data/symbols/")
     assert r.status_code == 500
-    assert "secret internals" not in r.content.decode() and r.json()["detail"].startswith("Internal server error")
+    assert "secret internals" not in r.content.decode() and r.json()["detail"].startswith(
+        "Internal server error"
+    )

@@ -59,8 +59,12 @@ class CandlesOutputSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     interval = serializers.CharField()
     count = serializers.IntegerField()
-    truncated = serializers.BooleanField(help_text="more candles exist in the range; the latest were returned")
-    t = serializers.ListField(child=serializers.IntegerField(), help_text="open times, epoch ms UTC")
+    truncated = serializers.BooleanField(
+        help_text="more candles exist in the range; the latest were returned"
+    )
+    t = serializers.ListField(
+        child=serializers.IntegerField(), help_text="open times, epoch ms UTC"
+    )
     o = serializers.ListField(child=serializers.FloatField())
     h = serializers.ListField(child=serializers.FloatField())
     l = serializers.ListField(child=serializers.FloatField())  # noqa: E741 - the compact field name

@@ -78,12 +78,18 @@ class CandlesApi(APIView):
         limit = q.get("limit", cap)
         symbol = get_object_or_404(Symbol, name=q["symbol"])
         frame = candles_frame(
-            symbol=symbol, interval=q["interval"], start=q.get("start"), end=q.get("end"), last=limit + 1
+            symbol=symbol,
+            interval=q["interval"],
+            start=q.get("start"),
+            end=q.get("end"),
+            last=limit + 1,
         )
         truncated = len(frame) > limit
         if truncated:
             frame = frame.iloc[1:]
-        return Response(candles_payload(frame, symbol=symbol.name, interval=q["interval"], truncated=truncated))
+        return Response(
+            candles_payload(frame, symbol=symbol.name, interval=q["interval"], truncated=truncated)
+        )
 
 
 class UploadRateThrottle(UserRateThrottle):
@@ -123,7 +129,9 @@ class CandleImportListCreateApi(GenericAPIView):
             length = 0
         # Refuse before the body is read: a huge upload never reaches the disk.
         if length > cap + 64 * 1024:
-            raise PayloadTooLarge({"file": [f"the upload is {length} bytes; the limit is {cap} bytes"]})
+            raise PayloadTooLarge(
+                {"file": [f"the upload is {length} bytes; the limit is {cap} bytes"]}
+            )
         serializer = CandleImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -137,7 +145,11 @@ class CandleImportListCreateApi(GenericAPIView):
             source_kind=CandleImport.Source.UPLOAD,
         )
         report = import_report(record)
-        code = status.HTTP_201_CREATED if record.status == CandleImport.Status.SUCCEEDED else status.HTTP_400_BAD_REQUEST
+        code = (
+            status.HTTP_201_CREATED
+            if record.status == CandleImport.Status.SUCCEEDED
+            else status.HTTP_400_BAD_REQUEST
+        )
         return Response(report, status=code)
 
 
@@ -148,4 +160,3 @@ class CandleImportDetailApi(GenericAPIView):
     def get(self, request, pk: int):
         record = get_object_or_404(candle_import_list(user=request.user), pk=pk)
         return Response(import_report(record))
-

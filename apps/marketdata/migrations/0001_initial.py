@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,72 +14,175 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Symbol',
+            name="Symbol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='e.g. BTCUSDT', max_length=30, unique=True)),
-                ('base_asset', models.CharField(blank=True, max_length=20)),
-                ('quote_asset', models.CharField(blank=True, max_length=20)),
-                ('exchange', models.CharField(blank=True, default='binance', max_length=40)),
-                ('asset_class', models.CharField(choices=[('crypto', 'Crypto'), ('stock', 'Stock'), ('fx', 'Forex'), ('other', 'Other')], default='crypto', max_length=10)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="e.g. BTCUSDT", max_length=30, unique=True)),
+                ("base_asset", models.CharField(blank=True, max_length=20)),
+                ("quote_asset", models.CharField(blank=True, max_length=20)),
+                ("exchange", models.CharField(blank=True, default="binance", max_length=40)),
+                (
+                    "asset_class",
+                    models.CharField(
+                        choices=[
+                            ("crypto", "Crypto"),
+                            ("stock", "Stock"),
+                            ("fx", "Forex"),
+                            ("other", "Other"),
+                        ],
+                        default="crypto",
+                        max_length=10,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CandleImport',
+            name="CandleImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('symbol_name', models.CharField(max_length=30)),
-                ('interval', models.CharField(blank=True, max_length=3)),
-                ('source', models.CharField(choices=[('upload', 'Upload'), ('file', 'File (command)'), ('demo', 'Demo data'), ('binance', 'Binance')], max_length=10)),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('file_size', models.BigIntegerField(default=0)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('layout', models.CharField(blank=True, max_length=20)),
-                ('timestamp_units', models.CharField(blank=True, max_length=20)),
-                ('status', models.CharField(choices=[('succeeded', 'Succeeded'), ('rejected', 'Rejected')], max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('rows_total', models.IntegerField(default=0)),
-                ('rows_inserted', models.IntegerField(default=0)),
-                ('rows_present', models.IntegerField(default=0, help_text='already stored (re-import)')),
-                ('rows_conflicting', models.IntegerField(default=0, help_text='already stored with different values (the stored ones were kept)')),
-                ('rows_rejected', models.IntegerField(default=0)),
-                ('rows_duplicate_in_file', models.IntegerField(default=0)),
-                ('rejections', models.JSONField(blank=True, default=list, help_text='first rejected rows: line, reason')),
-                ('gaps', models.JSONField(blank=True, default=list)),
-                ('gap_count', models.IntegerField(default=0)),
-                ('first_time', models.DateTimeField(blank=True, null=True)),
-                ('last_time', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('symbol', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='imports', to='marketdata.symbol')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("symbol_name", models.CharField(max_length=30)),
+                ("interval", models.CharField(blank=True, max_length=3)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Upload"),
+                            ("file", "File (command)"),
+                            ("demo", "Demo data"),
+                            ("binance", "Binance"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("file_size", models.BigIntegerField(default=0)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("layout", models.CharField(blank=True, max_length=20)),
+                ("timestamp_units", models.CharField(blank=True, max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("succeeded", "Succeeded"), ("rejected", "Rejected")],
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("rows_total", models.IntegerField(default=0)),
+                ("rows_inserted", models.IntegerField(default=0)),
+                (
+                    "rows_present",
+                    models.IntegerField(default=0, help_text="already stored (re-import)"),
+                ),
+                (
+                    "rows_conflicting",
+                    models.IntegerField(
+                        default=0,
+                        help_text="already stored with different values (the stored ones were kept)",
+                    ),
+                ),
+                ("rows_rejected", models.IntegerField(default=0)),
+                ("rows_duplicate_in_file", models.IntegerField(default=0)),
+                (
+                    "rejections",
+                    models.JSONField(
+                        blank=True, default=list, help_text="first rejected rows: line, reason"
+                    ),
+                ),
+                ("gaps", models.JSONField(blank=True, default=list)),
+                ("gap_count", models.IntegerField(default=0)),
+                ("first_time", models.DateTimeField(blank=True, null=True)),
+                ("last_time", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "symbol",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="imports",
+                        to="marketdata.symbol",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Candle',
+            name="Candle",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('interval', models.CharField(choices=[('1m', '1m'), ('3m', '3m'), ('5m', '5m'), ('15m', '15m'), ('30m', '30m'), ('1h', '1h'), ('2h', '2h'), ('4h', '4h'), ('6h', '6h'), ('8h', '8h'), ('12h', '12h'), ('1d', '1d'), ('1w', '1w')], max_length=3)),
-                ('open_time', models.DateTimeField(help_text='UTC open time of the bar')),
-                ('open', models.FloatField()),
-                ('high', models.FloatField()),
-                ('low', models.FloatField()),
-                ('close', models.FloatField()),
-                ('volume', models.FloatField()),
-                ('symbol', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candles', to='marketdata.symbol')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "interval",
+                    models.CharField(
+                        choices=[
+                            ("1m", "1m"),
+                            ("3m", "3m"),
+                            ("5m", "5m"),
+                            ("15m", "15m"),
+                            ("30m", "30m"),
+                            ("1h", "1h"),
+                            ("2h", "2h"),
+                            ("4h", "4h"),
+                            ("6h", "6h"),
+                            ("8h", "8h"),
+                            ("12h", "12h"),
+                            ("1d", "1d"),
+                            ("1w", "1w"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                ("open_time", models.DateTimeField(help_text="UTC open time of the bar")),
+                ("open", models.FloatField()),
+                ("high", models.FloatField()),
+                ("low", models.FloatField()),
+                ("close", models.FloatField()),
+                ("volume", models.FloatField()),
+                (
+                    "symbol",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candles",
+                        to="marketdata.symbol",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['symbol', 'interval', 'open_time'],
-                'permissions': [('import_candles', 'Can import candles')],
-                'constraints': [models.UniqueConstraint(fields=('symbol', 'interval', 'open_time'), name='candle_unique_symbol_interval_time')],
+                "ordering": ["symbol", "interval", "open_time"],
+                "permissions": [("import_candles", "Can import candles")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("symbol", "interval", "open_time"),
+                        name="candle_unique_symbol_interval_time",
+                    )
+                ],
             },
         ),
     ]

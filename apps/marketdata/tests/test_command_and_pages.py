@@ -58,10 +58,19 @@ def test_page_upload_rejects_a_bad_file_inline(client, importer, btc_1h_lines):
     f = lines[1].split(",")
     f[3] = "999999"
     lines[1] = ",".join(f)
-    r = client.post("/market-data/", {"file": SimpleUploadedFile("b.csv", "\n".join(lines).encode()), "symbol": "BTCUSDT"})
+    r = client.post(
+        "/market-data/",
+        {"file": SimpleUploadedFile("b.csv", "\n".join(lines).encode()), "symbol": "BTCUSDT"},
+    )
     assert r.status_code == 200
     assert "line 2: low is above min(open, close)" in r.content.decode()
-    ok = client.post("/market-data/", {"file": SimpleUploadedFile("g.csv", "\n".join(btc_1h_lines[:5]).encode()), "symbol": "BTCUSDT"})
+    ok = client.post(
+        "/market-data/",
+        {
+            "file": SimpleUploadedFile("g.csv", "\n".join(btc_1h_lines[:5]).encode()),
+            "symbol": "BTCUSDT",
+        },
+    )
     assert ok.status_code == 302 and Candle.objects.count() == 5
 
 
@@ -69,7 +78,13 @@ def test_page_upload_without_permission_stores_nothing(client, user, btc_1h_line
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(user)
-    r = client.post("/market-data/", {"file": SimpleUploadedFile("g.csv", "\n".join(btc_1h_lines[:5]).encode()), "symbol": "BTCUSDT"})
+    r = client.post(
+        "/market-data/",
+        {
+            "file": SimpleUploadedFile("g.csv", "\n".join(btc_1h_lines[:5]).encode()),
+            "symbol": "BTCUSDT",
+        },
+    )
     assert r.status_code == 302 and Candle.objects.count() == 0
     assert 'id="upload-form"' not in client.get("/market-data/").content.decode()
 

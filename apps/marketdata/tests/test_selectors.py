@@ -45,4 +45,8 @@ def test_coverage_reports_first_last_count_and_gaps(btc_candles):
     assert c.first == pd.Timestamp("2020-08-01 23:00", tz="UTC")
     assert c.last == pd.Timestamp("2021-06-09 23:00", tz="UTC")
     assert c.gap_count == 7 and c.missing == sum(g["missing"] for g in c.gaps)
-    assert c.gaps[0] == {"start": "2020-11-30T06:00:00Z", "end": "2020-11-30T06:00:00Z", "missing": 1}
+    assert c.gaps[0] == {
+        "start": "2020-11-30T06:00:00Z",
+        "end": "2020-11-30T06:00:00Z",
+        "missing": 1,
+    }

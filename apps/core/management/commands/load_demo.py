@@ -12,5 +12,7 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(f"  {line}")
         self.stdout.write(
-            self.style.SUCCESS(f"Demo ready. Sign in as {settings.DEMO_USERNAME} / {settings.DEMO_PASSWORD}")
+            self.style.SUCCESS(
+                f"Demo ready. Sign in as {settings.DEMO_USERNAME} / {settings.DEMO_PASSWORD}"
+            )
         )

@@ -19,13 +19,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, symbol, interval=None, **options):
         try:
-            record = candles_import(source=path, symbol=symbol, interval=interval, source_kind=CandleImport.Source.FILE)
+            record = candles_import(
+                source=path, symbol=symbol, interval=interval, source_kind=CandleImport.Source.FILE
+            )
         except FileNotFoundError:
             raise CommandError(f"no such file: {path}") from None
         except IsADirectoryError:
             raise CommandError(f"{path} is a directory, not a file") from None
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
         report = import_report(record)
         if options.get("json"):
             self.stdout.write(_json_dumps(report))
@@ -43,11 +47,17 @@ def _text(r: dict) -> str:
     lines = [
         f"{r['filename']} -> {r['symbol']} {r['interval'] or '?'}: {r['status']}",
         f"  rows: {r['rows_total']} read, {r['rows_inserted']} inserted, {r['rows_present']} already present"
-        + (f" ({r['rows_conflicting']} with different values kept as stored)" if r["rows_conflicting"] else "")
+        + (
+            f" ({r['rows_conflicting']} with different values kept as stored)"
+            if r["rows_conflicting"]
+            else ""
+        )
         + f", {r['rows_rejected']} rejected, {r['rows_duplicate_in_file']} duplicate in file",
     ]
     if r["first_time"]:
-        lines.append(f"  range: {r['first_time']} .. {r['last_time']} (timestamps: {', '.join(r['timestamp_units'])})")
+        lines.append(
+            f"  range: {r['first_time']} .. {r['last_time']} (timestamps: {', '.join(r['timestamp_units'])})"
+        )
     lines.append(f"  gaps: {r['gap_count']}")
     for g in r["gaps"][:10]:
         lines.append(f"    {g['start']} .. {g['end']} ({g['missing']} missing)")

@@ -9,7 +9,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_unauthenticated_calls_are_refused(api_client):
-    for url in ["/api/market-data/symbols/", "/api/market-data/candles/?symbol=BTCUSDT&interval=1h", "/api/market-data/imports/"]:
+    for url in [
+        "/api/market-data/symbols/",
+        "/api/market-data/candles/?symbol=BTCUSDT&interval=1h",
+        "/api/market-data/imports/",
+    ]:
         assert api_client.get(url).status_code in (401, 403)
     assert api_client.post("/api/market-data/imports/", {}).status_code in (401, 403)
 
@@ -21,23 +25,39 @@ def test_symbols_list_has_coverage(user_client, btc_candles):
     assert sym["name"] == "BTCUSDT" and sym["quote_asset"] == "USDT"
     cov = sym["coverage"][0]
     assert (cov["interval"], cov["count"], cov["first"], cov["last"], cov["gap_count"]) == (
-        "1h", 7477, "2020-08-01T23:00:00Z", "2021-06-09T23:00:00Z", 7,
+        "1h",
+        7477,
+        "2020-08-01T23:00:00Z",
+        "2021-06-09T23:00:00Z",
+        7,
     )
     assert user_client.get("/api/market-data/symbols/btcusdt/").json()["name"] == "BTCUSDT"
     assert user_client.get("/api/market-data/symbols/NOPE/").status_code == 404
 
 
 def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
-    r = user_client.get("/api/market-data/candles/", {"symbol": "btcusdt", "interval": "1h", "start": "2021-01-01T00:00:00Z", "end": "2021-01-01T05:00:00Z"})
+    r = user_client.get(
+        "/api/market-data/candles/",
+        {
+            "symbol": "btcusdt",
+            "interval": "1h",
+            "start": "2021-01-01T00:00:00Z",
+            "end": "2021-01-01T05:00:00Z",
+        },
+    )
     assert r.status_code == 200
     d = r.json()
     assert d["count"] == 6 and not d["truncated"]
     assert d["t"][0] == 1609459200000 and d["o"][0] == 28923.63 and d["c"][0] == 28995.13
     assert set(d) == {"symbol", "interval", "count", "truncated", "t", "o", "h", "l", "c", "v"}
-    capped = user_client.get("/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}).json()
+    capped = user_client.get(
+        "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}
+    ).json()
     assert capped["count"] == 5000 and capped["truncated"]
     assert capped["t"][-1] == 1623279600000  # the latest candle is always included
-    small = user_client.get("/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "limit": 3}).json()
+    small = user_client.get(
+        "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "limit": 3}
+    ).json()
     assert small["count"] == 3 and small["truncated"]
 
 
@@ -49,7 +69,15 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
         ({"symbol": "BTCUSDT", "interval": "7h"}, "interval"),
         ({"symbol": "BTC USDT!", "interval": "1h"}, "symbol"),
         ({"symbol": "BTCUSDT", "interval": "1h", "start": "yesterday"}, "start"),
-        ({"symbol": "BTCUSDT", "interval": "1h", "start": "2021-02-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}, "end"),
+        (
+            {
+                "symbol": "BTCUSDT",
+                "interval": "1h",
+                "start": "2021-02-01T00:00:00Z",
+                "end": "2021-01-01T00:00:00Z",
+            },
+            "end",
+        ),
         ({"symbol": "BTCUSDT", "interval": "1h", "limit": "0"}, "limit"),
         ({"symbol": "BTCUSDT", "interval": "1h", "limit": "100000"}, "limit"),
         ({"symbol": "BTCUSDT", "interval": "1h", "limit": "abc"}, "limit"),
@@ -62,27 +90,46 @@ def test_bad_candle_queries_are_400_naming_the_field(user_client, params, field)
 
 
 def test_unknown_symbol_candles_is_404(user_client):
-    assert user_client.get("/api/market-data/candles/", {"symbol": "NOPE", "interval": "1h"}).status_code == 404
+    assert (
+        user_client.get(
+            "/api/market-data/candles/", {"symbol": "NOPE", "interval": "1h"}
+        ).status_code
+        == 404
+    )
 
 
 def _upload(client, content: bytes, name="candles.csv", **extra):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "symbol": "ETHUSDT", **extra}
+    data = {
+        "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+        "symbol": "ETHUSDT",
+        **extra,
+    }
     return client.post("/api/market-data/imports/", data, format="multipart")
 
 
 def test_upload_imports_and_reports(importer_client, eth_1h_path, importer):
-    r = _upload(importer_client, gzip.compress(eth_1h_path.read_bytes()), name="eth.csv.gz", interval="1h")
+    r = _upload(
+        importer_client, gzip.compress(eth_1h_path.read_bytes()), name="eth.csv.gz", interval="1h"
+    )
     assert r.status_code == 201, r.json()
     body = r.json()
-    assert (body["status"], body["rows_inserted"], body["rows_present"], body["gap_count"]) == ("succeeded", 7477, 0, 7)
+    assert (body["status"], body["rows_inserted"], body["rows_present"], body["gap_count"]) == (
+        "succeeded",
+        7477,
+        0,
+        7,
+    )
     assert CandleImport.objects.get(pk=body["id"]).user == importer
     again = _upload(importer_client, eth_1h_path.read_bytes()).json()
     assert (again["rows_inserted"], again["rows_present"]) == (0, 7477)
     listed = importer_client.get("/api/market-data/imports/").json()
     assert listed["count"] == 2
-    assert importer_client.get(f"/api/market-data/imports/{body['id']}/").json()["sha256"] == body["sha256"]
+    assert (
+        importer_client.get(f"/api/market-data/imports/{body['id']}/").json()["sha256"]
+        == body["sha256"]
+    )
 
 
 def test_upload_of_a_broken_file_is_400_with_the_line(importer_client, btc_1h_lines):
@@ -93,7 +140,9 @@ def test_upload_of_a_broken_file_is_400_with_the_line(importer_client, btc_1h_li
     r = _upload(importer_client, "\n".join(lines).encode())
     assert r.status_code == 400
     body = r.json()
-    assert body["status"] == "rejected" and body["rejections"] == [{"line": 5, "reason": "open is not a number"}]
+    assert body["status"] == "rejected" and body["rejections"] == [
+        {"line": 5, "reason": "open is not a number"}
+    ]
     assert Candle.objects.count() == 0
 
 

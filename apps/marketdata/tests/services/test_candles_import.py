@@ -46,7 +46,9 @@ def test_a_broken_row_rejects_the_file_and_changes_nothing(btc_1h_path, btc_1h_l
     f = lines[10].split(",")
     f[2] = "1.0"  # high below low
     lines[10] = ",".join(f)
-    record = candles_import(source="\n".join(lines).encode(), symbol="ETHUSDT", interval="1h", filename="bad.csv")
+    record = candles_import(
+        source="\n".join(lines).encode(), symbol="ETHUSDT", interval="1h", filename="bad.csv"
+    )
     assert record.status == CandleImport.Status.REJECTED
     assert record.rows_rejected == 1 and record.rows_inserted == 0
     assert record.rejections == [{"line": 11, "reason": "high is below max(open, close)"}]
@@ -80,7 +82,12 @@ def test_symbol_fields_are_guessed_and_validated():
     from apps.marketdata.services import symbol_get_or_create
 
     s = symbol_get_or_create(name="ethbtc")
-    assert (s.name, s.base_asset, s.quote_asset, s.asset_class) == ("ETHBTC", "ETH", "BTC", "crypto")
+    assert (s.name, s.base_asset, s.quote_asset, s.asset_class) == (
+        "ETHBTC",
+        "ETH",
+        "BTC",
+        "crypto",
+    )
     g = symbol_get_or_create(name="GOOG")
     assert g.asset_class == "stock"
     with pytest.raises(ValidationError) as exc:
