@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("tradingsite.api_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("market-data/", include("apps.marketdata.urls")),
+    path("ml/", include("apps.ml.urls")),
     path("", include("apps.core.urls")),
 ]

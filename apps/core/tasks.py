@@ -16,3 +16,11 @@ def worker_ping() -> dict:
         "database": connection.vendor,
         "candles": Candle.objects.count(),
     }
+
+
+@shared_task(name="core.jobs_reap")
+def jobs_reap() -> dict:
+    """Requeue or fail jobs whose worker stopped heartbeating (Celery beat, every 30 s)."""
+    from apps.core.jobs import jobs_reap_all
+
+    return jobs_reap_all()

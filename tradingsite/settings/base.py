@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.marketdata",
+    "apps.ml",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +106,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(STORAGE_DIR / "media")))
+# Media (trained model artifacts) live outside the repository by default.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(Path.home() / ".local" / "share" / "tradingsite" / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -117,6 +119,10 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=50 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)
+
+# ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
+ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models")))
+ML_N_JOBS = env.int("ML_N_JOBS", default=1)
 
 # CORS for a separate frontend (the original allowed the Vite dev server).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])
@@ -169,6 +175,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Requeue or fail jobs whose worker died (see apps/core/jobs.py).
+    "reap-stale-jobs": {"task": "core.jobs_reap", "schedule": 30.0},
+}
+
+# Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running
+# job whose heartbeat is older than JOB_STALE_SECONDS is requeued, up to JOB_MAX_ATTEMPTS.
+JOB_PROGRESS_INTERVAL = env.float("JOB_PROGRESS_INTERVAL", default=1.0)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Without a broker: "thread" runs a job in a background thread of the web process so the
+# request answers at once; "inline" runs it before the request returns.
+JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="thread")
 
 # Logging as the original system had it: console INFO, a file at DEBUG, same format.
 LOG_FILE = Path(env("LOG_FILE", default=str(STORAGE_DIR / "logs" / "app.log")))

@@ -9,6 +9,7 @@ from .base import LOGGING, env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="tradingsite-media-"))
+ML_ARTIFACTS_DIR = MEDIA_ROOT / "models"
 LOG_FILE = Path(env("LOG_FILE", default=str(Path(tempfile.gettempdir()) / "tradingsite-test.log")))
 LOGGING["handlers"]["file"]["filename"] = str(LOG_FILE)
 LOGGING["handlers"]["console"]["level"] = "WARNING"
@@ -22,3 +23,6 @@ STORAGES = {
 # Tests run tasks in-process unless a test asks for the real worker (the `celery_worker`
 # fixture flips this off for its duration; the worker process itself gets "false").
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="inline")
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=6)
