@@ -34,13 +34,27 @@ DEMO_FILES: list[tuple[str, str, str, str, str]] = [
 ]
 
 
+# One small model per shipped crypto series: (symbol, interval, most recent candles used).
+DEMO_MODELS: list[tuple[str, str, int]] = [
+    ("BTCUSDT", "1h", 8000),
+    ("ETHUSDT", "1h", 7477),
+    ("BTCUSDT-PERP", "5m", 8000),
+    ("ETHBTC", "1m", 8000),
+]
+
+
 @dataclass
 class DemoReport:
     user_created: bool = False
     imports: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return [f"demo user {'created' if self.user_created else 'exists'}", *self.imports]
+        return [
+            f"demo user {'created' if self.user_created else 'exists'}",
+            *self.imports,
+            *self.models,
+        ]
 
 
 def demo_user_ensure() -> tuple[object, bool]:
@@ -82,6 +96,52 @@ def demo_load(*, files: list[tuple[str, str, str, str, str]] | None = None) -> D
             raise RuntimeError(f"demo file {filename} was rejected: {record.error}")
         report.imports.append(
             f"{symbol} {interval} {filename}: {record.rows_inserted} inserted, "
-            f"{record.rows_present} already present, {record.gap_count} gap(s)"
+            f"{record.rows_present} already present"
+            + (
+                f" ({record.rows_conflicting} with different values, kept as stored)"
+                if record.rows_conflicting
+                else ""
+            )
+            + f", {record.gap_count} gap(s)"
         )
+    demo_models_train(user=user, report=report)
     return report
+
+
+def demo_models_train(*, user, report: DemoReport) -> None:
+    """Train the demo models in-process (the command waits for them)."""
+    from apps.marketdata.models import Candle
+    from apps.ml.models import TrainedModel
+    from apps.ml.services import model_train_start
+
+    previous = getattr(settings, "JOBS_EAGER_MODE", "inline")
+    settings.JOBS_EAGER_MODE = "inline"
+    try:
+        for symbol, interval, last_n in DEMO_MODELS:
+            done = TrainedModel.objects.filter(
+                owner=user, symbol=symbol, interval=interval, status="succeeded"
+            )
+            if done.exists():
+                report.models.append(f"model {symbol} {interval}: already trained")
+                continue
+            times = Candle.objects.filter(symbol__name=symbol, interval=interval).order_by(
+                "-open_time"
+            )
+            start = times.values_list("open_time", flat=True)[last_n - 1 : last_n].first()
+            job = model_train_start(
+                owner=user,
+                symbol=symbol,
+                interval=interval,
+                start=start,
+                params={"n_estimators": 60, "min_samples_leaf": 5},
+                name=f"{symbol} {interval} demo forest",
+            )
+            job.refresh_from_db()
+            if job.status != "succeeded":
+                raise RuntimeError(f"demo model {symbol} {interval} failed: {job.error}")
+            report.models.append(
+                f"model {symbol} {interval}: held-out accuracy {job.metrics['accuracy']:.4f} "
+                f"vs baseline {job.baseline_accuracy:.4f}"
+            )
+    finally:
+        settings.JOBS_EAGER_MODE = previous

@@ -60,6 +60,16 @@ def test_load_demo_is_idempotent(transactional_db):
 
     demo = get_user_model().objects.get(username="demo")
     assert demo.has_perm("marketdata.import_candles") and demo.check_password("demo-pass-2024")
+    from apps.ml.models import TrainedModel
+
+    models = TrainedModel.objects.filter(owner=demo, status="succeeded")
+    assert sorted(models.values_list("symbol", flat=True)) == [
+        "BTCUSDT",
+        "BTCUSDT-PERP",
+        "ETHBTC",
+        "ETHUSDT",
+    ]
+    assert all(m.baseline_accuracy is not None and m.usable for m in models)
 
 
 def test_api_errors_are_json_without_tracebacks(user_client, monkeypatch):
