@@ -1,0 +1,139 @@
+from rest_framework import serializers
+
+from apps.portfolio.models import Order, Source, TradeLog
+
+
+class OrderInputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    action = serializers.ChoiceField(choices=["buy", "sell"])
+    price = serializers.DecimalField(
+        max_digits=28,
+        decimal_places=8,
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="default: the latest close of the symbol",
+    )
+    confidence = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0, max_value=1.0
+    )
+    source = serializers.ChoiceField(choices=Source.values, default=Source.MANUAL)
+    portfolio = serializers.IntegerField(
+        required=False, allow_null=True, help_text="default: your default portfolio"
+    )
+    strategy_name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate_price(self, value):
+        if value is not None and value <= 0:
+            raise serializers.ValidationError("must be positive")
+        return value
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "portfolio",
+            "symbol",
+            "action",
+            "quantity",
+            "price",
+            "notional",
+            "fee",
+            "cash_after",
+            "price_source",
+            "market_time",
+            "confidence",
+            "source",
+            "strategy_name",
+            "indicators_used",
+            "notes",
+            "idempotency_key",
+            "created_at",
+        ]
+
+
+class TradeLogOutputSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TradeLog
+        fields = [
+            "id",
+            "portfolio",
+            "symbol",
+            "entry_time",
+            "exit_time",
+            "entry_price",
+            "exit_price",
+            "quantity",
+            "position_type",
+            "result",
+            "strategy_name",
+            "indicators_used",
+            "confidence",
+            "roi",
+            "pnl",
+            "fees",
+            "drawdown",
+            "duration",
+            "duration_seconds",
+            "notes",
+            "source",
+        ]
+
+    def get_duration_seconds(self, obj) -> float:
+        return obj.duration.total_seconds()
+
+
+class PortfolioInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    initial_cash = serializers.DecimalField(max_digits=28, decimal_places=8, default="10000")
+    buy_fraction = serializers.DecimalField(max_digits=6, decimal_places=4, default="0.1")
+    fee_rate = serializers.DecimalField(max_digits=8, decimal_places=6, default="0.001")
+
+
+class PositionOutputSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    quantity = serializers.CharField()
+    avg_price = serializers.CharField()
+    cost = serializers.CharField()
+    last_price = serializers.CharField()
+    market_value = serializers.CharField()
+    unrealized_pnl = serializers.CharField()
+    unrealized_pct = serializers.FloatField()
+    opened_at = serializers.DateTimeField()
+    strategy_name = serializers.CharField()
+    source = serializers.CharField()
+    confidence = serializers.FloatField(allow_null=True)
+
+
+class PortfolioStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    quote_currency = serializers.CharField()
+    initial_cash = serializers.CharField()
+    cash = serializers.CharField()
+    positions_value = serializers.CharField()
+    total_value = serializers.CharField()
+    total_return_pct = serializers.FloatField()
+    buy_fraction = serializers.CharField()
+    fee_rate = serializers.CharField()
+    is_default = serializers.BooleanField()
+    positions = PositionOutputSerializer(many=True)
+    orders_count = serializers.IntegerField()
+    trades_count = serializers.IntegerField()
+
+
+class PerformanceRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    total_trades = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True)
+    loss_rate = serializers.FloatField(allow_null=True)
+    avg_roi = serializers.FloatField(allow_null=True)
+    max_drawdown = serializers.FloatField(allow_null=True)
+    sharpe = serializers.FloatField(allow_null=True)

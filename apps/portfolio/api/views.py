@@ -1,0 +1,199 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from apps.portfolio.models import Order, Portfolio, TradeLog
+from apps.portfolio.selectors import (
+    order_list,
+    performance,
+    portfolio_get,
+    portfolio_list,
+    portfolio_state,
+    snapshots,
+    strategy_health,
+    trade_log_list,
+)
+from apps.portfolio.services import (
+    IdempotencyConflict,
+    order_place,
+    portfolio_create,
+    portfolio_get_or_create_default,
+    portfolio_reset,
+)
+
+from .serializers import (
+    OrderInputSerializer,
+    OrderOutputSerializer,
+    PortfolioInputSerializer,
+    PortfolioStateSerializer,
+    TradeLogOutputSerializer,
+)
+
+PORTFOLIO_PARAM = OpenApiParameter(
+    "portfolio", int, description="portfolio id (default: your default portfolio)"
+)
+
+
+def resolve_portfolio(request, pk=None) -> Portfolio:
+    pk = pk if pk is not None else request.query_params.get("portfolio")
+    if pk in (None, ""):
+        return portfolio_get_or_create_default(owner=request.user)
+    if not str(pk).isdigit():
+        raise Http404
+    portfolio = portfolio_get(owner=request.user, pk=int(pk))
+    if portfolio is None:
+        raise Http404
+    return portfolio
+
+
+class PortfolioStateApi(GenericAPIView):
+    """Your (default) portfolio: cash, positions valued at the latest close, total return."""
+
+    serializer_class = PortfolioStateSerializer
+    queryset = Portfolio.objects.none()
+
+    @extend_schema(parameters=[PORTFOLIO_PARAM], responses=PortfolioStateSerializer)
+    def get(self, request):
+        state = portfolio_state(resolve_portfolio(request))
+        state["history"] = snapshots(portfolio=resolve_portfolio(request))
+        return Response(state)
+
+
+class PortfolioListCreateApi(GenericAPIView):
+    serializer_class = PortfolioStateSerializer
+    queryset = Portfolio.objects.none()
+
+    def get(self, request):
+        portfolio_get_or_create_default(owner=request.user)
+        page = self.paginate_queryset(portfolio_list(owner=request.user))
+        return self.get_paginated_response([portfolio_state(p) for p in page])
+
+    @extend_schema(request=PortfolioInputSerializer, responses={201: PortfolioStateSerializer})
+    def post(self, request):
+        data = PortfolioInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        portfolio = portfolio_create(owner=request.user, **data.validated_data)
+        return Response(portfolio_state(portfolio), status=status.HTTP_201_CREATED)
+
+
+class PortfolioResetApi(GenericAPIView):
+    """Back to the initial cash: clears positions, orders and the trade log (the original "clear log")."""
+
+    serializer_class = PortfolioStateSerializer
+    queryset = Portfolio.objects.none()
+
+    @extend_schema(request=None, parameters=[PORTFOLIO_PARAM], responses=PortfolioStateSerializer)
+    def post(self, request):
+        return Response(portfolio_state(portfolio_reset(portfolio=resolve_portfolio(request))))
+
+
+class OrderListCreateApi(GenericAPIView):
+    """POST executes a paper trade: a buy spends the portfolio's buy fraction of cash (10% by
+    default), a sell closes the position; fees apply. Send an `Idempotency-Key` header to make
+    a retry safe: the same key and body return the first fill, a different body is a 422."""
+
+    serializer_class = OrderOutputSerializer
+    queryset = Order.objects.none()
+
+    @extend_schema(parameters=[PORTFOLIO_PARAM])
+    def get(self, request):
+        page = self.paginate_queryset(order_list(portfolio=resolve_portfolio(request)))
+        return self.get_paginated_response(OrderOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=OrderInputSerializer,
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+        ],
+        responses={201: OrderOutputSerializer, 200: OrderOutputSerializer},
+    )
+    def post(self, request):
+        data = OrderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        portfolio = None
+        if v.get("portfolio") is not None:
+            portfolio = portfolio_get(owner=request.user, pk=v["portfolio"])
+            if portfolio is None:
+                return Response(
+                    {"portfolio": ["no such portfolio"]}, status=status.HTTP_400_BAD_REQUEST
+                )
+        key = request.headers.get("Idempotency-Key")
+        try:
+            order, created = order_place(
+                owner=request.user,
+                portfolio=portfolio,
+                symbol=v["symbol"],
+                action=v["action"],
+                price=v.get("price"),
+                confidence=v.get("confidence"),
+                source=v["source"],
+                idempotency_key=key.strip() if key else None,
+                strategy_name=v.get("strategy_name", ""),
+                notes=v.get("notes", ""),
+            )
+        except IdempotencyConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(
+            OrderOutputSerializer(order).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class TradeLogListApi(GenericAPIView):
+    """Closed round trips, newest first (`?portfolio=`, `?symbol=`, `?source=`)."""
+
+    serializer_class = TradeLogOutputSerializer
+    queryset = TradeLog.objects.none()
+
+    @extend_schema(
+        parameters=[
+            PORTFOLIO_PARAM,
+            OpenApiParameter("symbol", str),
+            OpenApiParameter("source", str),
+        ]
+    )
+    def get(self, request):
+        portfolio = resolve_portfolio(request) if request.query_params.get("portfolio") else None
+        qs = trade_log_list(
+            owner=request.user,
+            portfolio=portfolio,
+            source=request.query_params.get("source"),
+            symbol=request.query_params.get("symbol"),
+        )
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)
+
+
+class PerformanceApi(GenericAPIView):
+    """Per symbol, strategy and source: win/loss rate, trades, average ROI, max drawdown, Sharpe;
+    plus strategy health over the last `lookback` trades (default 20)."""
+
+    queryset = TradeLog.objects.none()
+
+    @extend_schema(
+        parameters=[PORTFOLIO_PARAM, OpenApiParameter("lookback", int)],
+        responses={200: dict},
+    )
+    def get(self, request):
+        portfolio = resolve_portfolio(request) if request.query_params.get("portfolio") else None
+        raw = request.query_params.get("lookback", "20")
+        if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+            return Response({"lookback": ["must be an integer between 1 and 1000"]}, status=400)
+        by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
+        return Response(
+            {
+                "by_symbol": performance(owner=request.user, by="symbol", portfolio=portfolio),
+                "by_strategy": by_strategy,
+                "by_source": performance(owner=request.user, by="source", portfolio=portfolio),
+                "strategy_health": [
+                    strategy_health(
+                        owner=request.user, strategy_name=row["strategy"], lookback=int(raw)
+                    )
+                    for row in by_strategy
+                    if row["strategy"] != "(none)"
+                ],
+            }
+        )

@@ -1,0 +1,180 @@
+"""Paper portfolios: exact money (Decimal), positions, every order, and closed round trips.
+
+The database enforces what the services promise: cash and quantities never go
+negative (check constraints), one position per symbol, an idempotency key is used once
+per portfolio.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+MONEY = {"max_digits": 28, "decimal_places": 8}
+QTY = {"max_digits": 32, "decimal_places": 12}
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    AGENT = "agent", "Agent"
+    MOTHERAI = "motherai", "Mother AI"
+
+
+class Portfolio(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
+    )
+    name = models.CharField(max_length=80, default="Paper")
+    quote_currency = models.CharField(max_length=10, default="USDT")
+    initial_cash = models.DecimalField(**MONEY, default=Decimal("10000"))
+    cash = models.DecimalField(**MONEY, default=Decimal("10000"))
+    buy_fraction = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.1000"),
+        help_text="share of cash a buy spends (0.10 = 10%)",
+    )
+    fee_rate = models.DecimalField(max_digits=8, decimal_places=6, default=Decimal("0.001000"))
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["owner", "-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="portfolio_unique_owner_name"),
+            models.CheckConstraint(
+                condition=models.Q(cash__gte=0), name="portfolio_cash_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buy_fraction__gt=0) & models.Q(buy_fraction__lte=1),
+                name="portfolio_buy_fraction_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee_rate__gte=0) & models.Q(fee_rate__lt=Decimal("0.1")),
+                name="portfolio_fee_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner})"
+
+
+class Position(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="positions")
+    symbol = models.CharField(max_length=30)
+    quantity = models.DecimalField(**QTY)
+    avg_price = models.DecimalField(**MONEY, help_text="average entry price (before fees)")
+    cost = models.DecimalField(**MONEY, help_text="cash spent on it, fees included")
+    fees = models.DecimalField(**MONEY, default=Decimal("0"))
+    opened_at = models.DateTimeField()
+    strategy_name = models.CharField(max_length=120, blank=True)
+    indicators_used = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ["portfolio", "symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "symbol"], name="position_unique_symbol"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="position_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.symbol} @ {self.avg_price}"
+
+
+class Order(models.Model):
+    class Action(models.TextChoices):
+        BUY = "buy", "Buy"
+        SELL = "sell", "Sell"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="orders")
+    symbol = models.CharField(max_length=30)
+    action = models.CharField(max_length=4, choices=Action.choices)
+    quantity = models.DecimalField(**QTY)
+    price = models.DecimalField(**MONEY)
+    notional = models.DecimalField(**MONEY, help_text="quantity x price")
+    fee = models.DecimalField(**MONEY)
+    cash_after = models.DecimalField(**MONEY)
+    price_source = models.CharField(max_length=40, help_text="'given' or the candle it came from")
+    market_time = models.DateTimeField(
+        help_text="time of the price: the candle's close, or when it was placed"
+    )
+    confidence = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    strategy_name = models.CharField(max_length=120, blank=True)
+    indicators_used = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="order_unique_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.quantity} {self.symbol} @ {self.price}"
+
+
+class TradeLog(models.Model):
+    """A closed round trip, with every field of the original system's TradeLog."""
+
+    class Result(models.TextChoices):
+        WIN = "win", "Win"
+        LOSS = "loss", "Loss"
+        BREAKEVEN = "breakeven", "Breakeven"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="trade_logs")
+    symbol = models.CharField(max_length=30, db_index=True)
+    entry_time = models.DateTimeField()
+    exit_time = models.DateTimeField(db_index=True)
+    entry_price = models.DecimalField(**MONEY)
+    exit_price = models.DecimalField(**MONEY)
+    quantity = models.DecimalField(**QTY)
+    position_type = models.CharField(max_length=5, default="long")
+    result = models.CharField(max_length=9, choices=Result.choices)
+    strategy_name = models.CharField(max_length=120, blank=True)
+    indicators_used = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    roi = models.FloatField(help_text="return on the cash spent, %, fees included")
+    pnl = models.DecimalField(**MONEY)
+    fees = models.DecimalField(**MONEY)
+    drawdown = models.FloatField(help_text="worst price move against the position while open, %")
+    duration = models.DurationField()
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    entry_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exit_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-exit_time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.result} {self.roi:+.2f}%"
+
+
+class Snapshot(models.Model):
+    """Portfolio value after each order: the P&L chart."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="snapshots")
+    time = models.DateTimeField(db_index=True)
+    cash = models.DecimalField(**MONEY)
+    positions_value = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["portfolio", "time", "id"]

@@ -1,0 +1,147 @@
+"""Portfolio reads: state with live valuation, the trade log, performance and strategy health."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from decimal import Decimal
+from statistics import mean, pstdev
+
+from django.db.models import QuerySet
+
+from .models import Order, Portfolio, Snapshot, TradeLog
+from .services import latest_quote, money
+
+
+def portfolio_list(*, owner) -> QuerySet[Portfolio]:
+    return Portfolio.objects.filter(owner=owner)
+
+
+def portfolio_get(*, owner, pk: int) -> Portfolio | None:
+    return Portfolio.objects.filter(owner=owner, pk=pk).first()
+
+
+def portfolio_state(portfolio: Portfolio) -> dict:
+    positions = []
+    value = Decimal(0)
+    for p in portfolio.positions.all().order_by("symbol"):
+        quote = latest_quote(p.symbol)
+        price = quote.price if quote else p.avg_price
+        market_value = money(p.quantity * price)
+        value += market_value
+        positions.append(
+            {
+                "symbol": p.symbol,
+                "quantity": str(p.quantity),
+                "avg_price": str(p.avg_price),
+                "cost": str(p.cost),
+                "last_price": str(money(price)),
+                "market_value": str(market_value),
+                "unrealized_pnl": str(money(market_value - p.cost)),
+                "unrealized_pct": float((market_value - p.cost) / p.cost * 100) if p.cost else 0.0,
+                "opened_at": p.opened_at,
+                "strategy_name": p.strategy_name,
+                "source": p.source,
+                "confidence": p.confidence,
+            }
+        )
+    total = portfolio.cash + value
+    return {
+        "id": portfolio.pk,
+        "name": portfolio.name,
+        "quote_currency": portfolio.quote_currency,
+        "initial_cash": str(portfolio.initial_cash),
+        "cash": str(portfolio.cash),
+        "positions_value": str(money(value)),
+        "total_value": str(money(total)),
+        "total_return_pct": float((total - portfolio.initial_cash) / portfolio.initial_cash * 100),
+        "buy_fraction": str(portfolio.buy_fraction),
+        "fee_rate": str(portfolio.fee_rate),
+        "is_default": portfolio.is_default,
+        "positions": positions,
+        "orders_count": portfolio.orders.count(),
+        "trades_count": portfolio.trade_logs.count(),
+    }
+
+
+def order_list(*, portfolio: Portfolio) -> QuerySet[Order]:
+    return portfolio.orders.all()
+
+
+def trade_log_list(
+    *,
+    owner,
+    portfolio: Portfolio | None = None,
+    source: str | None = None,
+    symbol: str | None = None,
+) -> QuerySet[TradeLog]:
+    qs = TradeLog.objects.filter(portfolio__owner=owner)
+    if portfolio is not None:
+        qs = qs.filter(portfolio=portfolio)
+    if source:
+        qs = qs.filter(source=source)
+    if symbol:
+        qs = qs.filter(symbol__iexact=symbol)
+    return qs.order_by("-exit_time", "-id")
+
+
+def _summary(rois: list[float], drawdowns: list[float]) -> dict:
+    n = len(rois)
+    if n == 0:
+        return {
+            "total_trades": 0,
+            "win_rate": None,
+            "loss_rate": None,
+            "avg_roi": None,
+            "max_drawdown": None,
+            "sharpe": None,
+        }
+    wins = sum(1 for r in rois if r > 0)
+    losses = sum(1 for r in rois if r < 0)
+    sd = pstdev(rois) if n > 1 else 0.0
+    return {
+        "total_trades": n,
+        "win_rate": round(wins / n, 6),
+        "loss_rate": round(losses / n, 6),
+        "avg_roi": round(mean(rois), 6),
+        "max_drawdown": round(max(drawdowns), 6) if drawdowns else None,
+        # Per-trade Sharpe: mean ROI over its standard deviation (not annualised: trades
+        # are irregular in time). None when there is no spread to divide by.
+        "sharpe": round(mean(rois) / sd, 6) if sd > 0 and math.isfinite(sd) else None,
+    }
+
+
+def performance(*, owner, by: str = "symbol", portfolio: Portfolio | None = None) -> list[dict]:
+    """Win rate, loss rate, trades, average ROI, max drawdown and Sharpe per symbol, strategy or source."""
+    field = {"symbol": "symbol", "strategy": "strategy_name", "source": "source"}[by]
+    groups: dict[str, list[TradeLog]] = defaultdict(list)
+    for t in trade_log_list(owner=owner, portfolio=portfolio).order_by("exit_time", "id"):
+        groups[getattr(t, field) or "(none)"].append(t)
+    return [
+        {by: key, **_summary([t.roi for t in trades], [t.drawdown for t in trades])}
+        for key, trades in sorted(groups.items())
+    ]
+
+
+def strategy_health(*, owner, strategy_name: str, lookback: int = 20) -> dict:
+    """The original StrategyHealth over the last `lookback` closed trades of a strategy."""
+    trades = list(trade_log_list(owner=owner).filter(strategy_name=strategy_name)[:lookback])
+    rois = [t.roi for t in trades]
+    return {
+        "strategy_name": strategy_name,
+        "lookback": lookback,
+        "count": len(rois),
+        "win_rate": round(sum(1 for r in rois if r > 0) / len(rois), 3) if rois else None,
+        "avg_profit": round(mean(rois), 3) if rois else None,
+        "recent_drawdown": round(max((abs(r) for r in rois if r < 0), default=0.0), 3)
+        if rois
+        else None,
+    }
+
+
+def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
+    rows = Snapshot.objects.filter(portfolio=portfolio).order_by("-time", "-id")[:limit]
+    return [
+        {"t": int(s.time.timestamp() * 1000), "total": float(s.total), "cash": float(s.cash)}
+        for s in reversed(rows)
+    ]

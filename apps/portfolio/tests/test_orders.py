@@ -1,0 +1,183 @@
+"""Paper orders: exact money, buys of 10% of cash, sells that close, trade log rows, idempotency."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from apps.portfolio.models import Order, Portfolio, TradeLog
+from apps.portfolio.services import IdempotencyConflict, order_place, portfolio_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_buy_spends_ten_percent_including_the_fee(user, btc_candles):
+    order, created = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000")
+    p = Portfolio.objects.get(owner=user)
+    assert created and p.cash == Decimal("9000.00000000")
+    assert order.notional + order.fee == Decimal("1000.00000000")
+    assert abs(order.fee - order.notional * Decimal("0.001")) <= Decimal("0.00000001")
+    assert order.quantity == (order.notional / Decimal(20000)).quantize(
+        Decimal("0.000000000001"), rounding="ROUND_DOWN"
+    )
+    pos = p.positions.get()
+    assert pos.quantity == order.quantity and pos.cost == Decimal("1000.00000000")
+
+
+def test_sell_closes_the_position_and_logs_the_round_trip(user, btc_candles):
+    order_place(
+        owner=user,
+        symbol="BTCUSDT",
+        action="buy",
+        price="20000",
+        confidence=0.8,
+        strategy_name="RSI dip",
+    )
+    sell, _ = order_place(owner=user, symbol="BTCUSDT", action="sell", price="22000")
+    p = Portfolio.objects.get(owner=user)
+    assert not p.positions.exists()
+    expected_proceeds = sell.notional - sell.fee
+    assert p.cash == Decimal("9000") + expected_proceeds
+    t = TradeLog.objects.get()
+    assert (
+        t.result == "win"
+        and t.position_type == "long"
+        and t.strategy_name == "RSI dip"
+        and t.confidence == 0.8
+    )
+    assert t.pnl == expected_proceeds - Decimal("1000")
+    assert t.roi == pytest.approx(float(t.pnl / Decimal(1000) * 100))
+    assert t.entry_price == Decimal("20000") and t.exit_price == Decimal("22000")
+    assert t.fees == Order.objects.get(action="buy").fee + sell.fee
+    assert t.drawdown >= 0 and t.duration.total_seconds() >= 0
+
+
+def test_default_price_is_the_latest_close(user, btc_candles):
+    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy")
+    assert order.price == Decimal("37388.05") and order.price_source.startswith(
+        "close of 1h candle 2021-06-09 23:00"
+    )
+
+
+def test_refusals_name_the_field(user, btc_candles):
+    cases = [
+        (dict(symbol="BTCUSDT", action="sell"), "action"),
+        (dict(symbol="NOPE", action="buy"), "symbol"),
+        (dict(symbol="BTCUSDT", action="buy", price="0"), "price"),
+        (dict(symbol="BTCUSDT", action="buy", price="-3"), "price"),
+        (dict(symbol="BTCUSDT", action="hold"), "action"),
+        (dict(symbol="BTCUSDT", action="buy", confidence=1.5), "confidence"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(ValidationError) as exc:
+            order_place(owner=user, **kwargs)
+        assert field in exc.value.message_dict, kwargs
+    assert not Order.objects.exists()
+
+
+def test_cash_runs_out_cleanly(user, btc_candles):
+    p = portfolio_create(owner=user, name="tiny", initial_cash="0.05", buy_fraction="1")
+    order_place(owner=user, portfolio=p, symbol="BTCUSDT", action="buy", price="100")
+    with pytest.raises(ValidationError, match="not enough cash"):
+        order_place(owner=user, portfolio=p, symbol="BTCUSDT", action="buy", price="100")
+    p.refresh_from_db()
+    assert p.cash == Decimal("0")
+
+
+def test_idempotency_key_replays_or_conflicts(user, btc_candles):
+    a, created_a = order_place(
+        owner=user, symbol="BTCUSDT", action="buy", price="20000", idempotency_key="k1"
+    )
+    b, created_b = order_place(
+        owner=user, symbol="BTCUSDT", action="buy", price="20000", idempotency_key="k1"
+    )
+    assert created_a and not created_b and a.pk == b.pk and Order.objects.count() == 1
+    with pytest.raises(IdempotencyConflict):
+        order_place(owner=user, symbol="BTCUSDT", action="buy", price="21000", idempotency_key="k1")
+
+
+def test_api_orders_and_isolation(user_client, other_user, btc_candles):
+    r = user_client.post(
+        "/api/portfolio/orders/",
+        {"symbol": "BTCUSDT", "action": "buy", "price": "20000"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="abc",
+    )
+    assert r.status_code == 201
+    again = user_client.post(
+        "/api/portfolio/orders/",
+        {"symbol": "BTCUSDT", "action": "buy", "price": "20000"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="abc",
+    )
+    assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+    conflict = user_client.post(
+        "/api/portfolio/orders/",
+        {"symbol": "BTCUSDT", "action": "sell"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="abc",
+    )
+    assert conflict.status_code == 422
+    state = user_client.get("/api/portfolio/").json()
+    assert state["cash"] == "9000.00000000" and state["positions"][0]["symbol"] == "BTCUSDT"
+    pid = state["id"]
+    other = APIClient()
+    other.force_authenticate(other_user)
+    assert other.get(f"/api/portfolio/?portfolio={pid}").status_code == 404
+    assert other.get(f"/api/portfolio/orders/?portfolio={pid}").status_code == 404
+    bad = other.post(
+        "/api/portfolio/orders/",
+        {"symbol": "BTCUSDT", "action": "sell", "portfolio": pid},
+        format="json",
+    )
+    assert bad.status_code == 400 and "portfolio" in bad.json()
+    assert other.get("/api/portfolio/orders/").json()["count"] == 0
+    assert Portfolio.objects.get(pk=pid).cash == Decimal("9000")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"action": "buy"}, "symbol"),
+        ({"symbol": "BTCUSDT", "action": "short"}, "action"),
+        ({"symbol": "BTCUSDT", "action": "buy", "price": "0"}, "price"),
+        ({"symbol": "BTCUSDT", "action": "buy", "price": "abc"}, "price"),
+        ({"symbol": "BTCUSDT", "action": "buy", "confidence": 2}, "confidence"),
+        ({"symbol": "BTCUSDT", "action": "sell"}, "action"),
+        ({"symbol": "ZZZ", "action": "buy"}, "symbol"),
+    ],
+)
+def test_api_bad_orders_are_400(user_client, btc_candles, payload, field):
+    r = user_client.post("/api/portfolio/orders/", payload, format="json")
+    assert r.status_code == 400 and field in r.json()
+
+
+def test_performance_and_reset(user_client, btc_candles):
+    for buy, sell in [("20000", "22000"), ("22000", "21000"), ("21000", "21000")]:
+        user_client.post(
+            "/api/portfolio/orders/",
+            {"symbol": "BTCUSDT", "action": "buy", "price": buy, "strategy_name": "S"},
+            format="json",
+        )
+        user_client.post(
+            "/api/portfolio/orders/",
+            {"symbol": "BTCUSDT", "action": "sell", "price": sell},
+            format="json",
+        )
+    perf = user_client.get("/api/portfolio/performance/").json()
+    row = perf["by_symbol"][0]
+    assert row["symbol"] == "BTCUSDT" and row["total_trades"] == 3
+    assert row["win_rate"] == pytest.approx(1 / 3, abs=1e-6) and row["loss_rate"] == pytest.approx(
+        2 / 3, abs=1e-6
+    )
+    health = perf["strategy_health"][0]
+    assert health["strategy_name"] == "S" and health["count"] == 3
+    trades = user_client.get("/api/portfolio/trades/").json()
+    assert trades["count"] == 3 and trades["results"][0]["exit_price"] == "21000.00000000"
+    reset = user_client.post("/api/portfolio/reset/").json()
+    assert (
+        reset["cash"] == "10000.00000000"
+        and reset["positions"] == []
+        and reset["trades_count"] == 0
+    )
