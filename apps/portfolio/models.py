@@ -108,7 +108,8 @@ class Order(models.Model):
     strategy_name = models.CharField(max_length=120, blank=True)
     indicators_used = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True)
+    # NULL, not "": the partial unique constraint below must ignore orders without a key.
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -178,3 +179,6 @@ class Snapshot(models.Model):
 
     class Meta:
         ordering = ["portfolio", "time", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio_id} {self.time:%Y-%m-%d %H:%M} {self.total}"
