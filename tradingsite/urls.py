@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("market-data/", include("apps.marketdata.urls")),
     path("ml/", include("apps.ml.urls")),
+    path("portfolio/", include("apps.portfolio.urls")),
     path("", include("apps.core.urls")),
 ]

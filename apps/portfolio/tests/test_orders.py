@@ -181,3 +181,23 @@ def test_performance_and_reset(user_client, btc_candles):
         and reset["positions"] == []
         and reset["trades_count"] == 0
     )
+
+
+def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candles):
+    client.force_login(user)
+    r = client.post("/portfolio/", {"symbol": "BTCUSDT", "action": "buy", "price": "20000"})
+    assert r.status_code == 302
+    client.post(
+        "/portfolio/",
+        {
+            "symbol": "BTCUSDT",
+            "action": "sell",
+            "price": "19000",
+            "portfolio": Portfolio.objects.get(owner=user).pk,
+        },
+    )
+    html = client.get("/portfolio/").content.decode()
+    assert 'id="trade-log"' in html and "loss" in html and "9,8" not in html
+    bad = client.post("/portfolio/", {"symbol": "BTCUSDT", "action": "sell"})
+    assert bad.status_code == 200 and "nothing to sell" in bad.content.decode()
+    assert client.get("/portfolio/?portfolio=999999").status_code == 404

@@ -1,0 +1,16 @@
+from django import forms
+
+
+class OrderForm(forms.Form):
+    symbol = forms.CharField(max_length=30)
+    action = forms.ChoiceField(
+        choices=[
+            ("buy", "buy (spend the buy fraction of cash)"),
+            ("sell", "sell (close the position)"),
+        ]
+    )
+    price = forms.DecimalField(
+        required=False, max_digits=28, decimal_places=8, help_text="empty: the latest close"
+    )
+    confidence = forms.FloatField(required=False, min_value=0, max_value=1)
+    strategy_name = forms.CharField(max_length=120, required=False)

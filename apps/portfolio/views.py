@@ -1,0 +1,91 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import OrderForm
+from .selectors import (
+    order_list,
+    performance,
+    portfolio_get,
+    portfolio_list,
+    portfolio_state,
+    snapshots,
+    strategy_health,
+    trade_log_list,
+)
+from .services import order_place, portfolio_get_or_create_default, portfolio_reset
+
+
+def _portfolio(request):
+    pk = request.GET.get("portfolio") or request.POST.get("portfolio")
+    if pk:
+        portfolio = portfolio_get(owner=request.user, pk=int(pk)) if str(pk).isdigit() else None
+        if portfolio is None:
+            raise Http404("No such portfolio")
+        return portfolio
+    return portfolio_get_or_create_default(owner=request.user)
+
+
+@login_required
+def portfolio_view(request):
+    portfolio = _portfolio(request)
+    form = OrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            order, _ = order_place(
+                owner=request.user,
+                portfolio=portfolio,
+                symbol=d["symbol"],
+                action=d["action"],
+                price=d["price"],
+                confidence=d["confidence"],
+                strategy_name=d["strategy_name"] or "",
+            )
+            messages.success(
+                request,
+                f"Paper {order.action} of {order.quantity} {order.symbol} at {order.price}.",
+            )
+            return redirect(f"{request.path}?portfolio={portfolio.pk}")
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+    by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
+    return render(
+        request,
+        "portfolio/index.html",
+        {
+            "portfolio": portfolio,
+            "state": portfolio_state(portfolio),
+            "portfolios": portfolio_list(owner=request.user),
+            "orders": order_list(portfolio=portfolio)[:50],
+            "trades": trade_log_list(owner=request.user, portfolio=portfolio)[:50],
+            "by_symbol": performance(owner=request.user, by="symbol", portfolio=portfolio),
+            "by_strategy": by_strategy,
+            "by_source": performance(owner=request.user, by="source", portfolio=portfolio),
+            "health": [
+                strategy_health(owner=request.user, strategy_name=r["strategy"])
+                for r in by_strategy
+                if r["strategy"] != "(none)"
+            ],
+            "history_json": json.dumps(snapshots(portfolio=portfolio)),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def portfolio_reset_view(request):
+    portfolio = _portfolio(request)
+    portfolio_reset(portfolio=portfolio)
+    messages.success(
+        request, f"{portfolio.name} reset to {portfolio.initial_cash} {portfolio.quote_currency}."
+    )
+    return redirect(f"/portfolio/?portfolio={portfolio.pk}")
