@@ -1,0 +1,46 @@
+"""Higher-timeframe bars, and aligning their values back to the base bars without look-ahead.
+
+Bins are aligned to the Unix epoch like Binance's (4h bars open at 00:00, 04:00, ...;
+weekly bars on Monday 00:00 UTC). A higher-timeframe value reaches base bar i only once
+that higher-timeframe bar has closed, i.e. at the first base bar whose close is at or
+after the higher bar's close. A trailing, still-open higher bar is never used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.marketdata import interval_ms, interval_offset_ms
+
+AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+def resample(candles: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """OHLCV bars of ``interval`` built from the candles (empty bins dropped)."""
+    step = interval_ms(interval)
+    offset = interval_offset_ms(interval)
+    ms = candles.index.as_unit("ms").asi8
+    bins = (ms - offset) // step * step + offset
+    grouped = candles.groupby(bins, sort=True).agg(AGG)
+    index = pd.DatetimeIndex(
+        pd.to_datetime(grouped.index.to_numpy(), unit="ms", utc=True), name="open_time"
+    )
+    return grouped.set_index(index)
+
+
+def align_to_base(
+    values: np.ndarray,
+    htf_open_ms: np.ndarray,
+    htf_interval: str,
+    base_open_ms: np.ndarray,
+    base_interval_ms: int,
+) -> np.ndarray:
+    """For each base bar, the value of the latest higher-timeframe bar closed by its close."""
+    htf_close = htf_open_ms + interval_ms(htf_interval)
+    base_close = base_open_ms + base_interval_ms
+    idx = np.searchsorted(htf_close, base_close, side="right") - 1
+    out = np.full(len(base_open_ms), np.nan)
+    ok = idx >= 0
+    out[ok] = values[idx[ok]]
+    return out
