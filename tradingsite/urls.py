@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", include("tradingsite.api_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("market-data/", include("apps.marketdata.urls")),
+    path("strategies/", include("apps.strategies.urls")),
     path("ml/", include("apps.ml.urls")),
     path("portfolio/", include("apps.portfolio.urls")),
     path("", include("apps.core.urls")),

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.marketdata",
+    "apps.strategies",
     "apps.ml",
     "apps.portfolio",
 ]

@@ -1,0 +1,41 @@
+"""Strategy reads, always scoped to the owner: another user's strategy does not exist."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from .models import Strategy, StrategyVersion
+
+SEED_ID = re.compile(r"^(?P<symbol>[A-Za-z0-9._-]+)_strategy_(?P<pk>\d+)$")
+
+
+def strategy_list(*, owner, symbol: str | None = None) -> QuerySet[Strategy]:
+    qs = Strategy.objects.filter(owner=owner)
+    if symbol:
+        qs = qs.filter(symbol__iexact=symbol.strip())
+    return qs
+
+
+def strategy_get(*, owner, ref: str | int) -> Strategy | None:
+    """By numeric id or by the original seed-style id ``BTCUSDT_strategy_3``."""
+    ref = str(ref).strip()
+    if ref.isdigit():
+        return Strategy.objects.filter(owner=owner, pk=int(ref)).first()
+    m = SEED_ID.match(ref)
+    if not m:
+        return None
+    return Strategy.objects.filter(owner=owner, pk=int(m["pk"]), symbol__iexact=m["symbol"]).first()
+
+
+def strategy_versions(*, strategy: Strategy) -> QuerySet[StrategyVersion]:
+    return strategy.versions.order_by("-number")
+
+
+def strategy_version_get(*, owner, pk: int) -> StrategyVersion | None:
+    return (
+        StrategyVersion.objects.select_related("strategy")
+        .filter(strategy__owner=owner, pk=pk)
+        .first()
+    )
