@@ -1,0 +1,90 @@
+"""Performance metrics from an equity curve and the trades, vectorised. None where a
+metric is undefined (no trades, no variance), never NaN or infinity."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SECONDS_PER_YEAR = 365 * 24 * 3600  # crypto trades around the clock
+
+
+def _f(x: float | None, digits: int = 6) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), digits)
+
+
+def compute_metrics(
+    equity: pd.Series,
+    *,
+    initial_balance: float,
+    pnl: np.ndarray,
+    returns_pct: np.ndarray,
+    fees: np.ndarray,
+    bars_in_market: int,
+    bar_seconds: float,
+    buy_and_hold_pct: float | None,
+) -> dict[str, Any]:
+    values = equity.to_numpy(dtype="float64")
+    n = len(values)
+    final = float(values[-1]) if n else initial_balance
+    total_return = (final / initial_balance - 1.0) * 100.0
+    span_seconds = n * bar_seconds
+    years = span_seconds / SECONDS_PER_YEAR
+    cagr = (
+        ((final / initial_balance) ** (1.0 / years) - 1.0) * 100.0
+        if years > 0 and final > 0
+        else None
+    )
+
+    peak = np.maximum.accumulate(values) if n else values
+    dd = values / peak - 1.0 if n else values
+    max_dd = float(-dd.min() * 100.0) if n else 0.0
+    # Longest stretch below a previous peak, in bars.
+    under = dd < 0
+    longest = 0
+    if under.any():
+        edges = np.diff(np.concatenate(([0], under.astype(np.int8), [0])))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        longest = int((ends - starts).max())
+
+    rets = np.diff(values) / values[:-1] if n > 1 else np.array([])
+    periods = SECONDS_PER_YEAR / bar_seconds
+    sd = rets.std(ddof=1) if len(rets) > 1 else 0.0
+    sharpe = rets.mean() / sd * math.sqrt(periods) if sd > 0 else None
+    downside = rets[rets < 0]
+    dsd = math.sqrt((downside**2).sum() / len(rets)) if len(rets) and len(downside) else 0.0
+    sortino = rets.mean() / dsd * math.sqrt(periods) if dsd > 0 else None
+    calmar = (cagr / max_dd) if cagr is not None and max_dd > 0 else None
+
+    trades = len(pnl)
+    wins = pnl[pnl > 0]
+    losses = pnl[pnl < 0]
+    gross_loss = -losses.sum()
+    return {
+        "final_balance": _f(final, 2),
+        "total_return_pct": _f(total_return, 4),
+        "buy_and_hold_return_pct": _f(buy_and_hold_pct, 4)
+        if buy_and_hold_pct is not None
+        else None,
+        "cagr_pct": _f(cagr, 4) if cagr is not None else None,
+        "max_drawdown_pct": _f(max_dd, 4),
+        "max_drawdown_duration_bars": longest,
+        "max_drawdown_duration_seconds": int(longest * bar_seconds),
+        "sharpe": _f(sharpe, 4) if sharpe is not None else None,
+        "sortino": _f(sortino, 4) if sortino is not None else None,
+        "calmar": _f(calmar, 4) if calmar is not None else None,
+        "num_trades": trades,
+        "win_rate_pct": _f(len(wins) / trades * 100.0, 4) if trades else None,
+        "profit_factor": _f(wins.sum() / gross_loss, 4) if gross_loss > 0 else None,
+        "expectancy": _f(pnl.mean(), 4) if trades else None,
+        "avg_trade_return_pct": _f(returns_pct.mean(), 4) if trades else None,
+        "best_trade_pct": _f(returns_pct.max(), 4) if trades else None,
+        "worst_trade_pct": _f(returns_pct.min(), 4) if trades else None,
+        "exposure_pct": _f(bars_in_market / n * 100.0, 4) if n else None,
+        "total_fees": _f(fees.sum(), 4),
+    }
