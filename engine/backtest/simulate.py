@@ -28,7 +28,7 @@ EXIT_REASONS = ("signal", "stop_loss", "take_profit", "end_of_data")
 def simulate_bars(
     o,
     h,
-    l,
+    low,
     c,
     entry,
     exit_,
@@ -43,7 +43,7 @@ def simulate_bars(
     tp,
     allow_short,
     initial,
-):  # noqa: E741
+):
     n = len(c)
     cap = (hi - lo) // 2 + 2
     t_side = np.zeros(cap, np.int8)
@@ -116,7 +116,7 @@ def simulate_bars(
             hit = -1
             px = 0.0
             if pos == 1:
-                if not np.isnan(stop) and l[i] <= stop:
+                if not np.isnan(stop) and low[i] <= stop:
                     hit = STOP_LOSS
                     px = o[i] if o[i] <= stop else stop
                 elif not np.isnan(take) and h[i] >= take:
@@ -128,7 +128,7 @@ def simulate_bars(
                 if not np.isnan(stop) and h[i] >= stop:
                     hit = STOP_LOSS
                     px = o[i] if o[i] >= stop else stop
-                elif not np.isnan(take) and l[i] <= take:
+                elif not np.isnan(take) and low[i] <= take:
                     hit = TAKE_PROFIT
                     px = o[i] if o[i] <= take else take
                 if hit >= 0:
