@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("market-data/", include("apps.marketdata.api.urls")),
     path("strategies/", include("apps.strategies.api.urls")),
+    path("backtests/", include("apps.backtests.api.urls")),
     path("ml/", include("apps.ml.api.urls")),
     path("portfolio/", include("apps.portfolio.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.marketdata",
     "apps.strategies",
+    "apps.backtests",
     "apps.ml",
     "apps.portfolio",
 ]
@@ -127,6 +128,11 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=50 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)
+
+# Backtests: stored equity curve points, the largest sweep grid, combinations per task.
+BACKTEST_EQUITY_POINTS = env.int("BACKTEST_EQUITY_POINTS", default=2000)
+SWEEP_MAX_COMBINATIONS = env.int("SWEEP_MAX_COMBINATIONS", default=5000)
+SWEEP_CHUNK_SIZE = env.int("SWEEP_CHUNK_SIZE", default=25)
 
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
 ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models")))

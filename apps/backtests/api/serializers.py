@@ -1,0 +1,182 @@
+from rest_framework import serializers
+
+from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
+from apps.backtests.services import SWEEP_METRICS
+from engine.backtest import FILLS
+from engine.marketdata import INTERVALS
+
+
+class BacktestParamsSerializer(serializers.Serializer):
+    symbol = serializers.CharField(
+        max_length=30, required=False, help_text="default: the strategy's symbol"
+    )
+    interval = serializers.ChoiceField(
+        choices=INTERVALS, required=False, help_text="default: the strategy's timeframe"
+    )
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+    initial_balance = serializers.FloatField(default=10_000.0, min_value=0.01, max_value=1e15)
+    fee_rate = serializers.FloatField(default=0.001, min_value=0.0, max_value=0.0999)
+    slippage_bps = serializers.FloatField(default=0.0, min_value=0.0, max_value=1000.0)
+    fill = serializers.ChoiceField(choices=FILLS, default="next_open")
+    allow_short = serializers.BooleanField(default=False)
+    position_size_pct = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0001, max_value=100
+    )
+    stop_loss_pct = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0001, max_value=99.9999
+    )
+    take_profit_pct = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0001, max_value=10_000
+    )
+    strategy = serializers.CharField(
+        required=False, help_text="a saved strategy: id or BTCUSDT_strategy_3"
+    )
+    strategy_json = serializers.JSONField(required=False, help_text="or an inline strategy")
+
+    def validate(self, attrs):
+        if ("strategy" in attrs) == ("strategy_json" in attrs):
+            raise serializers.ValidationError(
+                {"strategy": "give either strategy (a saved one) or strategy_json"}
+            )
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "end is before start"})
+        return attrs
+
+
+class BacktestCreateInputSerializer(BacktestParamsSerializer):
+    pass
+
+
+class SweepCreateInputSerializer(BacktestParamsSerializer):
+    grid = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.FloatField(), allow_empty=False, max_length=1000
+        ),
+        help_text='parameter path in the strategy JSON -> values, e.g. {"indicators.rsi.period": [7, 14, 21]}',
+    )
+    metric = serializers.ChoiceField(choices=SWEEP_METRICS, default="total_return_pct")
+    walk_forward_windows = serializers.IntegerField(default=0, min_value=0, max_value=20)
+    walk_forward_in_sample_pct = serializers.FloatField(default=70.0, min_value=20, max_value=90)
+
+
+class BacktestRunOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    strategy_id = serializers.IntegerField(source="strategy.pk", allow_null=True, default=None)
+    strategy_version = serializers.IntegerField(
+        source="strategy_version.number", allow_null=True, default=None
+    )
+
+    class Meta:
+        model = BacktestRun
+        fields = [
+            "id",
+            "url",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "strategy_id",
+            "strategy_version",
+            "strategy_name",
+            "strategy_definition",
+            "symbol",
+            "interval",
+            "start",
+            "end",
+            "initial_balance",
+            "fee_rate",
+            "slippage_bps",
+            "fill",
+            "allow_short",
+            "position_size_pct",
+            "stop_loss_pct",
+            "take_profit_pct",
+            "metrics",
+            "assumptions",
+            "candles_count",
+            "first_candle",
+            "last_candle",
+            "engine_version",
+            "compute_ms",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_url(self, obj) -> str:
+        return f"/api/backtests/{obj.pk}/"
+
+
+class BacktestTradeOutputSerializer(serializers.ModelSerializer):
+    run = serializers.IntegerField(source="run_id")
+    symbol = serializers.CharField(source="run.symbol")
+
+    class Meta:
+        model = BacktestTrade
+        fields = [
+            "run",
+            "seq",
+            "symbol",
+            "side",
+            "entry_time",
+            "exit_time",
+            "entry_price",
+            "exit_price",
+            "quantity",
+            "entry_fee",
+            "exit_fee",
+            "pnl",
+            "return_pct",
+            "bars_held",
+            "exit_reason",
+        ]
+
+
+class EquityOutputSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    columns = serializers.ListField(child=serializers.CharField())
+    points = serializers.ListField(child=serializers.ListField())
+
+
+class SweepOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    results = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sweep
+        fields = [
+            "id",
+            "url",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "strategy_name",
+            "symbol",
+            "interval",
+            "start",
+            "end",
+            "grid",
+            "metric",
+            "combinations",
+            "completed",
+            "walk_forward",
+            "fee_rate",
+            "slippage_bps",
+            "fill",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "results",
+        ]
+
+    def get_url(self, obj) -> str:
+        return f"/api/backtests/sweeps/{obj.pk}/"
+
+    def get_results(self, obj) -> list[dict]:
+        if not self.context.get("with_results"):
+            return []
+        from apps.backtests.services import sweep_table
+
+        return sweep_table(obj)

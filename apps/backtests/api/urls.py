@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backtests"
+urlpatterns = [
+    path("", views.BacktestListCreateApi.as_view(), name="list"),
+    path("results/", views.BacktestResultsApi.as_view(), name="results"),
+    path("sweeps/", views.SweepListCreateApi.as_view(), name="sweeps"),
+    path("sweeps/<int:pk>/", views.SweepDetailApi.as_view(), name="sweep"),
+    path("<int:pk>/", views.BacktestDetailApi.as_view(), name="detail"),
+    path("<int:pk>/trades/", views.BacktestTradesApi.as_view(), name="trades"),
+    path("<int:pk>/equity/", views.BacktestEquityApi.as_view(), name="equity"),
+    path("<int:pk>/cancel/", views.BacktestCancelApi.as_view(), name="cancel"),
+]

@@ -1,0 +1,161 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
+from apps.backtests.selectors import (
+    backtest_get,
+    backtest_list,
+    backtest_trades,
+    recent_trades,
+    sweep_get,
+    sweep_list,
+)
+from apps.backtests.services import backtest_create, sweep_create
+from apps.core.jobs import job_cancel
+
+from .serializers import (
+    BacktestCreateInputSerializer,
+    BacktestRunOutputSerializer,
+    BacktestTradeOutputSerializer,
+    EquityOutputSerializer,
+    SweepCreateInputSerializer,
+    SweepOutputSerializer,
+)
+
+
+def _run(request, pk) -> BacktestRun:
+    run = backtest_get(owner=request.user, pk=pk)
+    if run is None:
+        raise Http404
+    return run
+
+
+class BacktestListCreateApi(GenericAPIView):
+    """Your runs (`?symbol=`, `?status=`). POST queues a backtest and answers 202 with its URL."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = BacktestRunOutputSerializer
+
+    def get(self, request):
+        qs = backtest_list(
+            owner=request.user,
+            symbol=request.query_params.get("symbol"),
+            status=request.query_params.get("status"),
+        )
+        page = self.paginate_queryset(qs.select_related("strategy", "strategy_version"))
+        return self.get_paginated_response(BacktestRunOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=BacktestCreateInputSerializer, responses={202: BacktestRunOutputSerializer}
+    )
+    def post(self, request):
+        data = BacktestCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = backtest_create(owner=request.user, **data.validated_data)
+        run.refresh_from_db()
+        body = BacktestRunOutputSerializer(run).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class BacktestDetailApi(GenericAPIView):
+    """Status, progress, metrics and the assumptions of a run."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = BacktestRunOutputSerializer
+
+    def get(self, request, pk: int):
+        return Response(BacktestRunOutputSerializer(_run(request, pk)).data)
+
+
+class BacktestTradesApi(GenericAPIView):
+    queryset = BacktestTrade.objects.none()
+    serializer_class = BacktestTradeOutputSerializer
+
+    def get(self, request, pk: int):
+        page = self.paginate_queryset(backtest_trades(run=_run(request, pk)).select_related("run"))
+        return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
+
+
+class BacktestEquityApi(GenericAPIView):
+    """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy & hold]."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = EquityOutputSerializer
+
+    def get(self, request, pk: int):
+        run = _run(request, pk)
+        return Response(
+            {
+                "run": run.pk,
+                "columns": ["t", "equity", "buy_and_hold"],
+                "points": run.equity_curve or [],
+            }
+        )
+
+
+class BacktestCancelApi(GenericAPIView):
+    queryset = BacktestRun.objects.none()
+    serializer_class = BacktestRunOutputSerializer
+
+    @extend_schema(
+        request=None, responses={200: BacktestRunOutputSerializer, 409: BacktestRunOutputSerializer}
+    )
+    def post(self, request, pk: int):
+        run = _run(request, pk)
+        cancelled = job_cancel(run)
+        run.refresh_from_db()
+        return Response(BacktestRunOutputSerializer(run).data, status=200 if cancelled else 409)
+
+
+class BacktestResultsApi(GenericAPIView):
+    """The original /backtest/results: your 10 most recent backtest trades, newest first."""
+
+    queryset = BacktestTrade.objects.none()
+    serializer_class = BacktestTradeOutputSerializer
+    pagination_class = None
+
+    @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
+    def get(self, request):
+        return Response(
+            BacktestTradeOutputSerializer(recent_trades(owner=request.user), many=True).data
+        )
+
+
+class SweepListCreateApi(GenericAPIView):
+    """Parameter sweeps: one backtest per grid combination, fanned out over the workers;
+    with walk_forward_windows, the best in-sample parameters are tested out of sample."""
+
+    queryset = Sweep.objects.none()
+    serializer_class = SweepOutputSerializer
+
+    def get(self, request):
+        page = self.paginate_queryset(sweep_list(owner=request.user))
+        return self.get_paginated_response(SweepOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=SweepCreateInputSerializer, responses={202: SweepOutputSerializer})
+    def post(self, request):
+        data = SweepCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        grid = {
+            k: [int(x) if float(x).is_integer() else x for x in vals]
+            for k, vals in v.pop("grid").items()
+        }
+        sweep = sweep_create(owner=request.user, grid=grid, **v)
+        sweep.refresh_from_db()
+        body = SweepOutputSerializer(sweep).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class SweepDetailApi(GenericAPIView):
+    queryset = Sweep.objects.none()
+    serializer_class = SweepOutputSerializer
+
+    def get(self, request, pk: int):
+        sweep = sweep_get(owner=request.user, pk=pk)
+        if sweep is None:
+            raise Http404
+        return Response(SweepOutputSerializer(sweep, context={"with_results": True}).data)

@@ -1,0 +1,603 @@
+"""Backtest writes: create a run (202 + URL), execute it as a job, cancel it; sweeps and
+walk-forward over a parameter grid.
+
+``backtest_create`` checks everything a worker would trip over (strategy, symbol,
+candles in the range, every engine parameter) and refuses with a field-named error,
+then stores the run as queued with a snapshot of the exact strategy and enqueues it on
+commit. ``backtest_execute`` is the worker side: claim, load candles, run the engine,
+store trades, metrics and the equity curve in one transaction, fenced by the attempt.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+
+import engine
+from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute
+from apps.marketdata.models import Candle
+from apps.marketdata.selectors import candles_frame, symbol_get
+from apps.marketdata.services import interval_clean, symbol_name_clean
+from apps.strategies.selectors import strategy_get
+from apps.strategies.services import strategy_parse
+from engine.backtest import BacktestConfig, BacktestResult, ConfigError, run_backtest
+from engine.strategy import StrategyError, parse_strategy
+
+from .models import BacktestRun, BacktestTrade, Sweep, SweepResult
+
+logger = logging.getLogger(__name__)
+
+PARAM_FIELDS = (
+    "initial_balance",
+    "fee_rate",
+    "slippage_bps",
+    "fill",
+    "allow_short",
+    "position_size_pct",
+    "stop_loss_pct",
+    "take_profit_pct",
+)
+
+
+def _resolve_strategy(*, owner, strategy_ref, strategy_json, symbol, interval):
+    """(saved strategy or None, its version or None, parsed engine strategy)."""
+    if (strategy_ref is None) == (strategy_json is None):
+        raise ValidationError(
+            {"strategy": ["give either a saved strategy (id) or strategy_json, not both"]}
+        )
+    if strategy_ref is not None:
+        saved = strategy_get(owner=owner, ref=strategy_ref)
+        if saved is None:
+            raise ValidationError({"strategy": [f"you have no strategy {strategy_ref!r}"]})
+        version = saved.current_version
+        return saved, version, parse_strategy(version.normalized)
+    return None, None, strategy_parse(strategy_json, symbol=symbol)
+
+
+def _check_interval(parsed, interval: str) -> None:
+    """Conditions on a higher timeframe need candles at or below it."""
+    from engine.marketdata import INTERVAL_MS
+
+    for cond in parsed.conditions:
+        tf = cond.timeframe or parsed.timeframe
+        if INTERVAL_MS[tf] < INTERVAL_MS[interval] or INTERVAL_MS[tf] % INTERVAL_MS[interval]:
+            raise ValidationError(
+                {
+                    "interval": [
+                        f"{cond.path} uses {tf} bars, which cannot be built from {interval} candles"
+                    ]
+                }
+            )
+
+
+def _config(params: dict[str, Any], start, end) -> BacktestConfig:
+    try:
+        return BacktestConfig(
+            **{k: v for k, v in params.items() if v is not None or k.endswith("_pct")},
+            start=start,
+            end=end,
+        ).validate()
+    except ConfigError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
+
+
+def _check_candles(symbol: str, interval: str, start: datetime | None, end: datetime | None) -> int:
+    if symbol_get(symbol) is None:
+        raise ValidationError({"symbol": [f"no market data for {symbol}; import candles first"]})
+    qs = Candle.objects.filter(symbol__name=symbol, interval=interval)
+    if not qs.exists():
+        raise ValidationError({"interval": [f"no {interval} candles of {symbol}"]})
+    if start:
+        qs = qs.filter(open_time__gte=start)
+    if end:
+        qs = qs.filter(open_time__lte=end)
+    count = qs.count()
+    if count == 0:
+        raise ValidationError(
+            {
+                "start": [
+                    f"no {interval} candles of {symbol} between {start or 'the first'} and {end or 'the last'}"
+                ]
+            }
+        )
+    return count
+
+
+def backtest_create(
+    *,
+    owner,
+    strategy: str | int | None = None,
+    strategy_json: Any = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    initial_balance: float = 10_000.0,
+    fee_rate: float = 0.001,
+    slippage_bps: float = 0.0,
+    fill: str = "next_open",
+    allow_short: bool = False,
+    position_size_pct: float | None = None,
+    stop_loss_pct: float | None = None,
+    take_profit_pct: float | None = None,
+    sweep: Sweep | None = None,
+    enqueue: bool = True,
+) -> BacktestRun:
+    saved, version, parsed = _resolve_strategy(
+        owner=owner,
+        strategy_ref=strategy,
+        strategy_json=strategy_json,
+        symbol=symbol,
+        interval=interval,
+    )
+    symbol = symbol_name_clean(symbol or parsed.symbol)
+    interval = interval_clean(interval) or parsed.timeframe
+    _check_interval(parsed, interval)
+    if start and end and end < start:
+        raise ValidationError({"end": ["end is before start"]})
+    params = dict(
+        initial_balance=initial_balance,
+        fee_rate=fee_rate,
+        slippage_bps=slippage_bps,
+        fill=fill,
+        allow_short=allow_short,
+        position_size_pct=position_size_pct,
+        stop_loss_pct=stop_loss_pct,
+        take_profit_pct=take_profit_pct,
+    )
+    _config(params, start, end)
+    if sweep is None:
+        _check_candles(symbol, interval, start, end)
+    with transaction.atomic():
+        run = BacktestRun.objects.create(
+            owner=owner,
+            strategy=saved,
+            strategy_version=version,
+            strategy_name=parsed.name[:120],
+            strategy_definition=parsed.to_dict(),
+            symbol=symbol,
+            interval=interval,
+            start=start,
+            end=end,
+            sweep=sweep,
+            engine_version=engine.__version__,
+            **params,
+        )
+        if enqueue:
+            job_enqueue(run)
+    return run
+
+
+def run_config(run: BacktestRun | Sweep) -> BacktestConfig:
+    return BacktestConfig(
+        **{f: getattr(run, f) for f in PARAM_FIELDS}, start=run.start, end=run.end
+    )
+
+
+def equity_with_buy_and_hold(
+    result: BacktestResult, candles: pd.DataFrame, max_points: int
+) -> list[list[Any]]:
+    """[[t ms, equity, buy & hold equity], ...] downsampled (min/max kept per bucket)."""
+    points = result.equity_points(max_points)
+    if not points:
+        return []
+    closes = candles["close"]
+    first = result.equity.index[0]
+    base = float(closes.loc[first])
+    initial = float(result.config["initial_balance"])
+    t_index = pd.to_datetime([p[0] for p in points], unit="ms", utc=True)
+    bh = closes.reindex(t_index).to_numpy() / base * initial
+    return [
+        [p[0], p[1], None if not np.isfinite(b) else round(float(b), 4)]
+        for p, b in zip(points, bh, strict=True)
+    ]
+
+
+def backtest_execute(pk: int) -> str:
+    return job_execute(BacktestRun, pk, _run_body)
+
+
+def _run_body(run: BacktestRun, ctx: JobContext) -> None:
+    t0 = time.perf_counter()
+    strategy = parse_strategy(run.strategy_definition)
+    candles = candles_frame(symbol=run.symbol, interval=run.interval, end=run.end)
+    if candles.empty:
+        raise ValueError(f"no {run.interval} candles of {run.symbol} any more")
+    ctx.progress(0.05, force=True)
+    result = run_backtest(
+        candles,
+        strategy,
+        run_config(run),
+        on_progress=lambda f: ctx.progress(0.05 + 0.8 * f),
+        interval=run.interval,
+    )
+    compute_ms = int(result.timings.get("total_seconds", 0) * 1000)
+    trades = [
+        BacktestTrade(
+            run_id=run.pk,
+            seq=k,
+            side=t.side,
+            entry_time=t.entry_time.to_pydatetime(),
+            exit_time=t.exit_time.to_pydatetime(),
+            entry_price=t.entry_price,
+            exit_price=t.exit_price,
+            quantity=t.quantity,
+            entry_fee=t.entry_fee,
+            exit_fee=t.exit_fee,
+            pnl=t.pnl,
+            return_pct=t.return_pct,
+            bars_held=t.bars_held,
+            exit_reason=t.exit_reason,
+        )
+        for k, t in enumerate(result.trades)
+    ]
+    curve = equity_with_buy_and_hold(result, candles, settings.BACKTEST_EQUITY_POINTS)
+    window = result.equity.index
+    with transaction.atomic():
+        # Idempotent under redelivery: whatever an earlier attempt left is replaced, and
+        # the final update only lands if this attempt still owns the run.
+        BacktestTrade.objects.filter(run_id=run.pk).delete()
+        BacktestTrade.objects.bulk_create(trades, batch_size=2000)
+        if not ctx.finish(
+            metrics=result.metrics,
+            assumptions=result.assumptions,
+            equity_curve=curve,
+            candles_count=len(window),
+            first_candle=window[0].to_pydatetime(),
+            last_candle=window[-1].to_pydatetime(),
+            compute_ms=compute_ms,
+            engine_version=engine.__version__,
+        ):
+            transaction.set_rollback(True)
+            logger.info("run %s was cancelled or taken over; result discarded", run.pk)
+            return
+    logger.info(
+        "run %s: %d trades in %.0f ms", run.pk, len(trades), (time.perf_counter() - t0) * 1000
+    )
+
+
+# ---------------------------------------------------------------- sweeps and walk-forward
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _set_path(doc: dict, path: str, value: Any) -> None:
+    """Set ``value`` at a dotted/indexed path inside a strategy document (KeyError if absent)."""
+    parts = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    if not parts:
+        raise KeyError(path)
+    node: Any = doc
+    for part in parts[:-1]:
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[last] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise KeyError(path)
+
+
+def grid_combinations(grid: dict[str, list]) -> list[dict[str, Any]]:
+    keys = list(grid)
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
+
+
+def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
+    if not isinstance(grid, dict) or not grid:
+        raise ValidationError(
+            {
+                "grid": [
+                    'an object of parameter path -> list of values, e.g. {"indicators.rsi.period": [7, 14, 21]}'
+                ]
+            }
+        )
+    if len(grid) > 4:
+        raise ValidationError({"grid": ["at most 4 parameters"]})
+    total = 1
+    for path, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ValidationError({f"grid.{path}": ["must be a non-empty list of values"]})
+        if len(values) > 1000:
+            raise ValidationError({f"grid.{path}": ["at most 1000 values"]})
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+            raise ValidationError({f"grid.{path}": ["values must be numbers"]})
+        total *= len(values)
+        trial = copy.deepcopy(definition)
+        try:
+            _set_path(trial, path, values[0])
+        except (KeyError, IndexError, TypeError):
+            raise ValidationError({f"grid.{path}": ["no such field in the strategy"]}) from None
+    if total > settings.SWEEP_MAX_COMBINATIONS:
+        raise ValidationError(
+            {"grid": [f"{total} combinations; the limit is {settings.SWEEP_MAX_COMBINATIONS}"]}
+        )
+    return grid
+
+
+SWEEP_METRICS = (
+    "total_return_pct",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "profit_factor",
+    "win_rate_pct",
+    "max_drawdown_pct",
+    "expectancy",
+)
+
+
+def sweep_create(
+    *,
+    owner,
+    grid: dict[str, list],
+    metric: str = "total_return_pct",
+    strategy: str | int | None = None,
+    strategy_json: Any = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    walk_forward_windows: int = 0,
+    walk_forward_in_sample_pct: float = 70.0,
+    **params: Any,
+) -> Sweep:
+    saved, version, parsed = _resolve_strategy(
+        owner=owner,
+        strategy_ref=strategy,
+        strategy_json=strategy_json,
+        symbol=symbol,
+        interval=interval,
+    )
+    definition = (
+        version.definition
+        if version is not None
+        else (strategy_json if isinstance(strategy_json, dict) else parsed.to_dict())
+    )
+    grid = _validate_grid(grid, definition)
+    if metric not in SWEEP_METRICS:
+        raise ValidationError({"metric": [f"one of {', '.join(SWEEP_METRICS)}"]})
+    if not 0 <= walk_forward_windows <= 20:
+        raise ValidationError({"walk_forward_windows": ["between 0 and 20"]})
+    if not 20 <= walk_forward_in_sample_pct <= 90:
+        raise ValidationError({"walk_forward_in_sample_pct": ["between 20 and 90"]})
+    symbol = symbol_name_clean(symbol or parsed.symbol)
+    interval = interval_clean(interval) or parsed.timeframe
+    _check_interval(parsed, interval)
+    if start and end and end < start:
+        raise ValidationError({"end": ["end is before start"]})
+    merged = {k: params.get(k) for k in PARAM_FIELDS if k in params}
+    defaults = dict(
+        initial_balance=10_000.0,
+        fee_rate=0.001,
+        slippage_bps=0.0,
+        fill="next_open",
+        allow_short=False,
+    )
+    merged = {
+        **defaults,
+        **{k: v for k, v in merged.items() if v is not None},
+        **{k: params.get(k) for k in ("position_size_pct", "stop_loss_pct", "take_profit_pct")},
+    }
+    _config(merged, start, end)
+    count = _check_candles(symbol, interval, start, end)
+    if walk_forward_windows and count < walk_forward_windows * 100:
+        raise ValidationError(
+            {
+                "walk_forward_windows": [
+                    f"{count} candles are too few for {walk_forward_windows} windows"
+                ]
+            }
+        )
+    combos = len(grid_combinations(grid))
+    with transaction.atomic():
+        sweep = Sweep.objects.create(
+            owner=owner,
+            strategy=saved,
+            strategy_version=version,
+            strategy_name=parsed.name[:120],
+            strategy_definition=definition,
+            grid=grid,
+            metric=metric,
+            combinations=combos,
+            symbol=symbol,
+            interval=interval,
+            start=start,
+            end=end,
+            walk_forward={
+                "windows": walk_forward_windows,
+                "in_sample_pct": walk_forward_in_sample_pct,
+            }
+            if walk_forward_windows
+            else None,
+            **merged,
+        )
+        job_enqueue(sweep)
+    return sweep
+
+
+def _combo_metrics(
+    definition: dict, combo: dict, candles: pd.DataFrame, config: BacktestConfig, interval: str
+) -> tuple[dict | None, str]:
+    doc = copy.deepcopy(definition)
+    for path, value in combo.items():
+        _set_path(doc, path, value)
+    try:
+        strategy = parse_strategy(doc)
+    except StrategyError as exc:
+        return None, str(exc)[:500]
+    try:
+        return run_backtest(candles, strategy, config, interval=interval).metrics, ""
+    except (ConfigError, ValueError) as exc:
+        return None, str(exc)[:500]
+
+
+def sweep_execute(pk: int) -> str:
+    return job_execute(Sweep, pk, _sweep_body)
+
+
+def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
+    """Fan the grid out as chunk tasks (a Celery group); the last chunk finishes the sweep.
+    Walk-forward sweeps run in this task: each window needs the previous one's choice."""
+    combos = grid_combinations(sweep.grid)
+    if sweep.walk_forward:
+        _walk_forward(sweep, ctx, combos)
+        return
+    from celery import group
+
+    from .tasks import sweep_chunk
+
+    done = set(SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True))
+    size = settings.SWEEP_CHUNK_SIZE
+    chunks = [
+        (start, min(start + size, len(combos)))
+        for start in range(0, len(combos), size)
+        if not all(i in done for i in range(start, min(start + size, len(combos))))
+    ]
+    if not chunks:
+        _sweep_maybe_finish(sweep.pk, ctx.attempt)
+        return
+    group(sweep_chunk.s(sweep.pk, ctx.attempt, a, b) for a, b in chunks).apply_async()
+
+
+def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
+    sweep = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).first()
+    if sweep is None:
+        return 0
+    combos = grid_combinations(sweep.grid)[a:b]
+    candles = candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end)
+    config = run_config(sweep)
+    rows = []
+    for offset, combo in enumerate(combos):
+        metrics, error = _combo_metrics(
+            sweep.strategy_definition, combo, candles, config, sweep.interval
+        )
+        rows.append(
+            SweepResult(
+                sweep_id=sweep_id, combo=a + offset, params=combo, metrics=metrics, error=error
+            )
+        )
+    SweepResult.objects.bulk_create(rows, ignore_conflicts=True)
+    _sweep_maybe_finish(sweep_id, attempt)
+    return len(rows)
+
+
+def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
+    count = SweepResult.objects.filter(sweep_id=sweep_id).aggregate(n=Count("id"))["n"]
+    sweep = Sweep.objects.filter(pk=sweep_id).only("combinations").first()
+    if sweep is None:
+        return
+    ctx = JobContext(model=Sweep, pk=sweep_id, attempt=attempt)
+    Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).update(
+        completed=count, progress=round(100 * count / max(sweep.combinations, 1), 1)
+    )
+    if count >= sweep.combinations:
+        ctx.finish(completed=count)
+
+
+def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
+    windows = int(sweep.walk_forward["windows"])
+    in_pct = float(sweep.walk_forward["in_sample_pct"]) / 100.0
+    candles = candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end)
+    idx = candles.index
+    lo = int(idx.searchsorted(pd.Timestamp(sweep.start))) if sweep.start else 0
+    span = len(idx) - lo
+    step = span // windows
+    base = run_config(sweep)
+    better_low = sweep.metric == "max_drawdown_pct"
+    balance = float(sweep.initial_balance)
+    segments, report = [], []
+    total = windows * (len(combos) + 1)
+    done = 0
+    for w in range(windows):
+        a, b = lo + w * step, lo + (w + 1) * step if w < windows - 1 else len(idx)
+        split = a + int((b - a) * in_pct)
+        is_cfg = BacktestConfig(**{**base.__dict__, "start": idx[a], "end": idx[split - 1]})
+        best, best_value = None, None
+        for combo in combos:
+            metrics, _ = _combo_metrics(
+                sweep.strategy_definition, combo, candles, is_cfg, sweep.interval
+            )
+            done += 1
+            ctx.progress(done / total)
+            value = (metrics or {}).get(sweep.metric)
+            if value is None:
+                continue
+            if best_value is None or (value < best_value if better_low else value > best_value):
+                best, best_value = combo, value
+        if best is None:
+            report.append(
+                {"window": w + 1, "error": "no combination produced the metric in-sample"}
+            )
+            continue
+        oos_cfg = BacktestConfig(
+            **{**base.__dict__, "initial_balance": balance, "start": idx[split], "end": idx[b - 1]}
+        )
+        metrics, error = _combo_metrics(
+            sweep.strategy_definition, best, candles, oos_cfg, sweep.interval
+        )
+        done += 1
+        if metrics is None:
+            report.append({"window": w + 1, "params": best, "error": error})
+            continue
+        balance = metrics["final_balance"]
+        report.append(
+            {
+                "window": w + 1,
+                "in_sample_window": [
+                    idx[a].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    idx[split - 1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ],
+                "out_of_sample_window": [
+                    idx[split].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    idx[b - 1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ],
+                "params": best,
+                "in_sample_metric": best_value,
+                "out_of_sample": metrics,
+            }
+        )
+        segments.append(metrics)
+    stitched = {
+        "initial_balance": float(sweep.initial_balance),
+        "final_balance": round(balance, 2),
+        "total_return_pct": round((balance / float(sweep.initial_balance) - 1) * 100, 4),
+        "trades": sum(s["num_trades"] for s in segments),
+        "worst_window_drawdown_pct": max((s["max_drawdown_pct"] for s in segments), default=None),
+    }
+    ctx.finish(
+        walk_forward={**sweep.walk_forward, "windows_report": report, "stitched": stitched},
+        completed=len(combos),
+    )
+
+
+def sweep_table(sweep: Sweep) -> list[dict]:
+    """Rows sorted by the chosen metric (best first)."""
+    rows = [
+        {"combo": r.combo, "params": r.params, "metrics": r.metrics, "error": r.error}
+        for r in sweep.results.all()
+    ]
+    better_low = sweep.metric == "max_drawdown_pct"
+
+    def key(row):
+        v = (row["metrics"] or {}).get(sweep.metric)
+        return (v is None, v if better_low else -(v or 0)) if v is not None else (True, 0)
+
+    return sorted(rows, key=key)

@@ -1,0 +1,213 @@
+"""Backtests through the API: 202 + URL, the job stores exactly the engine's trades,
+idempotent tasks, sweeps, bad input, and another user's 404s."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
+from apps.backtests.services import backtest_execute
+from apps.backtests.tasks import backtest_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[3]
+SHAPE_A = {
+    "symbol": "BTCUSDT",
+    "indicators": {
+        "rsi": {"period": 14, "buy_below": 30, "sell_above": 70},
+        "ema": {"period": 20, "buy_crosses_above": True, "sell_crosses_below": True},
+    },
+}
+
+
+def _submit(client, **extra):
+    payload = {"strategy_json": SHAPE_A, "interval": "1h", **extra}
+    return client.post("/api/backtests/", payload, format="json")
+
+
+def test_submit_answers_202_and_stores_the_engines_trades(
+    user_client, btc_candles, btc_1h_path, tmp_path
+):
+    r = _submit(user_client)
+    assert r.status_code == 202, r.json()
+    body = r.json()
+    assert r["Location"] == body["url"] == f"/api/backtests/{body['id']}/"
+    run = user_client.get(body["url"]).json()
+    assert run["status"] == "succeeded" and run["progress"] == 100.0
+    assert run["assumptions"]["fill"] == "next_open" and run["assumptions"]["fee_rate"] == 0.001
+    trades = []
+    url = f"{body['url']}trades/?page_size=500"
+    while url:
+        page = user_client.get(url).json()
+        trades += page["results"]
+        url = page["next"]
+    assert len(trades) == run["metrics"]["num_trades"] > 10
+    # Exactly what the engine's command line gives for the same candles and strategy.
+    spath = tmp_path / "s.json"
+    spath.write_text(json.dumps(SHAPE_A))
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "backtest",
+            "--candles",
+            str(btc_1h_path),
+            "--strategy",
+            str(spath),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    expected = json.loads(cli.stdout)["trades"]
+    assert [
+        (
+            t["entry_time"].replace("+00:00", "Z"),
+            t["exit_time"].replace("+00:00", "Z"),
+            t["exit_reason"],
+        )
+        for t in trades
+    ] == [(t["entry_time"], t["exit_time"], t["exit_reason"]) for t in expected]
+    assert [round(t["pnl"], 6) for t in trades] == [round(t["pnl"], 6) for t in expected]
+    equity = user_client.get(f"{body['url']}equity/").json()
+    assert equity["columns"] == ["t", "equity", "buy_and_hold"] and len(equity["points"]) > 100
+
+
+def test_running_the_task_twice_stores_one_set_of_trades(user_client, btc_candles):
+    pk = _submit(user_client).json()["id"]
+    n = BacktestTrade.objects.filter(run_id=pk).count()
+    assert backtest_run(pk) == "skipped"
+    BacktestRun.objects.filter(pk=pk).update(status="queued")  # as if redelivered after a reap
+    assert backtest_execute(pk) == "succeeded"
+    assert BacktestTrade.objects.filter(run_id=pk).count() == n
+    assert BacktestRun.objects.get(pk=pk).attempts == 2
+
+
+def test_saved_strategy_runs_its_exact_version(user_client, btc_candles):
+    sid = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
+        "id"
+    ]
+    pk = user_client.post(
+        "/api/backtests/", {"strategy": f"BTCUSDT_strategy_{sid}"}, format="json"
+    ).json()["id"]
+    run = BacktestRun.objects.get(pk=pk)
+    assert run.strategy_version.number == 1 and run.status == "succeeded"
+    user_client.patch(
+        f"/api/strategies/{sid}/", {"strategy_json": {**SHAPE_A, "combine": "all"}}, format="json"
+    )
+    run.refresh_from_db()
+    assert run.strategy_version.number == 1 and run.strategy_definition["entry_logic"] == "any"
+
+
+def test_range_cancel_and_recent_results(user_client, btc_candles):
+    r = _submit(user_client, start="2021-01-01T00:00:00Z", end="2021-03-01T00:00:00Z").json()
+    run = user_client.get(r["url"]).json()
+    assert run["first_candle"] >= "2021-01-01" and run["last_candle"] <= "2021-03-01T00:00:00Z"
+    assert user_client.post(f"{r['url']}cancel/").status_code == 409  # already finished
+    recent = user_client.get("/api/backtests/results/").json()
+    assert len(recent) == 10
+    assert recent[0]["exit_time"] >= recent[-1]["exit_time"] and recent[0]["symbol"] == "BTCUSDT"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"symbol": "NOPE"}, "symbol"),
+        ({"interval": "4h"}, "interval"),
+        ({"start": "2022-01-01T00:00:00Z"}, "start"),
+        ({"start": "2021-02-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}, "end"),
+        ({"fee_rate": -0.001}, "fee_rate"),
+        ({"fill": "later"}, "fill"),
+        ({"initial_balance": 0}, "initial_balance"),
+        ({"strategy_json": {"symbol": "BTCUSDT", "indicators": {"emma": {}}}}, "strategy_json"),
+        ({"strategy": "999999"}, "strategy"),
+    ],
+)
+def test_bad_input_is_400_naming_the_field(user_client, btc_candles, payload, field):
+    data = {"strategy_json": SHAPE_A, **payload}
+    if "strategy" in payload:
+        data.pop("strategy_json")
+    r = user_client.post("/api/backtests/", data, format="json")
+    assert r.status_code == 400 and field in r.json(), r.json()
+    assert BacktestRun.objects.count() == 0
+
+
+def test_sweep_runs_every_combination_and_refuses_huge_grids(user_client, btc_candles):
+    r = user_client.post(
+        "/api/backtests/sweeps/",
+        {
+            "strategy_json": SHAPE_A,
+            "grid": {"indicators.rsi.period": [7, 14, 21], "indicators.rsi.buy_below": [20, 30]},
+            "metric": "sharpe",
+        },
+        format="json",
+    )
+    assert r.status_code == 202, r.json()
+    sweep = user_client.get(r.json()["url"]).json()
+    assert sweep["status"] == "succeeded" and sweep["completed"] == 6 and len(sweep["results"]) == 6
+    sharpe = [row["metrics"]["sharpe"] for row in sweep["results"]]
+    assert sharpe == sorted(sharpe, reverse=True)
+    huge = {
+        f"indicators.rsi.{k}": list(range(1, 101)) for k in ("period", "buy_below", "sell_above")
+    }
+    bad = user_client.post(
+        "/api/backtests/sweeps/", {"strategy_json": SHAPE_A, "grid": huge}, format="json"
+    )
+    assert bad.status_code == 400 and "grid" in bad.json()
+    missing = user_client.post(
+        "/api/backtests/sweeps/",
+        {"strategy_json": SHAPE_A, "grid": {"risk.nope.x": [1]}},
+        format="json",
+    )
+    assert missing.status_code == 400 and "grid.risk.nope.x" in missing.json()
+
+
+def test_walk_forward_reports_out_of_sample_windows(user_client, btc_candles):
+    r = user_client.post(
+        "/api/backtests/sweeps/",
+        {
+            "strategy_json": SHAPE_A,
+            "grid": {"indicators.rsi.period": [7, 14]},
+            "walk_forward_windows": 3,
+        },
+        format="json",
+    )
+    assert r.status_code == 202, r.json()
+    wf = Sweep.objects.get(pk=r.json()["id"]).walk_forward
+    assert len(wf["windows_report"]) == 3
+    for w in wf["windows_report"]:
+        assert w["out_of_sample_window"][0] > w["in_sample_window"][1]
+        assert (
+            w["params"]["indicators.rsi.period"] in (7, 14) and "num_trades" in w["out_of_sample"]
+        )
+    assert wf["stitched"]["final_balance"] > 0
+
+
+def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
+    pk = _submit(user_client).json()["id"]
+    sid = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
+        "id"
+    ]
+    other = APIClient()
+    other.force_authenticate(other_user)
+    for url in [
+        f"/api/backtests/{pk}/",
+        f"/api/backtests/{pk}/trades/",
+        f"/api/backtests/{pk}/equity/",
+    ]:
+        assert other.get(url).status_code == 404
+    assert other.post(f"/api/backtests/{pk}/cancel/").status_code == 404
+    assert (
+        other.get("/api/backtests/").json()["count"] == 0
+        and other.get("/api/backtests/results/").json() == []
+    )
+    steal = other.post("/api/backtests/", {"strategy": str(sid)}, format="json")
+    assert steal.status_code == 400 and "strategy" in steal.json()
