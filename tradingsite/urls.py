@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("market-data/", include("apps.marketdata.urls")),
     path("strategies/", include("apps.strategies.urls")),
+    path("backtests/", include("apps.backtests.urls")),
     path("ml/", include("apps.ml.urls")),
     path("portfolio/", include("apps.portfolio.urls")),
     path("", include("apps.core.urls")),

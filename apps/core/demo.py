@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -43,17 +44,73 @@ DEMO_MODELS: list[tuple[str, str, int]] = [
 ]
 
 
+DEMO_STRATEGIES: list[dict] = [
+    {
+        "name": "BTC RSI + EMA crossover",
+        "definition": {
+            "symbol": "BTCUSDT",
+            "timeframe": "1h",
+            "indicators": {
+                "rsi": {"period": 14, "buy_below": 30, "sell_above": 70},
+                "ema": {"period": 20, "buy_crosses_above": True, "sell_crosses_below": True},
+            },
+            "combine": "any",
+        },
+        "notes": "The original system's example strategy (indicator thresholds).",
+    },
+    {
+        "name": "RSI dip in uptrend",
+        "definition": {
+            "strategy_name": "RSI dip in uptrend",
+            "symbol": "BTCUSDT",
+            "timeframe": "1h",
+            "entry_conditions": [
+                {"indicator": "rsi", "params": {"period": 14}, "condition": "< 35"},
+                {"indicator": "close", "condition": "> ema(50)", "timeframe": "4h"},
+            ],
+            "exit_conditions": [{"indicator": "rsi", "condition": "> 65"}],
+            "entry_logic": "all",
+            "exit_logic": "any",
+            "risk": {"stop_loss_pct": 3.0, "take_profit_pct": 6.0, "position_size_pct": 100},
+        },
+        "notes": "Buy oversold dips only while the 4h trend is up; stop 3%, target 6%.",
+    },
+    {
+        "name": "ETH MACD momentum",
+        "definition": {
+            "strategy_name": "ETH MACD momentum",
+            "symbol": "ETHUSDT",
+            "timeframe": "1h",
+            "entry_conditions": [
+                {"indicator": "macd", "condition": "crosses_above macd.signal"},
+                {"indicator": "close", "condition": "> sma(100)"},
+            ],
+            "exit_conditions": [
+                {"indicator": "macd", "condition": "crosses_below macd.signal"},
+                {"indicator": "close", "condition": "< bollinger(20,2).lower"},
+            ],
+            "entry_logic": "all",
+            "exit_logic": "any",
+            "risk": {"stop_loss_pct": 4.0},
+        },
+        "notes": "MACD crossovers above the 100-hour average.",
+    },
+]
+
+
 @dataclass
 class DemoReport:
     user_created: bool = False
     imports: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    strategies: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
             f"demo user {'created' if self.user_created else 'exists'}",
             *self.imports,
             *self.models,
+            *self.strategies,
         ]
 
 
@@ -105,7 +162,45 @@ def demo_load(*, files: list[tuple[str, str, str, str, str]] | None = None) -> D
             + f", {record.gap_count} gap(s)"
         )
     demo_models_train(user=user, report=report)
+    demo_strategies_and_backtest(user=user, report=report)
     return report
+
+
+def demo_strategies_and_backtest(*, user, report: DemoReport) -> None:
+    """The example strategies, and one finished backtest to open."""
+    from apps.backtests.models import BacktestRun
+    from apps.backtests.services import backtest_create
+    from apps.strategies.models import Strategy
+    from apps.strategies.services import strategy_create
+
+    created = {}
+    for item in DEMO_STRATEGIES:
+        existing = Strategy.objects.filter(owner=user, name=item["name"]).first()
+        created[item["name"]] = existing or strategy_create(
+            owner=user, definition=item["definition"], name=item["name"], notes=item["notes"]
+        )
+    report.strategies.append(f"strategies: {', '.join(created)}")
+    if BacktestRun.objects.filter(owner=user, status="succeeded").exists():
+        report.strategies.append("backtest: already run")
+        return
+    previous = getattr(settings, "JOBS_EAGER_MODE", "inline")
+    settings.JOBS_EAGER_MODE = "inline"
+    try:
+        run = backtest_create(
+            owner=user,
+            strategy=created["RSI dip in uptrend"].pk,
+            start=datetime(2024, 1, 1, tzinfo=UTC),
+            slippage_bps=2.0,
+        )
+    finally:
+        settings.JOBS_EAGER_MODE = previous
+    run.refresh_from_db()
+    if run.status != "succeeded":
+        raise RuntimeError(f"the demo backtest failed: {run.error}")
+    m = run.metrics
+    report.strategies.append(
+        f"backtest #{run.pk}: {m['num_trades']} trades, return {m['total_return_pct']}% vs buy & hold {m['buy_and_hold_return_pct']}%"
+    )
 
 
 def demo_models_train(*, user, report: DemoReport) -> None:

@@ -211,3 +211,60 @@ def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
     )
     steal = other.post("/api/backtests/", {"strategy": str(sid)}, format="json")
     assert steal.status_code == 400 and "strategy" in steal.json()
+
+
+def test_pages_form_result_and_sweep(client, user, btc_candles):
+    from apps.strategies.services import strategy_create
+
+    client.force_login(user)
+    s = strategy_create(owner=user, definition=SHAPE_A, name="demo")
+    form = client.get(f"/backtests/new/?strategy={s.pk}").content.decode()
+    assert f'<option value="{s.pk}" selected>' in form
+    bad = client.post(
+        "/backtests/new/",
+        {
+            "strategy": s.pk,
+            "initial_balance": 10000,
+            "fee_rate": 0.001,
+            "slippage_bps": 0,
+            "fill": "next_open",
+            "start": "2030-01-01 00:00",
+        },
+    )
+    assert bad.status_code == 200 and "no 1h candles of BTCUSDT" in bad.content.decode()
+    ok = client.post(
+        "/backtests/new/",
+        {
+            "strategy": s.pk,
+            "initial_balance": 10000,
+            "fee_rate": 0.001,
+            "slippage_bps": 0,
+            "fill": "next_open",
+        },
+    )
+    assert ok.status_code == 302
+    html = client.get(ok["Location"]).content.decode()
+    assert (
+        'id="price-chart"' in html
+        and 'id="equity-chart"' in html
+        and 'id="assumptions"' in html
+        and "next_open" in html
+    )
+    assert 'id="trades"' in html and "buy_and_hold_return_pct" in html
+    assert "demo" in client.get("/backtests/").content.decode()
+    sw = client.post(
+        "/backtests/sweeps/new/",
+        {
+            "strategy": s.pk,
+            "initial_balance": 10000,
+            "fee_rate": 0.001,
+            "slippage_bps": 0,
+            "fill": "next_open",
+            "grid": '{"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [25, 30]}',
+            "metric": "total_return_pct",
+            "walk_forward_windows": 0,
+        },
+    )
+    assert sw.status_code == 302
+    page = client.get(sw["Location"]).content.decode()
+    assert 'id="heatmap"' in page and 'id="sweep-results"' in page

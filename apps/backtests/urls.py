@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backtests"
+urlpatterns = [
+    path("", views.backtest_list_view, name="list"),
+    path("new/", views.backtest_new_view, name="create"),
+    path("<int:pk>/", views.backtest_detail_view, name="detail"),
+    path("<int:pk>/cancel/", views.backtest_cancel_view, name="cancel"),
+    path("sweeps/new/", views.sweep_new_view, name="sweep_create"),
+    path("sweeps/<int:pk>/", views.sweep_detail_view, name="sweep"),
+]

@@ -1,0 +1,166 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.jobs import job_cancel
+from apps.strategies.selectors import strategy_list
+
+from .forms import BacktestForm, SweepForm
+from .selectors import backtest_get, backtest_list, backtest_trades, sweep_get, sweep_list
+from .services import backtest_create, sweep_create, sweep_table
+
+PARAMS = (
+    "initial_balance",
+    "fee_rate",
+    "slippage_bps",
+    "fill",
+    "allow_short",
+    "stop_loss_pct",
+    "take_profit_pct",
+    "position_size_pct",
+)
+
+
+def _errors(form, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        for msg in msgs:
+            form.add_error(
+                field if field in form.fields else None,
+                f"{field}: {msg}" if field not in form.fields else msg,
+            )
+
+
+@login_required
+def backtest_list_view(request):
+    return render(
+        request,
+        "backtests/list.html",
+        {
+            "runs": backtest_list(owner=request.user)[:100],
+            "sweeps": sweep_list(owner=request.user)[:20],
+        },
+    )
+
+
+@login_required
+def backtest_new_view(request):
+    strategies = list(strategy_list(owner=request.user))
+    initial = {"strategy": request.GET.get("strategy")} if request.GET.get("strategy") else {}
+    form = BacktestForm(request.POST or None, strategies=strategies, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            run = backtest_create(
+                owner=request.user,
+                strategy=d["strategy"],
+                symbol=d["symbol"] or None,
+                interval=d["interval"] or None,
+                start=d["start"],
+                end=d["end"],
+                **{k: d[k] for k in PARAMS},
+            )
+            return redirect("backtests:detail", pk=run.pk)
+        except ValidationError as exc:
+            _errors(form, exc)
+    return render(request, "backtests/new.html", {"form": form, "has_strategies": bool(strategies)})
+
+
+@login_required
+def backtest_detail_view(request, pk: int):
+    run = backtest_get(owner=request.user, pk=pk)
+    if run is None:
+        raise Http404("No such backtest")
+    return render(
+        request,
+        "backtests/detail.html",
+        {
+            "run": run,
+            "m": run.metrics or {},
+            "trades": backtest_trades(run=run)[:500],
+            "chart_json": json.dumps(
+                {
+                    "run": run.pk,
+                    "symbol": run.symbol,
+                    "interval": run.interval,
+                    "start": run.first_candle.isoformat() if run.first_candle else None,
+                    "end": run.last_candle.isoformat() if run.last_candle else None,
+                }
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def backtest_cancel_view(request, pk: int):
+    run = backtest_get(owner=request.user, pk=pk)
+    if run is None:
+        raise Http404("No such backtest")
+    if job_cancel(run):
+        messages.info(request, "Backtest cancelled.")
+    return redirect("backtests:detail", pk=pk)
+
+
+@login_required
+def sweep_new_view(request):
+    strategies = list(strategy_list(owner=request.user))
+    initial = {"strategy": request.GET.get("strategy")} if request.GET.get("strategy") else {}
+    form = SweepForm(request.POST or None, strategies=strategies, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            grid = json.loads(d["grid"])
+        except json.JSONDecodeError as exc:
+            form.add_error("grid", f"not valid JSON: {exc.msg}")
+        else:
+            try:
+                sweep = sweep_create(
+                    owner=request.user,
+                    strategy=d["strategy"],
+                    grid=grid,
+                    metric=d["metric"],
+                    symbol=d["symbol"] or None,
+                    interval=d["interval"] or None,
+                    start=d["start"],
+                    end=d["end"],
+                    walk_forward_windows=d["walk_forward_windows"],
+                    **{k: d[k] for k in PARAMS},
+                )
+                return redirect("backtests:sweep", pk=sweep.pk)
+            except ValidationError as exc:
+                _errors(form, exc)
+    return render(
+        request, "backtests/sweep_new.html", {"form": form, "has_strategies": bool(strategies)}
+    )
+
+
+@login_required
+def sweep_detail_view(request, pk: int):
+    sweep = sweep_get(owner=request.user, pk=pk)
+    if sweep is None:
+        raise Http404("No such sweep")
+    rows = sweep_table(sweep) if sweep.status == "succeeded" else []
+    keys = list(sweep.grid)
+    heat = None
+    if len(keys) >= 2 and rows:
+        xs, ys = sweep.grid[keys[0]], sweep.grid[keys[1]]
+        cells = {
+            (r["params"][keys[0]], r["params"][keys[1]]): (r["metrics"] or {}).get(sweep.metric)
+            for r in rows
+        }
+        heat = {
+            "x": keys[0],
+            "y": keys[1],
+            "xs": xs,
+            "rows": [{"y": y, "cells": [cells.get((x, y)) for x in xs]} for y in ys],
+        }
+    return render(
+        request,
+        "backtests/sweep.html",
+        {"sweep": sweep, "rows": rows[:200], "keys": keys, "heat": heat},
+    )
