@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -74,7 +72,7 @@ def portfolio_view(request):
                 for r in by_strategy
                 if r["strategy"] != "(none)"
             ],
-            "history_json": json.dumps(snapshots(portfolio=portfolio)),
+            "history": snapshots(portfolio=portfolio),
             "form": form,
         },
     )
