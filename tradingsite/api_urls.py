@@ -12,6 +12,8 @@ urlpatterns = [
     path("backtests/", include("apps.backtests.api.urls")),
     path("ml/", include("apps.ml.api.urls")),
     path("portfolio/", include("apps.portfolio.api.urls")),
+    path("agents/", include("apps.agents.api.urls")),
+    path("mother-ai/", include("apps.motherai.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -163,7 +163,46 @@ def demo_load(*, files: list[tuple[str, str, str, str, str]] | None = None) -> D
         )
     demo_models_train(user=user, report=report)
     demo_strategies_and_backtest(user=user, report=report)
+    demo_agents_and_decision(user=user, report=report)
     return report
+
+
+def demo_agents_and_decision(*, user, report: DemoReport) -> None:
+    """BTCUSDT and ETHUSDT agents (the original BTCUSDTAgent/ETHUSDTAgent) with the demo
+    models attached, a paper portfolio and one stored Mother AI decision."""
+    from apps.agents.models import Agent
+    from apps.agents.services import agent_create
+    from apps.ml.models import TrainedModel
+    from apps.motherai.models import Decision
+    from apps.motherai.services import decision_make
+    from apps.portfolio.services import portfolio_get_or_create_default
+    from apps.strategies.models import Strategy
+
+    for symbol, strategy_name in (
+        ("BTCUSDT", "RSI dip in uptrend"),
+        ("ETHUSDT", "ETH MACD momentum"),
+    ):
+        if Agent.objects.filter(owner=user, symbol=symbol).exists():
+            continue
+        model = TrainedModel.objects.filter(
+            owner=user, symbol=symbol, interval="1h", status="succeeded"
+        ).first()
+        agent_create(
+            owner=user,
+            symbol=symbol,
+            strategy=Strategy.objects.get(owner=user, name=strategy_name),
+            model=model,
+            name=f"{symbol}Agent",
+        )
+    portfolio_get_or_create_default(owner=user)
+    if not Decision.objects.filter(owner=user).exists():
+        d = decision_make(owner=user, trigger="demo")
+        report.strategies.append(
+            f"Mother AI decision #{d.pk}: {d.chosen} of {len(d.candidates)} signal(s) chosen"
+        )
+    report.strategies.append(
+        "agents: " + ", ".join(Agent.objects.filter(owner=user).values_list("name", flat=True))
+    )
 
 
 def demo_strategies_and_backtest(*, user, report: DemoReport) -> None:

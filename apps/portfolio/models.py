@@ -72,6 +72,9 @@ class Position(models.Model):
     indicators_used = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["portfolio", "symbol"]
@@ -110,6 +113,12 @@ class Order(models.Model):
     notes = models.TextField(blank=True)
     # NULL, not "": the partial unique constraint below must ignore orders without a key.
     idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    decision = models.ForeignKey(
+        "motherai.Decision", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     request_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -154,6 +163,9 @@ class TradeLog(models.Model):
     duration = models.DurationField()
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="trade_logs"
+    )
     entry_order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

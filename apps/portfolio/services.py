@@ -161,6 +161,8 @@ def order_place(
     strategy_name: str = "",
     indicators_used: list[str] | None = None,
     notes: str = "",
+    agent=None,
+    decision=None,
 ) -> tuple[Order, bool]:
     """Execute a paper trade. Returns (order, created): created is False for a replay of the
     same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key."""
@@ -231,6 +233,8 @@ def order_place(
             notes=notes,
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
+            agent=agent,
+            decision=decision,
         )
         if action == Order.Action.BUY:
             spend = money(locked.cash * locked.buy_fraction)
@@ -264,6 +268,7 @@ def order_place(
                     indicators_used=indicators_used or [],
                     confidence=confidence,
                     source=source,
+                    agent=agent,
                 )
             else:
                 total_qty = position.quantity + quantity
@@ -329,6 +334,7 @@ def order_place(
                 duration=max(quote.time - position.opened_at, timedelta(0)),
                 notes=notes,
                 source=position.source,
+                agent=position.agent or agent,
                 entry_order=entry_order,
                 exit_order=order,
             )

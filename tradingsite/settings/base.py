@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "apps.backtests",
     "apps.ml",
     "apps.portfolio",
+    "apps.agents",
+    "apps.motherai",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +194,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Requeue or fail jobs whose worker died (see apps/core/jobs.py).
     "reap-stale-jobs": {"task": "core.jobs_reap", "schedule": 30.0},
+    # Runs each user's Mother AI schedule when it is due (schedules are off by default).
+    "motherai-cycle": {"task": "motherai.cycle", "schedule": 60.0},
 }
 
 # Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running

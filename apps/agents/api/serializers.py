@@ -1,0 +1,102 @@
+from rest_framework import serializers
+
+from apps.agents.models import Agent, Signal
+from engine.marketdata import INTERVALS
+
+
+class AgentInputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    strategy = serializers.CharField(help_text="a saved strategy: id or BTCUSDT_strategy_3")
+    model = serializers.IntegerField(
+        required=False, allow_null=True, help_text="a trained model id for confidence"
+    )
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False)
+    enabled = serializers.BooleanField(default=True)
+
+
+class AgentUpdateInputSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class AgentOutputSerializer(serializers.ModelSerializer):
+    strategy_name = serializers.CharField(source="strategy.name")
+    strategy_version = serializers.IntegerField(source="strategy_version.number")
+
+    class Meta:
+        model = Agent
+        fields = [
+            "id",
+            "name",
+            "symbol",
+            "interval",
+            "strategy",
+            "strategy_name",
+            "strategy_version",
+            "model",
+            "enabled",
+            "created_at",
+        ]
+
+
+class ReasonSerializer(serializers.Serializer):
+    condition = serializers.CharField()
+    side = serializers.CharField()
+    fired = serializers.BooleanField()
+    value = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True)
+    strength = serializers.FloatField()
+
+
+class EvaluationOutputSerializer(serializers.Serializer):
+    agent_id = serializers.IntegerField()
+    agent_name = serializers.CharField()
+    symbol = serializers.CharField()
+    interval = serializers.CharField()
+    action = serializers.ChoiceField(choices=["buy", "sell", "hold"])
+    confidence = serializers.FloatField(help_text="0..1")
+    confidence_source = serializers.CharField(help_text="model or signal_strength")
+    candle_time = serializers.CharField()
+    entry_price = serializers.FloatField()
+    target_price = serializers.FloatField()
+    stop_loss = serializers.FloatField()
+    targets_from = serializers.CharField(help_text="strategy_risk, atr or strategy_risk+atr")
+    probability_up = serializers.FloatField(allow_null=True)
+    reasons = ReasonSerializer(many=True)
+    strategy_name = serializers.CharField()
+    strategy_version = serializers.IntegerField()
+    indicators_used = serializers.ListField(child=serializers.CharField())
+    model_id = serializers.IntegerField(allow_null=True)
+
+
+class PredictionItemSerializer(serializers.Serializer):
+    agentName = serializers.CharField()  # noqa: N815 - the original frontend's field names
+    symbol = serializers.CharField()
+    prediction = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True, help_text="0..100")
+    entryPrice = serializers.FloatField(allow_null=True)  # noqa: N815
+    targetPrice = serializers.FloatField(allow_null=True)  # noqa: N815
+    stopLoss = serializers.FloatField(allow_null=True)  # noqa: N815
+    error = serializers.CharField(allow_null=True)
+    agent_id = serializers.IntegerField()
+
+
+class SignalOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Signal
+        fields = [
+            "id",
+            "agent",
+            "symbol",
+            "action",
+            "confidence",
+            "confidence_source",
+            "candle_time",
+            "entry_price",
+            "target_price",
+            "stop_loss",
+            "targets_from",
+            "probability_up",
+            "reasons",
+            "created_at",
+        ]

@@ -1,0 +1,142 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from apps.agents.models import Agent
+from apps.agents.selectors import agent_get, agent_list, signal_list
+from apps.agents.services import (
+    AgentDataError,
+    agent_create,
+    agent_evaluate,
+    agent_set_enabled,
+    prediction_item,
+)
+from apps.ml.selectors import model_get
+from apps.strategies.selectors import strategy_get
+
+from .serializers import (
+    AgentInputSerializer,
+    AgentOutputSerializer,
+    AgentUpdateInputSerializer,
+    EvaluationOutputSerializer,
+    PredictionItemSerializer,
+    SignalOutputSerializer,
+)
+
+
+class AgentListCreateApi(GenericAPIView):
+    """Your agents; POST configures one (symbol + saved strategy, optionally a model)."""
+
+    queryset = Agent.objects.none()
+    serializer_class = AgentOutputSerializer
+
+    def get(self, request):
+        page = self.paginate_queryset(agent_list(owner=request.user))
+        return self.get_paginated_response(AgentOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=AgentInputSerializer, responses={201: AgentOutputSerializer})
+    def post(self, request):
+        data = AgentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        strategy = strategy_get(owner=request.user, ref=v["strategy"])
+        if strategy is None:
+            return Response({"strategy": ["no such strategy"]}, status=400)
+        model = None
+        if v.get("model") is not None:
+            model = model_get(owner=request.user, pk=v["model"])
+            if model is None:
+                return Response({"model": ["no such model"]}, status=400)
+        agent = agent_create(
+            owner=request.user,
+            symbol=v["symbol"],
+            strategy=strategy,
+            model=model,
+            name=v.get("name") or "",
+            interval=v.get("interval"),
+            enabled=v["enabled"],
+        )
+        return Response(AgentOutputSerializer(agent).data, status=status.HTTP_201_CREATED)
+
+
+class AgentDetailApi(GenericAPIView):
+    queryset = Agent.objects.none()
+    serializer_class = AgentOutputSerializer
+
+    def _get(self, request, pk):
+        agent = agent_get(owner=request.user, pk=pk)
+        if agent is None:
+            raise Http404
+        return agent
+
+    def get(self, request, pk: int):
+        return Response(AgentOutputSerializer(self._get(request, pk)).data)
+
+    @extend_schema(request=AgentUpdateInputSerializer, responses=AgentOutputSerializer)
+    def patch(self, request, pk: int):
+        agent = self._get(request, pk)
+        data = AgentUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            AgentOutputSerializer(
+                agent_set_enabled(agent=agent, enabled=data.validated_data["enabled"])
+            ).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        self._get(request, pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AgentSignalsApi(GenericAPIView):
+    queryset = Agent.objects.none()
+    serializer_class = SignalOutputSerializer
+
+    def get(self, request, pk: int):
+        agent = agent_get(owner=request.user, pk=pk)
+        if agent is None:
+            raise Http404
+        page = self.paginate_queryset(signal_list(agent=agent))
+        return self.get_paginated_response(SignalOutputSerializer(page, many=True).data)
+
+
+class AgentPredictApi(GenericAPIView):
+    """The agent for a symbol evaluates the latest candles (the original /agent/{symbol}/predict).
+    `?store=true` keeps the evaluation as a Signal. 409 when its data or model is unusable."""
+
+    queryset = Agent.objects.none()
+    serializer_class = EvaluationOutputSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("store", bool)], responses={200: EvaluationOutputSerializer}
+    )
+    def get(self, request, symbol: str):
+        agent = agent_get(owner=request.user, symbol=symbol)
+        if agent is None:
+            raise Http404
+        try:
+            ev = agent_evaluate(
+                agent, store=request.query_params.get("store") in ("1", "true", "yes")
+            )
+        except AgentDataError as exc:
+            return Response(
+                {"detail": str(exc), "symbol": agent.symbol}, status=status.HTTP_409_CONFLICT
+            )
+        return Response(ev.to_dict())
+
+
+class AgentPredictionsApi(GenericAPIView):
+    """One item per agent, with the original frontend fields (agentName, prediction,
+    confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest; an agent that
+    cannot evaluate is an explicit error item."""
+
+    queryset = Agent.objects.none()
+    serializer_class = PredictionItemSerializer
+    pagination_class = None
+
+    @extend_schema(responses=PredictionItemSerializer(many=True))
+    def get(self, request):
+        return Response([prediction_item(a) for a in agent_list(owner=request.user)])
