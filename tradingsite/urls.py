@@ -13,5 +13,7 @@ urlpatterns = [
     path("backtests/", include("apps.backtests.urls")),
     path("ml/", include("apps.ml.urls")),
     path("portfolio/", include("apps.portfolio.urls")),
+    path("agents/", include("apps.agents.urls")),
+    path("mother-ai/", include("apps.motherai.urls")),
     path("", include("apps.core.urls")),
 ]

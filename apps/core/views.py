@@ -1,10 +1,30 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from apps.agents.selectors import agent_list
+from apps.agents.services import prediction_item
 from apps.marketdata.selectors import symbol_coverage, symbol_list
+from apps.motherai.selectors import decision_list
+from apps.portfolio.selectors import portfolio_state, snapshots, trade_log_list
+from apps.portfolio.services import portfolio_get_or_create_default
 
 
 @login_required
 def home(request):
-    symbols = [{"symbol": s, "coverage": symbol_coverage(s)} for s in symbol_list()]
-    return render(request, "core/home.html", {"symbols": symbols})
+    """The dashboard: agents' latest predictions, the last Mother AI decision, the paper
+    portfolio's value over time and its recent trades, and the market data."""
+    portfolio = portfolio_get_or_create_default(owner=request.user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "predictions": [
+                prediction_item(a) for a in agent_list(owner=request.user, enabled_only=True)
+            ],
+            "decision": decision_list(owner=request.user).first(),
+            "state": portfolio_state(portfolio),
+            "history": snapshots(portfolio=portfolio),
+            "trades": trade_log_list(owner=request.user)[:10],
+            "symbols": [{"symbol": s, "coverage": symbol_coverage(s)} for s in symbol_list()],
+        },
+    )

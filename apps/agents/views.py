@@ -1,0 +1,90 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.ml.selectors import model_list
+from apps.strategies.selectors import strategy_get, strategy_list
+
+from .selectors import agent_get, agent_list, signal_list
+from .services import (
+    AgentDataError,
+    agent_create,
+    agent_evaluate,
+    agent_set_enabled,
+    prediction_item,
+)
+
+
+@login_required
+def agent_list_view(request):
+    errors = []
+    if request.method == "POST":
+        strategy = strategy_get(owner=request.user, ref=request.POST.get("strategy", ""))
+        model_id = request.POST.get("model")
+        model = (
+            model_list(owner=request.user).filter(pk=model_id).first()
+            if model_id and model_id.isdigit()
+            else None
+        )
+        if strategy is None:
+            errors.append("strategy: choose one of your strategies")
+        else:
+            try:
+                agent = agent_create(
+                    owner=request.user,
+                    symbol=request.POST.get("symbol", ""),
+                    strategy=strategy,
+                    model=model,
+                )
+                messages.success(request, f"{agent.name} created.")
+                return redirect("agents:list")
+            except ValidationError as exc:
+                errors += [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
+    agents = list(agent_list(owner=request.user))
+    return render(
+        request,
+        "agents/list.html",
+        {
+            "items": [(a, prediction_item(a)) for a in agents],
+            "strategies": strategy_list(owner=request.user),
+            "models": model_list(owner=request.user, usable_only=True),
+            "errors": errors,
+        },
+    )
+
+
+@login_required
+def agent_detail_view(request, pk: int):
+    agent = agent_get(owner=request.user, pk=pk)
+    if agent is None:
+        raise Http404("No such agent")
+    evaluation, error = None, None
+    try:
+        evaluation = agent_evaluate(agent, store=request.method == "POST")
+        if request.method == "POST":
+            messages.success(request, "Evaluation stored as a signal.")
+    except AgentDataError as exc:
+        error = str(exc)
+    return render(
+        request,
+        "agents/detail.html",
+        {
+            "agent": agent,
+            "ev": evaluation,
+            "error": error,
+            "signals": signal_list(agent=agent)[:50],
+        },
+    )
+
+
+@login_required
+@require_POST
+def agent_toggle_view(request, pk: int):
+    agent = agent_get(owner=request.user, pk=pk)
+    if agent is None:
+        raise Http404("No such agent")
+    agent_set_enabled(agent=agent, enabled=not agent.enabled)
+    return redirect("agents:list")

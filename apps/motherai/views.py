@@ -1,0 +1,65 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .selectors import decision_get, decision_list
+from .services import decision_execute, decision_make
+
+
+def _float(value, default):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def decision_list_view(request):
+    if request.method == "POST":
+        try:
+            top_n = int(request.POST.get("top_n", 3))
+        except ValueError:
+            top_n = -1
+        try:
+            decision = decision_make(
+                owner=request.user,
+                top_n=top_n,
+                min_score=_float(request.POST.get("min_score"), -1),
+                trigger="page",
+            )
+            if request.POST.get("execute"):
+                decision = decision_execute(decision=decision)
+            messages.success(
+                request, f"Decision #{decision.pk}: {decision.chosen} signal(s) chosen."
+            )
+            return redirect("motherai:detail", pk=decision.pk)
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                for msg in msgs:
+                    messages.error(request, f"{field}: {msg}")
+    return render(
+        request, "motherai/list.html", {"decisions": decision_list(owner=request.user)[:50]}
+    )
+
+
+@login_required
+def decision_detail_view(request, pk: int):
+    decision = decision_get(owner=request.user, pk=pk)
+    if decision is None:
+        raise Http404("No such decision")
+    return render(request, "motherai/detail.html", {"decision": decision})
+
+
+@login_required
+@require_POST
+def decision_execute_view(request, pk: int):
+    decision = decision_get(owner=request.user, pk=pk)
+    if decision is None:
+        raise Http404("No such decision")
+    decision = decision_execute(decision=decision)
+    placed = [c for c in decision.candidates if c.get("order")]
+    messages.success(request, f"Executed: {len(placed)} paper order(s) placed.")
+    return redirect("motherai:detail", pk=pk)
