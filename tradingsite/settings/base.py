@@ -11,7 +11,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-STORAGE_DIR = Path(env("STORAGE_DIR", default=str(BASE_DIR / "storage")))
+STORAGE_DIR = Path(env("STORAGE_DIR", default=str(BASE_DIR / "storage"))).expanduser()
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-change-me-3f9a1c0e7b5d4e2a8c6b")
 DEBUG = env.bool("DEBUG", default=False)
@@ -118,7 +118,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Media (trained model artifacts) live outside the repository by default.
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(Path.home() / ".local" / "share" / "tradingsite" / "media")))
+MEDIA_ROOT = Path(
+    env("MEDIA_ROOT", default=str(Path.home() / ".local" / "share" / "tradingsite" / "media"))
+).expanduser()
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -137,7 +139,7 @@ SWEEP_MAX_COMBINATIONS = env.int("SWEEP_MAX_COMBINATIONS", default=5000)
 SWEEP_CHUNK_SIZE = env.int("SWEEP_CHUNK_SIZE", default=25)
 
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
-ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models")))
+ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models"))).expanduser()
 ML_N_JOBS = env.int("ML_N_JOBS", default=1)
 
 # CORS for a separate frontend (the original allowed the Vite dev server).
@@ -209,7 +211,7 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="thread")
 
 # Logging as the original system had it: console INFO, a file at DEBUG, same format.
-LOG_FILE = Path(env("LOG_FILE", default=str(STORAGE_DIR / "logs" / "app.log")))
+LOG_FILE = Path(env("LOG_FILE", default=str(STORAGE_DIR / "logs" / "app.log"))).expanduser()
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
 LOGGING = {
