@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["marketdata_io"]
+BENCHMARKS = ["engine_vs_peers", "marketdata_io", "ml_training"]
 
 
 def main() -> None:

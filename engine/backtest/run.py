@@ -183,7 +183,7 @@ def run_backtest(
     t0 = time.perf_counter()
     if on_progress:
         on_progress(0.05)
-    signals = compile_signals(strategy, candles, interval=interval)
+    signals = compile_signals(strategy, candles, interval=interval, with_strength=False)
     t1 = time.perf_counter()
     if on_progress:
         on_progress(0.5)

@@ -68,9 +68,16 @@ class _Evaluator:
         self.candles = candles
         self.base = base_interval
         self.base_ms = interval_ms(base_interval)
-        self.open_ms = candles.index.as_unit("ms").asi8
+        self._open_ms: np.ndarray | None = None
         self._frames: dict[str, pd.DataFrame] = {}
         self._cache: dict[tuple, np.ndarray] = {}
+
+    @property
+    def open_ms(self) -> np.ndarray:
+        # Only higher-timeframe alignment needs the raw times; converting 1M stamps costs.
+        if self._open_ms is None:
+            self._open_ms = self.candles.index.as_unit("ms").asi8
+        return self._open_ms
 
     def frame(self, tf: str | None) -> pd.DataFrame:
         if tf is None or tf == self.base:
@@ -119,7 +126,9 @@ def _strength(
     return out
 
 
-def evaluate_condition(cond: Condition, ev: _Evaluator) -> ConditionResult:
+def evaluate_condition(
+    cond: Condition, ev: _Evaluator, with_strength: bool = True
+) -> ConditionResult:
     left = ev.series(cond.left, cond.timeframe)
     right = ev.series(cond.right, cond.timeframe)
     defined = ~np.isnan(left) & ~np.isnan(right)
@@ -133,13 +142,15 @@ def evaluate_condition(cond: Condition, ev: _Evaluator) -> ConditionResult:
         elif cond.op == ">=":
             fired = left >= right
         else:
-            prev_l = np.concatenate(([np.nan], left[:-1]))
-            prev_r = np.concatenate(([np.nan], right[:-1]))
-            defined = defined & ~np.isnan(prev_l) & ~np.isnan(prev_r)
+            # Compare bar i with bar i-1 on views (no copies); bar 0 has no previous bar.
+            fired = np.zeros(len(left), dtype=bool)
+            prev_defined = np.zeros(len(left), dtype=bool)
+            prev_defined[1:] = defined[:-1]
+            defined = defined & prev_defined
             if cond.op == "crosses_above":
-                fired = (prev_l <= prev_r) & (left > right)
+                fired[1:] = (left[:-1] <= right[:-1]) & (left[1:] > right[1:])
             else:
-                fired = (prev_l >= prev_r) & (left < right)
+                fired[1:] = (left[:-1] >= right[:-1]) & (left[1:] < right[1:])
     fired = fired & defined
     return ConditionResult(
         condition=cond,
@@ -147,7 +158,7 @@ def evaluate_condition(cond: Condition, ev: _Evaluator) -> ConditionResult:
         defined=defined,
         left=left,
         right=right,
-        strength=_strength(cond, left, right, fired),
+        strength=_strength(cond, left, right, fired) if with_strength else np.zeros(0),
     )
 
 
@@ -161,8 +172,14 @@ def _combine(results: list[ConditionResult], logic: str, n: int) -> np.ndarray:
 
 
 def compile_signals(
-    strategy: Strategy, candles: pd.DataFrame, interval: str | None = None
+    strategy: Strategy,
+    candles: pd.DataFrame,
+    interval: str | None = None,
+    *,
+    with_strength: bool = True,
 ) -> Signals:
+    """Entry/exit arrays and per-condition detail. ``with_strength=False`` leaves the
+    strength arrays empty: only agents read them, and backtests skip the work."""
     n = len(candles)
     if n == 0:
         empty = np.zeros(0, dtype=bool)
@@ -174,8 +191,8 @@ def compile_signals(
                 f"{cond.path}: timeframe {cond.timeframe} is lower than the candles' {base}"
             )
     ev = _Evaluator(candles, base)
-    entry_res = [evaluate_condition(c, ev) for c in strategy.entry]
-    exit_res = [evaluate_condition(c, ev) for c in strategy.exit]
+    entry_res = [evaluate_condition(c, ev, with_strength) for c in strategy.entry]
+    exit_res = [evaluate_condition(c, ev, with_strength) for c in strategy.exit]
     entry = _combine(entry_res, strategy.entry_logic, n)
     exit_ = _combine(exit_res, strategy.exit_logic, n)
     both = entry & exit_
