@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 SECONDS_PER_YEAR = 365 * 24 * 3600  # crypto trades around the clock
 
@@ -16,6 +17,45 @@ def _f(x: float | None, digits: int = 6) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return round(float(x), digits)
+
+
+@njit(cache=True, nogil=True)
+def equity_stats(values):
+    """One pass over the equity curve: max drawdown (fraction), the longest stretch below a
+    previous peak (bars), and the per-bar returns' mean, sample std and downside deviation."""
+    n = len(values)
+    peak = values[0] if n else 0.0
+    max_dd = 0.0
+    run = 0
+    longest = 0
+    s = 0.0
+    s2 = 0.0
+    down2 = 0.0
+    for i in range(n):
+        v = values[i]
+        if v > peak:
+            peak = v
+        dd = 1.0 - v / peak if peak > 0 else 0.0
+        if dd > max_dd:
+            max_dd = dd
+        if v < peak:
+            run += 1
+            if run > longest:
+                longest = run
+        else:
+            run = 0
+        if i > 0:
+            r = v / values[i - 1] - 1.0 if values[i - 1] != 0 else 0.0
+            s += r
+            s2 += r * r
+            if r < 0:
+                down2 += r * r
+    m = n - 1
+    mean = s / m if m > 0 else 0.0
+    var = (s2 - m * mean * mean) / (m - 1) if m > 1 else 0.0
+    std = math.sqrt(var) if var > 0 else 0.0
+    downside = math.sqrt(down2 / m) if m > 0 else 0.0
+    return max_dd, longest, mean, std, downside
 
 
 def compute_metrics(
@@ -41,24 +81,13 @@ def compute_metrics(
         else None
     )
 
-    peak = np.maximum.accumulate(values) if n else values
-    dd = values / peak - 1.0 if n else values
-    max_dd = float(-dd.min() * 100.0) if n else 0.0
-    # Longest stretch below a previous peak, in bars.
-    under = dd < 0
-    longest = 0
-    if under.any():
-        edges = np.diff(np.concatenate(([0], under.astype(np.int8), [0])))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        longest = int((ends - starts).max())
-
-    rets = np.diff(values) / values[:-1] if n > 1 else np.array([])
+    max_dd_frac, longest, mean_ret, sd, dsd = (
+        equity_stats(np.ascontiguousarray(values)) if n else (0.0, 0, 0.0, 0.0, 0.0)
+    )
+    max_dd = max_dd_frac * 100.0
     periods = SECONDS_PER_YEAR / bar_seconds
-    sd = rets.std(ddof=1) if len(rets) > 1 else 0.0
-    sharpe = rets.mean() / sd * math.sqrt(periods) if sd > 0 else None
-    downside = rets[rets < 0]
-    dsd = math.sqrt((downside**2).sum() / len(rets)) if len(rets) and len(downside) else 0.0
-    sortino = rets.mean() / dsd * math.sqrt(periods) if dsd > 0 else None
+    sharpe = mean_ret / sd * math.sqrt(periods) if sd > 1e-15 else None
+    sortino = mean_ret / dsd * math.sqrt(periods) if dsd > 1e-15 else None
     calmar = (cagr / max_dd) if cagr is not None and max_dd > 0 else None
 
     trades = len(pnl)

@@ -262,3 +262,19 @@ def test_properties_cash_equity_and_no_look_ahead(rets, ent, ex, fill, short, sl
         if t.exit_reason != "end_of_data"
     ][: len(closed_before)] == [(t.entry_index, t.exit_index, t.exit_reason) for t in closed_before]
     np.testing.assert_allclose(part.equity.to_numpy()[: k - 1], full.equity.to_numpy()[: k - 1])
+
+
+def test_equity_stats_match_numpy():
+    from engine.backtest.metrics import equity_stats
+
+    rng = np.random.default_rng(5)
+    v = 10_000 * np.exp(np.cumsum(rng.normal(0, 0.01, 5000)))
+    max_dd, longest, mean, std, down = equity_stats(v)
+    rets = np.diff(v) / v[:-1]
+    peak = np.maximum.accumulate(v)
+    assert max_dd == pytest.approx((1 - v / peak).max())
+    assert mean == pytest.approx(rets.mean()) and std == pytest.approx(rets.std(ddof=1), rel=1e-6)
+    assert down == pytest.approx(np.sqrt((rets[rets < 0] ** 2).sum() / len(rets)))
+    under = (v < peak).astype(int)
+    runs = np.diff(np.flatnonzero(np.diff(np.concatenate(([0], under, [0])))))[::2]
+    assert longest == runs.max()
