@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
@@ -14,6 +15,7 @@ from apps.backtests.services import backtest_execute
 from apps.backtests.tasks import backtest_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
 
 ROOT = Path(__file__).resolve().parents[3]
 SHAPE_A = {
@@ -268,3 +270,21 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
     assert sw.status_code == 302
     page = client.get(sw["Location"]).content.decode()
     assert 'id="heatmap"' in page and 'id="sweep-results"' in page
+
+
+def test_strategy_performance_has_backtests_paper_and_drift(user_client, user, btc_candles):
+    from apps.portfolio.services import order_place
+
+    sid = user_client.post(
+        "/api/strategies/", {"strategy_json": SHAPE_A, "name": "perf"}, format="json"
+    ).json()["id"]
+    user_client.post("/api/backtests/", {"strategy": str(sid)}, format="json")
+    order_place(owner=user, symbol="BTCUSDT", action="buy", price="30000", strategy_name="perf")
+    order_place(owner=user, symbol="BTCUSDT", action="sell", price="33000")
+    perf = user_client.get(f"/api/strategies/BTCUSDT_strategy_{sid}/performance/").json()
+    assert perf["backtests"]["count"] == 1 and perf["backtests"]["latest"]["num_trades"] > 0
+    assert perf["paper"]["total_trades"] == 1 and perf["paper"]["win_rate"] == 1.0
+    assert "backtest" in perf["drift"] or "detail" in perf["drift"]
+    other = APIClient()
+    other.force_authenticate(User.objects.create_user("eve", password="x-pass-123"))
+    assert other.get(f"/api/strategies/{sid}/performance/").status_code == 404
