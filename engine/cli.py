@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.backtest import FILLS, BacktestConfig, ConfigError, run_backtest
-from engine.indicators import INDICATORS, compute
+from engine.indicators import INDICATORS, compute, parse_spec
 from engine.marketdata import CandleFileError, read_candles
 from engine.strategy import StrategyError, parse_strategy
 
@@ -85,31 +85,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(text: str) -> list[tuple[str, tuple[float, ...]]]:
-    out = []
-    for part in text.split(","):
-        bits = part.strip().split(":")
-        name = bits[0].lower()
-        if name not in INDICATORS:
-            raise ValueError(f"unknown indicator {bits[0]!r}; choose from {', '.join(INDICATORS)}")
-        try:
-            params = tuple(float(b) for b in bits[1:])
-        except ValueError:
-            raise ValueError(f"bad parameters in {part!r}") from None
-        from engine.strategy.grammar import check_params
-
-        try:
-            params = check_params(name, params, part)
-        except StrategyError as exc:
-            raise ValueError(str(exc)) from None
-        out.append((name, params))
-    return out
-
-
 def cmd_indicators(args: argparse.Namespace) -> int:
     candles, _ = _candles(args.candles, args.interval)
     try:
-        spec = _spec(args.spec)
+        spec = parse_spec(args.spec)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """Indicators (TA-Lib conventions, NaN before defined) and the registry the strategy language uses."""
 
 from .core import MACD, Bollinger, Stoch, atr, bollinger, ema, macd, rsi, sma, stoch
-from .registry import INDICATORS, PRICE_FIELDS, IndicatorSpec, compute, lookback
+from .registry import INDICATORS, PRICE_FIELDS, IndicatorSpec, compute, lookback, parse_spec
 
 __all__ = [
     "INDICATORS",
@@ -16,6 +16,7 @@ __all__ = [
     "ema",
     "lookback",
     "macd",
+    "parse_spec",
     "rsi",
     "sma",
     "stoch",

@@ -153,3 +153,31 @@ def compute(
     if isinstance(out, np.ndarray):
         return {"value": out}
     return dict(zip(spec.lines, out, strict=True))
+
+
+def parse_spec(text: str, max_items: int = 8) -> list[tuple[str, tuple[float, ...]]]:
+    """``"rsi:14,ema:20,macd:12:26:9"`` -> [(name, params)]; ValueError naming the bad part.
+    Parameters are checked for arity and range by the strategy grammar's rules."""
+    from engine.strategy.errors import StrategyError
+    from engine.strategy.grammar import check_params
+
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("empty indicator list")
+    if len(parts) > max_items:
+        raise ValueError(f"at most {max_items} indicators")
+    out = []
+    for part in parts:
+        bits = part.split(":")
+        name = bits[0].lower()
+        if name not in INDICATORS:
+            raise ValueError(f"unknown indicator {bits[0]!r}; choose from {', '.join(INDICATORS)}")
+        try:
+            params = tuple(float(b) for b in bits[1:])
+        except ValueError:
+            raise ValueError(f"bad parameters in {part!r}") from None
+        try:
+            out.append((name, check_params(name, params, part)))
+        except StrategyError as exc:
+            raise ValueError(str(exc)) from None
+    return out

@@ -39,9 +39,22 @@ class CandlesQuerySerializer(serializers.Serializer):
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     limit = serializers.IntegerField(required=False, min_value=1)
+    indicators = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="e.g. rsi:14,ema:20,macd:12:26:9 (values aligned with t; null during warm-up)",
+    )
 
     def validate_symbol(self, value: str) -> str:
         return _symbol_field_validate(value)
+
+    def validate_indicators(self, value: str):
+        from engine.indicators import parse_spec
+
+        try:
+            return parse_spec(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate_limit(self, value: int) -> int:
         cap = settings.MARKETDATA_CANDLES_MAX_POINTS
@@ -70,6 +83,9 @@ class CandlesOutputSerializer(serializers.Serializer):
     l = serializers.ListField(child=serializers.FloatField())  # noqa: E741 - the compact field name
     c = serializers.ListField(child=serializers.FloatField())
     v = serializers.ListField(child=serializers.FloatField())
+    indicators = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)), required=False
+    )
 
 
 class CandleImportInputSerializer(serializers.Serializer):

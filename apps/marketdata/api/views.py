@@ -1,3 +1,4 @@
+import numpy as np
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -19,6 +20,7 @@ from apps.marketdata.selectors import (
     symbol_list,
 )
 from apps.marketdata.services import candles_import, import_report
+from engine.indicators import INDICATORS, compute, lookback
 
 from .serializers import (
     CandleImportInputSerializer,
@@ -77,19 +79,49 @@ class CandlesApi(APIView):
         cap = settings.MARKETDATA_CANDLES_MAX_POINTS
         limit = q.get("limit", cap)
         symbol = get_object_or_404(Symbol, name=q["symbol"])
+        specs = q.get("indicators") or []
+        if not specs:
+            frame = candles_frame(
+                symbol=symbol,
+                interval=q["interval"],
+                start=q.get("start"),
+                end=q.get("end"),
+                last=limit + 1,
+            )
+            truncated = len(frame) > limit
+            if truncated:
+                frame = frame.iloc[1:]
+            return Response(
+                candles_payload(
+                    frame, symbol=symbol.name, interval=q["interval"], truncated=truncated
+                )
+            )
+        # Indicators need history before the first candle shown (EMA-style ones converge),
+        # so read `warm` more candles before the range and cut them off afterwards.
+        warm = min(5000, max(20 * lookback(name, params) + 100 for name, params in specs))
         frame = candles_frame(
-            symbol=symbol,
+            symbol=symbol, interval=q["interval"], end=q.get("end"), last=limit + 1 + warm
+        )
+        in_range = len(frame)
+        if q.get("start") is not None and len(frame):
+            in_range = len(frame) - int(frame.index.searchsorted(q["start"], side="left"))
+        truncated = in_range > limit
+        keep = min(in_range, limit)
+        lines = {}
+        for name, params in specs:
+            for line, values in compute(name, frame, params).items():
+                label = INDICATORS[name].label(params, None if line == "value" else line)
+                lines[label] = [
+                    None if not np.isfinite(x) else float(x) for x in values[len(values) - keep :]
+                ]
+        payload = candles_payload(
+            frame.iloc[len(frame) - keep :],
+            symbol=symbol.name,
             interval=q["interval"],
-            start=q.get("start"),
-            end=q.get("end"),
-            last=limit + 1,
+            truncated=truncated,
         )
-        truncated = len(frame) > limit
-        if truncated:
-            frame = frame.iloc[1:]
-        return Response(
-            candles_payload(frame, symbol=symbol.name, interval=q["interval"], truncated=truncated)
-        )
+        payload["indicators"] = lines
+        return Response(payload)
 
 
 class UploadRateThrottle(UserRateThrottle):

@@ -181,3 +181,45 @@ def test_imports_of_other_users_are_hidden(importer_client, eth_1h_path, other_u
     other.force_authenticate(other_user)
     assert other.get(f"/api/market-data/imports/{body['id']}/").status_code == 404
     assert other.get("/api/market-data/imports/").json()["count"] == 0
+
+
+def test_candles_with_indicators(user_client, btc_candles):
+    from apps.marketdata.selectors import candles_frame
+    from engine.indicators import ema, rsi
+
+    r = user_client.get(
+        "/api/market-data/candles/",
+        {"symbol": "BTCUSDT", "interval": "1h", "limit": 50, "indicators": "rsi:14,ema:20,macd"},
+    )
+    assert r.status_code == 200, r.json()
+    d = r.json()
+    assert set(d["indicators"]) == {
+        "rsi(14)",
+        "ema(20)",
+        "macd(12,26,9)",
+        "macd(12,26,9).signal",
+        "macd(12,26,9).hist",
+    }
+    assert all(len(v) == 50 for v in d["indicators"].values())
+    full = candles_frame(symbol="BTCUSDT", interval="1h")
+    assert d["indicators"]["rsi(14)"][-1] == pytest.approx(rsi(full["close"], 14)[-1], abs=1e-6)
+    assert d["indicators"]["ema(20)"][-1] == pytest.approx(ema(full["close"], 20)[-1], rel=1e-9)
+    early = user_client.get(
+        "/api/market-data/candles/",
+        {
+            "symbol": "BTCUSDT",
+            "interval": "1h",
+            "start": "2020-08-01T23:00:00Z",
+            "end": "2020-08-02T10:00:00Z",
+            "indicators": "rsi:14",
+        },
+    )
+    assert early.status_code == 200, early.json()
+    e = early.json()
+    assert (
+        e["t"][0] == 1596322800000 and len(e["t"]) == 12 and e["indicators"]["rsi(14)"][0] is None
+    )
+    bad = user_client.get(
+        "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "indicators": "emma:3"}
+    )
+    assert bad.status_code == 400 and "indicators" in bad.json()
