@@ -14,6 +14,7 @@ urlpatterns = [
     path("portfolio/", include("apps.portfolio.api.urls")),
     path("agents/", include("apps.agents.api.urls")),
     path("mother-ai/", include("apps.motherai.api.urls")),
+    path("binance/", include("apps.binance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -15,5 +15,6 @@ urlpatterns = [
     path("portfolio/", include("apps.portfolio.urls")),
     path("agents/", include("apps.agents.urls")),
     path("mother-ai/", include("apps.motherai.urls")),
+    path("binance/", include("apps.binance.urls")),
     path("", include("apps.core.urls")),
 ]

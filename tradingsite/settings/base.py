@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.portfolio",
     "apps.agents",
     "apps.motherai",
+    "apps.binance",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,14 @@ SWEEP_CHUNK_SIZE = env.int("SWEEP_CHUNK_SIZE", default=25)
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
 ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models"))).expanduser()
 ML_N_JOBS = env.int("ML_N_JOBS", default=1)
+
+# Binance: the REST base URL (tests point it at a local fake exchange), request timeout, and
+# the Fernet keys that encrypt stored API secrets (comma-separated; the first encrypts).
+# Without keys the embedded default keeps a generated key in STORAGE_DIR/binance.key.
+BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
+BINANCE_TIMEOUT = env.float("BINANCE_TIMEOUT", default=10.0)
+BINANCE_FERNET_KEYS = env("BINANCE_FERNET_KEYS", default="")
+BINANCE_KEY_FILE_FALLBACK = True
 
 # CORS for a separate frontend (the original allowed the Vite dev server).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])

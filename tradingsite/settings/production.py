@@ -22,3 +22,6 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Production never invents an encryption key: BINANCE_FERNET_KEYS must be set.
+BINANCE_KEY_FILE_FALLBACK = False

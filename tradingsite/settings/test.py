@@ -26,3 +26,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="inline")
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=6)
+# A fixed key for tests only (production refuses to start without its own).
+BINANCE_FERNET_KEYS = env(
+    "BINANCE_FERNET_KEYS", default="785FSUpMeWCar0Sh9-kJtnvDlUJp2_K_vN6wPwjuQQo="
+)

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import BinanceCredential, KlineSync
+
+
+@admin.register(BinanceCredential)
+class BinanceCredentialAdmin(admin.ModelAdmin):
+    # The encrypted fields are never shown, not even encrypted.
+    list_display = ("owner", "key_hint", "status", "validated_at")
+    fields = ("owner", "key_hint", "status", "permissions", "validated_at", "created_at")
+    readonly_fields = fields
+    search_fields = ("owner__username", "key_hint")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(KlineSync)
+class KlineSyncAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "owner",
+        "symbol",
+        "interval",
+        "status",
+        "progress",
+        "pages",
+        "candles_inserted",
+        "created_at",
+    )
+    list_filter = ("status", "interval")
+    search_fields = ("symbol", "owner__username")
+    readonly_fields = [f.name for f in KlineSync._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

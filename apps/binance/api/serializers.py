@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from apps.binance.models import KlineSync
+from engine.marketdata import INTERVALS
+
+
+class ConnectInputSerializer(serializers.Serializer):
+    apiKey = serializers.CharField(max_length=128, trim_whitespace=True)  # noqa: N815 - the original field names
+    secretKey = serializers.CharField(max_length=128, trim_whitespace=True, write_only=True)  # noqa: N815
+
+
+class StatusOutputSerializer(serializers.Serializer):
+    connected = serializers.BooleanField()
+    key_hint = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    validated_at = serializers.DateTimeField(allow_null=True)
+    permissions = serializers.DictField(allow_null=True)
+
+
+class OhlcvQuerySerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    interval = serializers.ChoiceField(choices=INTERVALS, default="1m")
+    limit = serializers.IntegerField(default=100, min_value=1, max_value=1000)
+
+
+class SyncInputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    interval = serializers.ChoiceField(choices=INTERVALS)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class SyncOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KlineSync
+        fields = [
+            "id",
+            "url",
+            "symbol",
+            "interval",
+            "start",
+            "end",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "pages",
+            "candles_inserted",
+            "candles_present",
+            "last_open_time",
+            "waits",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_url(self, obj) -> str:
+        return f"/api/binance/syncs/{obj.pk}/"

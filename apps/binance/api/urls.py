@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "binance"
+urlpatterns = [
+    path("connect/", views.ConnectApi.as_view(), name="connect"),
+    path("status/", views.StatusApi.as_view(), name="status"),
+    path("ohlcv/", views.OhlcvApi.as_view(), name="ohlcv"),
+    path("syncs/", views.SyncListCreateApi.as_view(), name="syncs"),
+    path("syncs/<int:pk>/", views.SyncDetailApi.as_view(), name="sync"),
+]

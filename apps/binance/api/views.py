@@ -1,0 +1,141 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from apps.binance import client
+from apps.binance.models import BinanceCredential, KlineSync
+from apps.binance.services import (
+    credential_connect,
+    credential_disconnect,
+    kline_sync_start,
+    ohlcv_fetch,
+)
+from apps.marketdata.selectors import candles_payload
+
+from .serializers import (
+    ConnectInputSerializer,
+    OhlcvQuerySerializer,
+    StatusOutputSerializer,
+    SyncInputSerializer,
+    SyncOutputSerializer,
+)
+
+
+def _status(user) -> dict:
+    cred = BinanceCredential.objects.filter(owner=user).first()
+    if cred is None:
+        return {
+            "connected": False,
+            "key_hint": None,
+            "status": None,
+            "validated_at": None,
+            "permissions": None,
+        }
+    return {
+        "connected": True,
+        "key_hint": cred.key_hint,
+        "status": cred.status,
+        "validated_at": cred.validated_at,
+        "permissions": cred.permissions,
+    }
+
+
+class ConnectApi(GenericAPIView):
+    """Connect your Binance key (the original /connect: apiKey, secretKey). It is checked with a
+    signed account call, refused if it allows withdrawals, and stored encrypted; only a
+    masked hint is ever shown. DELETE disconnects."""
+
+    serializer_class = ConnectInputSerializer
+    queryset = BinanceCredential.objects.none()
+
+    @extend_schema(request=ConnectInputSerializer, responses={201: StatusOutputSerializer})
+    def post(self, request):
+        data = ConnectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential_connect(
+            owner=request.user,
+            api_key=data.validated_data["apiKey"],
+            secret=data.validated_data["secretKey"],
+        )
+        return Response(
+            {**_status(request.user), "message": "Connected to Binance"},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        if not credential_disconnect(owner=request.user):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StatusApi(GenericAPIView):
+    serializer_class = StatusOutputSerializer
+    queryset = BinanceCredential.objects.none()
+
+    def get(self, request):
+        return Response(_status(request.user))
+
+
+class OhlcvApi(GenericAPIView):
+    """The latest candles from Binance (public endpoint, no key needed), stored in the market data."""
+
+    serializer_class = OhlcvQuerySerializer
+    queryset = KlineSync.objects.none()
+
+    @extend_schema(parameters=[OhlcvQuerySerializer])
+    def get(self, request):
+        q = OhlcvQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        v = q.validated_data
+        try:
+            frame = ohlcv_fetch(
+                symbol=v["symbol"], interval=v["interval"], limit=v["limit"], user=request.user
+            )
+        except client.BinanceUnknownSymbol as exc:
+            return Response({"symbol": [str(exc)]}, status=400)
+        except client.BinanceRateLimited as exc:
+            return Response(
+                {"detail": str(exc)}, status=503, headers={"Retry-After": str(int(exc.retry_after))}
+            )
+        except client.BinanceError as exc:
+            return Response({"detail": str(exc)}, status=502)
+        return Response(
+            candles_payload(
+                frame, symbol=v["symbol"].upper(), interval=v["interval"], truncated=False
+            )
+        )
+
+
+class SyncListCreateApi(GenericAPIView):
+    """Sync history into the market data as a job (202 + URL): 1,000 candles a page, resumes
+    from the last stored candle, waits out rate limits."""
+
+    serializer_class = SyncOutputSerializer
+    queryset = KlineSync.objects.none()
+
+    def get(self, request):
+        page = self.paginate_queryset(KlineSync.objects.filter(owner=request.user))
+        return self.get_paginated_response(SyncOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=SyncInputSerializer, responses={202: SyncOutputSerializer})
+    def post(self, request):
+        data = SyncInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = kline_sync_start(owner=request.user, **data.validated_data)
+        job.refresh_from_db()
+        body = SyncOutputSerializer(job).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class SyncDetailApi(GenericAPIView):
+    serializer_class = SyncOutputSerializer
+    queryset = KlineSync.objects.none()
+
+    def get(self, request, pk: int):
+        job = KlineSync.objects.filter(owner=request.user, pk=pk).first()
+        if job is None:
+            raise Http404
+        return Response(SyncOutputSerializer(job).data)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BinanceConfig(AppConfig):
+    name = "apps.binance"
+    label = "binance"
+    verbose_name = "Binance"

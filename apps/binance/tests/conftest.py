@@ -1,0 +1,28 @@
+import pytest
+
+from .fakeserver import FakeBinance
+
+GOOD_KEY = "GoodKey0123456789abcdefWXYZ"
+GOOD_SECRET = "SentinelSecret9f8e7d6c5b4a3210ZZ"
+WITHDRAW_KEY = "WithdrawKey0123456789abcdef"
+WITHDRAW_SECRET = "WithdrawSecret0123456789abcdef"
+
+
+@pytest.fixture
+def fake_binance(settings):
+    server = FakeBinance(
+        {GOOD_KEY: GOOD_SECRET, WITHDRAW_KEY: WITHDRAW_SECRET}, withdraw_keys={WITHDRAW_KEY}
+    ).start()
+    settings.BINANCE_BASE_URL = server.url
+    settings.BINANCE_TIMEOUT = 3
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    from apps.binance import services
+
+    slept = []
+    monkeypatch.setattr(services, "sleep", slept.append)
+    return slept
