@@ -219,9 +219,36 @@ def chronological_split(n: int, test_fraction: float) -> int:
     return int(round(n * (1.0 - test_fraction)))
 
 
-def _fit_predict(config: TrainConfig, X_tr, y_tr, X_te) -> tuple[Any, np.ndarray]:
+FIT_STAGES = 10
+
+
+def _fit(model, X, y, on_fraction: Callable[[float], None]) -> None:
+    """Fit, reporting progress as the ensemble grows.
+
+    Tree ensembles are grown in stages with ``warm_start``: scikit-learn draws each new
+    tree's seed as if the whole forest had been fitted at once (and boosting stages are
+    sequential anyway), so the staged model is identical to a one-shot fit; only the
+    progress callback sees the difference. Other estimators fit in one step.
+    """
+    if not isinstance(model, RandomForestClassifier | GradientBoostingClassifier):
+        model.fit(X, y)
+        on_fraction(1.0)
+        return
+    total = model.n_estimators
+    stages = sorted({max(1, round(total * k / FIT_STAGES)) for k in range(1, FIT_STAGES + 1)})
+    model.set_params(warm_start=True)
+    for n in stages:
+        model.set_params(n_estimators=n)
+        model.fit(X, y)
+        on_fraction(n / total)
+    model.set_params(warm_start=False)
+
+
+def _fit_predict(
+    config: TrainConfig, X_tr, y_tr, X_te, on_fraction: Callable[[float], None] | None = None
+) -> tuple[Any, np.ndarray]:
     model = make_estimator(config)
-    model.fit(X_tr, y_tr)
+    _fit(model, X_tr, y_tr, on_fraction or (lambda _f: None))
     classes = list(model.classes_)
     proba = model.predict_proba(X_te)
     up = proba[:, classes.index(1)] if 1 in classes else np.zeros(len(X_te))
@@ -261,7 +288,13 @@ def train_model(
         for i in range(k):
             te0, te1 = first_test + i * block, first_test + (i + 1) * block
             tr0 = 0 if config.walk_forward_mode == "expanding" else max(0, te0 - first_test)
-            _, up = _fit_predict(config, X[tr0:te0], y[tr0:te0], X[te0:te1])
+            _, up = _fit_predict(
+                config,
+                X[tr0:te0],
+                y[tr0:te0],
+                X[te0:te1],
+                lambda f, i=i: report(0.02 + 0.96 * (i + f) / steps),
+            )
             baseline = int(np.mean(y[tr0:te0]) >= 0.5)
             m = evaluate(y[te0:te1], up, baseline)
             m.update(
@@ -272,9 +305,10 @@ def train_model(
                 }
             )
             folds.append(m)
-            report(0.05 + 0.85 * (i + 1) / steps)
     t0 = time.perf_counter()
-    model, up = _fit_predict(config, X[:cut], y[:cut], X[cut:])
+    model, up = _fit_predict(
+        config, X[:cut], y[:cut], X[cut:], lambda f: report(0.02 + 0.96 * (k + f) / steps)
+    )
     fit_seconds = time.perf_counter() - t0
     baseline = int(np.mean(y[:cut]) >= 0.5)
     metrics = evaluate(y[cut:], up, baseline)

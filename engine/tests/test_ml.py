@@ -143,3 +143,19 @@ def test_artifact_round_trip_and_tampering_is_refused(candles, tmp_path):
     path.unlink()
     with pytest.raises(ModelIntegrityError, match="missing"):
         load_model(path, sha256=sha, features=r.features)
+
+
+@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting"])
+def test_ensembles_report_progress_as_they_grow_and_match_a_one_shot_fit(candles, estimator):
+    from engine.ml.train import build_dataset as dataset
+    from engine.ml.train import chronological_split, make_estimator
+
+    cfg = TrainConfig(estimator=estimator, seed=3, params={"n_estimators": 20})
+    seen: list[float] = []
+    staged = train_model(candles, cfg, on_progress=seen.append)
+    assert len(seen) >= 10 and seen == sorted(seen) and seen[-1] == 1.0
+    data = dataset(candles)
+    cut = chronological_split(len(data), cfg.test_fraction)
+    one_shot = make_estimator(cfg).fit(data.X.to_numpy()[:cut], data.y.to_numpy()[:cut])
+    X_te = data.X.to_numpy()[cut:]
+    assert np.array_equal(staged.model.predict_proba(X_te), one_shot.predict_proba(X_te))
