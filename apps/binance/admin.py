@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BinanceCredential, KlineSync
+from .models import BinanceCredential, KlineSync, SyncSchedule
 
 
 @admin.register(BinanceCredential)
@@ -34,3 +34,11 @@ class KlineSyncAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(SyncSchedule)
+class SyncScheduleAdmin(admin.ModelAdmin):
+    list_display = ("owner", "symbol", "interval", "every_minutes", "enabled", "last_run_at")
+    list_filter = ("enabled", "interval")
+    search_fields = ("symbol", "owner__username")
+    readonly_fields = ("last_run_at", "last_sync", "created_at")

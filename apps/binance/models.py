@@ -45,3 +45,37 @@ class KlineSync(Job):
 
     def __str__(self) -> str:
         return f"sync {self.symbol} {self.interval} ({self.status})"
+
+
+class SyncSchedule(models.Model):
+    """Keep one market in sync: Celery beat starts a kline sync every `every_minutes` while
+    `enabled` (off until the user turns it on). Each run resumes from the last stored candle."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kline_schedules"
+    )
+    symbol = models.CharField(max_length=30)
+    interval = models.CharField(max_length=3, choices=[(i, i) for i in INTERVALS])
+    start = models.DateTimeField(help_text="history starts here on the first run")
+    every_minutes = models.PositiveIntegerField(default=60)
+    enabled = models.BooleanField(default=False)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_sync = models.ForeignKey(
+        KlineSync, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["symbol", "interval"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "symbol", "interval"], name="binance_schedule_unique_market"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_minutes__gte=1), name="binance_schedule_every_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"{self.symbol} {self.interval} every {self.every_minutes} min ({state})"

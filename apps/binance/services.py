@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ from apps.marketdata.services import (
 from engine.marketdata import interval_ms
 
 from . import client, crypto
-from .models import BinanceCredential, KlineSync
+from .models import BinanceCredential, KlineSync, SyncSchedule
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
@@ -195,3 +195,51 @@ def _sync_body(job: KlineSync, ctx: JobContext) -> None:
             break
         cursor = last_ms + step
     ctx.finish(pages=pages, candles_inserted=inserted, candles_present=present, waits=waits)
+
+
+def schedule_save(
+    *,
+    owner,
+    symbol: str,
+    interval: str,
+    start: datetime,
+    every_minutes: int = 60,
+    enabled: bool = True,
+) -> SyncSchedule:
+    """Create or update the owner's schedule for one market (one per symbol and interval)."""
+    symbol = symbol_name_clean(symbol)
+    interval = interval_clean(interval)
+    if interval is None:
+        raise ValidationError({"interval": ["required"]})
+    if every_minutes < 1:
+        raise ValidationError({"every_minutes": ["must be at least 1"]})
+    schedule, _ = SyncSchedule.objects.update_or_create(
+        owner=owner,
+        symbol=symbol,
+        interval=interval,
+        defaults={"start": start, "every_minutes": every_minutes, "enabled": enabled},
+    )
+    return schedule
+
+
+def schedules_due(now: datetime | None = None) -> list[SyncSchedule]:
+    now = now or timezone.now()
+    return [
+        s
+        for s in SyncSchedule.objects.filter(enabled=True).select_related("owner", "last_sync")
+        if s.last_run_at is None or now - s.last_run_at >= timedelta(minutes=s.every_minutes)
+    ]
+
+
+def schedule_run(schedule: SyncSchedule) -> KlineSync | None:
+    """Start the schedule's sync unless its previous one is still queued or running."""
+    if schedule.last_sync is not None and schedule.last_sync.is_active:
+        return None
+    job = kline_sync_start(
+        owner=schedule.owner,
+        symbol=schedule.symbol,
+        interval=schedule.interval,
+        start=schedule.start,
+    )
+    SyncSchedule.objects.filter(pk=schedule.pk).update(last_run_at=timezone.now(), last_sync=job)
+    return job

@@ -1,16 +1,25 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from .models import BinanceCredential, KlineSync
-from .services import credential_connect, credential_disconnect, kline_sync_start
+from .models import BinanceCredential, KlineSync, SyncSchedule
+from .services import credential_connect, credential_disconnect, kline_sync_start, schedule_save
 
 
 def _errors(request, exc: ValidationError) -> None:
     for field, msgs in exc.message_dict.items():
         for msg in msgs:
             messages.error(request, f"{field}: {msg}")
+
+
+def _date(text: str):
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(text, tz="UTC").to_pydatetime()
+    except ValueError:
+        raise ValidationError({"start": ["not a date (YYYY-MM-DD)"]}) from None
 
 
 @login_required
@@ -29,19 +38,43 @@ def settings_view(request):
                 credential_disconnect(owner=request.user)
                 messages.success(request, "Disconnected; the key was deleted.")
             elif action == "sync":
-                import pandas as pd
-
-                try:
-                    start = pd.Timestamp(request.POST.get("start", ""), tz="UTC").to_pydatetime()
-                except ValueError:
-                    raise ValidationError({"start": ["not a date"]}) from None
                 job = kline_sync_start(
                     owner=request.user,
                     symbol=request.POST.get("symbol", ""),
                     interval=request.POST.get("interval", ""),
-                    start=start,
+                    start=_date(request.POST.get("start", "")),
                 )
                 messages.success(request, f"Sync #{job.pk} started.")
+            elif action == "schedule":
+                try:
+                    every = int(request.POST.get("every_minutes", "60"))
+                except ValueError:
+                    raise ValidationError({"every_minutes": ["not a whole number"]}) from None
+                schedule = schedule_save(
+                    owner=request.user,
+                    symbol=request.POST.get("symbol", ""),
+                    interval=request.POST.get("interval", ""),
+                    start=_date(request.POST.get("start", "")),
+                    every_minutes=every,
+                )
+                messages.success(request, f"{schedule} saved.")
+            elif action in ("schedule_toggle", "schedule_delete"):
+                schedule = get_object_or_404(
+                    SyncSchedule, owner=request.user, pk=request.POST.get("schedule") or 0
+                )
+                if action == "schedule_delete":
+                    schedule.delete()
+                    messages.success(request, "Schedule deleted.")
+                else:
+                    schedule = schedule_save(
+                        owner=request.user,
+                        symbol=schedule.symbol,
+                        interval=schedule.interval,
+                        start=schedule.start,
+                        every_minutes=schedule.every_minutes,
+                        enabled=not schedule.enabled,
+                    )
+                    messages.success(request, f"{schedule} saved.")
         except ValidationError as exc:
             _errors(request, exc)
         return redirect("binance:settings")
@@ -51,5 +84,6 @@ def settings_view(request):
         {
             "credential": BinanceCredential.objects.filter(owner=request.user).first(),
             "syncs": KlineSync.objects.filter(owner=request.user)[:20],
+            "schedules": SyncSchedule.objects.filter(owner=request.user),
         },
     )

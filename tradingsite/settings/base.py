@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "core.jobs_reap", "schedule": 30.0},
     # Runs each user's Mother AI schedule when it is due (schedules are off by default).
     "motherai-cycle": {"task": "motherai.cycle", "schedule": 60.0},
+    # Starts the kline sync of each enabled per-market schedule when due (none by default).
+    "binance-sync-schedules": {"task": "binance.sync_schedules", "schedule": 60.0},
 }
 
 # Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running

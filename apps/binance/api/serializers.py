@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.binance.models import KlineSync
+from apps.binance.models import KlineSync, SyncSchedule
 from engine.marketdata import INTERVALS
 
 
@@ -57,3 +57,39 @@ class SyncOutputSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return f"/api/binance/syncs/{obj.pk}/"
+
+
+class ScheduleInputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=30)
+    interval = serializers.ChoiceField(choices=INTERVALS)
+    start = serializers.DateTimeField()
+    every_minutes = serializers.IntegerField(default=60, min_value=1, max_value=7 * 24 * 60)
+    enabled = serializers.BooleanField(default=True)
+
+
+class ScheduleUpdateSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(required=False)
+    every_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    enabled = serializers.BooleanField(required=False)
+
+
+class ScheduleOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SyncSchedule
+        fields = [
+            "id",
+            "url",
+            "symbol",
+            "interval",
+            "start",
+            "every_minutes",
+            "enabled",
+            "last_run_at",
+            "last_sync",
+            "created_at",
+        ]
+
+    def get_url(self, obj) -> str:
+        return f"/api/binance/schedules/{obj.pk}/"

@@ -5,18 +5,22 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.binance import client
-from apps.binance.models import BinanceCredential, KlineSync
+from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
 from apps.binance.services import (
     credential_connect,
     credential_disconnect,
     kline_sync_start,
     ohlcv_fetch,
+    schedule_save,
 )
 from apps.marketdata.selectors import candles_payload
 
 from .serializers import (
     ConnectInputSerializer,
     OhlcvQuerySerializer,
+    ScheduleInputSerializer,
+    ScheduleOutputSerializer,
+    ScheduleUpdateSerializer,
     StatusOutputSerializer,
     SyncInputSerializer,
     SyncOutputSerializer,
@@ -139,3 +143,57 @@ class SyncDetailApi(GenericAPIView):
         if job is None:
             raise Http404
         return Response(SyncOutputSerializer(job).data)
+
+
+class ScheduleListCreateApi(GenericAPIView):
+    """Per-market periodic syncs started by Celery beat (one per symbol and interval; POST
+    again for the same market updates it)."""
+
+    serializer_class = ScheduleOutputSerializer
+    queryset = SyncSchedule.objects.none()
+
+    def get(self, request):
+        page = self.paginate_queryset(SyncSchedule.objects.filter(owner=request.user))
+        return self.get_paginated_response(ScheduleOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=ScheduleInputSerializer, responses={201: ScheduleOutputSerializer})
+    def post(self, request):
+        data = ScheduleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        schedule = schedule_save(owner=request.user, **data.validated_data)
+        body = ScheduleOutputSerializer(schedule).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class ScheduleDetailApi(GenericAPIView):
+    serializer_class = ScheduleOutputSerializer
+    queryset = SyncSchedule.objects.none()
+
+    def _get(self, request, pk: int) -> SyncSchedule:
+        schedule = SyncSchedule.objects.filter(owner=request.user, pk=pk).first()
+        if schedule is None:
+            raise Http404
+        return schedule
+
+    def get(self, request, pk: int):
+        return Response(ScheduleOutputSerializer(self._get(request, pk)).data)
+
+    @extend_schema(request=ScheduleUpdateSerializer, responses={200: ScheduleOutputSerializer})
+    def patch(self, request, pk: int):
+        schedule = self._get(request, pk)
+        data = ScheduleUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = {
+            "start": schedule.start,
+            "every_minutes": schedule.every_minutes,
+            "enabled": schedule.enabled,
+        } | data.validated_data
+        schedule = schedule_save(
+            owner=request.user, symbol=schedule.symbol, interval=schedule.interval, **v
+        )
+        return Response(ScheduleOutputSerializer(schedule).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        self._get(request, pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

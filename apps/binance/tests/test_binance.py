@@ -207,3 +207,115 @@ def test_fetch_command(fake_binance, user, capsys):
     assert "25 inserted" in capsys.readouterr().out
     with pytest.raises(CommandError):
         call_command("fetch_binance_klines", "NOPEUSDT", "1h", "--start", "2021-01-01")
+
+
+def test_periodic_sync_per_market_runs_when_due_and_only_when_enabled(user_client, fake_binance):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.binance.models import SyncSchedule
+    from apps.binance.tasks import sync_schedules
+
+    assert settings.CELERY_BEAT_SCHEDULE["binance-sync-schedules"]["task"] == (
+        "binance.sync_schedules"
+    )
+    bad = user_client.post(
+        "/api/binance/schedules/",
+        {"symbol": "BTCUSDT", "interval": "1h", "start": "2021-05-01", "every_minutes": 0},
+        format="json",
+    )
+    assert bad.status_code == 400 and "every_minutes" in bad.json(), bad.json()
+    off = user_client.post(
+        "/api/binance/schedules/",
+        {"symbol": "ETHUSDT", "interval": "1h", "start": "2021-05-01", "enabled": False},
+        format="json",
+    )
+    r = user_client.post(
+        "/api/binance/schedules/",
+        {"symbol": "btcusdt", "interval": "1h", "start": "2021-05-01T00:00:00Z"},
+        format="json",
+    )
+    assert off.status_code == r.status_code == 201, r.json()
+    assert r.json()["symbol"] == "BTCUSDT" and r.json()["enabled"] is True
+
+    assert sync_schedules() == 1  # only the enabled market, and it was never run
+    first = KlineSync.objects.get()
+    assert (first.symbol, first.status) == ("BTCUSDT", "succeeded")
+    stored = len(candles_frame(symbol="BTCUSDT", interval="1h"))
+    expected = read_candles(BTC).frame.loc["2021-05-01":]
+    assert stored == len(expected) and first.candles_inserted == stored
+
+    assert sync_schedules() == 0  # not due again for an hour
+    SyncSchedule.objects.filter(symbol="BTCUSDT").update(
+        last_run_at=timezone.now() - timedelta(minutes=61)
+    )
+    assert sync_schedules() == 1
+    second = KlineSync.objects.order_by("-id").first()
+    assert second.status == "succeeded" and second.candles_inserted == 0  # resumed at the end
+    assert SyncSchedule.objects.get(symbol="BTCUSDT").last_sync_id == second.pk
+
+    pk = r.json()["id"]
+    assert (
+        user_client.patch(f"/api/binance/schedules/{pk}/", {"enabled": False}).json()["enabled"]
+        is False
+    )
+    SyncSchedule.objects.update(last_run_at=None)
+    assert sync_schedules() == 0
+    assert user_client.delete(f"/api/binance/schedules/{pk}/").status_code == 204
+    assert not SyncSchedule.objects.filter(pk=pk).exists()
+
+
+def test_schedules_are_private(user_client, other_user, fake_binance):
+    pk = user_client.post(
+        "/api/binance/schedules/",
+        {"symbol": "BTCUSDT", "interval": "1h", "start": "2021-05-01"},
+        format="json",
+    ).json()["id"]
+    bob = APIClient()
+    bob.force_authenticate(other_user)
+    assert bob.get("/api/binance/schedules/").json()["count"] == 0
+    for method in ("get", "patch", "delete"):
+        assert getattr(bob, method)(f"/api/binance/schedules/{pk}/").status_code == 404
+
+
+def test_settings_page_keeps_a_market_in_sync(client, user, other_user):
+    from apps.binance.models import SyncSchedule
+
+    client.force_login(user)
+    r = client.post(
+        "/binance/",
+        {
+            "action": "schedule",
+            "symbol": "ethusdt",
+            "interval": "4h",
+            "start": "2021-01-01",
+            "every_minutes": "30",
+        },
+        follow=True,
+    )
+    schedule = SyncSchedule.objects.get(owner=user)
+    assert (schedule.symbol, schedule.interval, schedule.every_minutes) == ("ETHUSDT", "4h", 30)
+    assert schedule.enabled and "ETHUSDT 4h" in r.content.decode()
+    bad = client.post(
+        "/binance/",
+        {
+            "action": "schedule",
+            "symbol": "BTCUSDT",
+            "interval": "1h",
+            "start": "someday",
+            "every_minutes": "5",
+        },
+        follow=True,
+    )
+    assert "start: not a date" in bad.content.decode() and SyncSchedule.objects.count() == 1
+    client.post("/binance/", {"action": "schedule_toggle", "schedule": schedule.pk})
+    assert SyncSchedule.objects.get().enabled is False
+    client.force_login(other_user)
+    assert (
+        client.post("/binance/", {"action": "schedule_delete", "schedule": schedule.pk}).status_code
+        == 404
+    )
+    client.force_login(user)
+    client.post("/binance/", {"action": "schedule_delete", "schedule": schedule.pk})
+    assert not SyncSchedule.objects.exists()
