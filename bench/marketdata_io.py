@@ -63,23 +63,6 @@ def _run_one(rows: int) -> dict:
     }
 
 
-def _ensure_pg_database(url: str) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.OperationalError:
-        return False
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -95,12 +78,12 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(_run_one(args.rows)))
         return {}
 
-    from bench.common import machine, write_results
+    from bench.common import ensure_pg_database, machine, write_results
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("sqlite", f"sqlite:///{tmp}/bench.sqlite3")]
-        if _ensure_pg_database(args.pg):
+        if ensure_pg_database(args.pg):
             targets.append(("postgresql", args.pg))
         else:
             print("PostgreSQL not reachable: skipping it", file=sys.stderr)

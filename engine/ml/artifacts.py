@@ -4,6 +4,11 @@ An artifact is a joblib file holding the fitted estimator, its feature list and
 metadata. Loading verifies the file's sha256 *before* unpickling it (unpickling runs
 code, so a tampered file must never reach joblib) and then the feature list; either
 mismatch is refused with a clear error.
+
+Loaded models are kept in a small per-process cache keyed by the file's identity (path,
+inode, size, modification time) and the expected hash and features: an agent evaluated
+on every request does not unpickle its model each time, and a file changed on disk is
+checked again from scratch.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,9 @@ import pandas as pd
 from .features import latest_features
 
 FORMAT = "tradingsite-model/1"
+CACHE_SIZE = 32
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 class ModelIntegrityError(RuntimeError):
@@ -58,6 +68,24 @@ def save_model(
 
 def load_model(path: str | Path, *, sha256: str, features: tuple[str, ...] | list[str]) -> Any:
     path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        raise ModelIntegrityError(f"the model file {path.name} is missing") from None
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, sha256, tuple(features))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    model = _load_checked(path, sha256=sha256, features=features)
+    with _cache_lock:
+        _cache[key] = model
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return model
+
+
+def _load_checked(path: Path, *, sha256: str, features: tuple[str, ...] | list[str]) -> Any:
     if not path.is_file():
         raise ModelIntegrityError(f"the model file {path.name} is missing")
     actual = file_sha256(path)

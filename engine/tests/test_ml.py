@@ -133,11 +133,12 @@ def test_artifact_round_trip_and_tampering_is_refused(candles, tmp_path):
     sha = save_model(path, r.model, features=r.features, meta={"symbol": "ETHUSDT"})
     model = load_model(path, sha256=sha, features=r.features)
     assert predict_proba_up(model, candles) == predict_proba_up(r.model, candles)
+    assert load_model(path, sha256=sha, features=r.features) is model  # cached while unchanged
     with pytest.raises(ModelIntegrityError, match="features"):
         load_model(path, sha256=sha, features=r.features[:-1])
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
+    path.write_bytes(bytes(data))  # same size: the cache must still notice the change
     with pytest.raises(ModelIntegrityError, match="changed since training"):
         load_model(path, sha256=sha, features=r.features)
     path.unlink()

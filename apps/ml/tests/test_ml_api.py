@@ -59,6 +59,8 @@ def test_predict_uses_the_stored_artifact(user_client, btc_candles):
 def test_a_corrupted_artifact_is_refused_and_the_model_marked_unusable(user_client, btc_candles):
     pk = _train(user_client).json()["id"]
     path = Path(settings.ML_ARTIFACTS_DIR) / TrainedModel.objects.get(pk=pk).artifact
+    # A prediction first: the loaded model is cached, and the cache must notice the change.
+    assert user_client.post(f"/api/ml/models/{pk}/predict/", {}, format="json").status_code == 200
     data = bytearray(path.read_bytes())
     data[-10] ^= 0x55
     path.write_bytes(bytes(data))
