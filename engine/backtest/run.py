@@ -16,7 +16,7 @@ from engine.strategy import Strategy, compile_signals, infer_interval
 from .config import BacktestConfig, ConfigError
 from .metrics import compute_metrics
 from .result import BacktestResult, TradeColumns
-from .simulate import simulate_bars
+from .simulate import simulate_bars, trade_capacity
 
 Progress = Callable[[float], None] | None
 
@@ -86,16 +86,19 @@ def simulate(
         for k in ("open", "high", "low", "close")
     )
     next_open = config.fill == "next_open"
+    entry = np.ascontiguousarray(entry, dtype=np.bool_)
+    exit = np.ascontiguousarray(exit, dtype=np.bool_)  # noqa: A001
+    warmup = max(int(warmup), 0)
     out = simulate_bars(
         o,
         h,
         lw,
         c,
-        np.ascontiguousarray(entry, dtype=np.bool_),
-        np.ascontiguousarray(exit, dtype=np.bool_),
+        entry,
+        exit,
         lo,
         hi,
-        max(int(warmup), 0),
+        warmup,
         next_open,
         float(config.fee_rate),
         float(config.slippage_bps) / 1e4,
@@ -104,6 +107,7 @@ def simulate(
         float(tp or 0.0) / 100.0,
         bool(config.allow_short),
         float(config.initial_balance),
+        trade_capacity(entry, exit, lo, hi, warmup, bool(config.allow_short)),
     )
     if on_progress:
         on_progress(0.8)

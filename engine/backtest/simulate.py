@@ -24,6 +24,19 @@ SIGNAL, STOP_LOSS, TAKE_PROFIT, END_OF_DATA = 0, 1, 2, 3
 EXIT_REASONS = ("signal", "stop_loss", "take_profit", "end_of_data")
 
 
+def trade_capacity(entry, exit_, lo: int, hi: int, warmup: int, allow_short: bool) -> int:
+    """An upper bound on the trades of a run: each one opens on a bar with an entry signal
+    (or, short, an exit signal) at or after the warm-up. Sizing the trade arrays by it
+    rather than by the number of bars avoids touching tens of MB of fresh memory."""
+    first = max(lo, warmup)
+    if first >= hi:
+        return 1
+    count = int(np.count_nonzero(entry[first:hi]))
+    if allow_short:
+        count += int(np.count_nonzero(exit_[first:hi]))
+    return count + 1
+
+
 @njit(cache=True, nogil=True)
 def simulate_bars(
     o,
@@ -43,9 +56,11 @@ def simulate_bars(
     tp,
     allow_short,
     initial,
+    cap,
 ):
+    """`cap` bounds the number of trades (see `trade_capacity`): the trade arrays are
+    allocated once at that size, so it must never be too small."""
     n = len(c)
-    cap = (hi - lo) // 2 + 2
     t_side = np.zeros(cap, np.int8)
     t_entry_i = np.zeros(cap, np.int64)
     t_exit_i = np.zeros(cap, np.int64)
@@ -104,6 +119,8 @@ def simulate_bars(
                     entry_i = i
                     stop = px * (1.0 - sl * side) if sl > 0.0 else np.nan
                     take = px * (1.0 + tp * side) if tp > 0.0 else np.nan
+                    if k >= cap:
+                        raise RuntimeError("more trades than the capacity computed for them")
                     t_side[k] = side
                     t_entry_i[k] = i
                     t_entry_p[k] = px
@@ -210,6 +227,8 @@ def simulate_bars(
                             entry_i = i
                             stop = px * (1.0 - sl * side) if sl > 0.0 else np.nan
                             take = px * (1.0 + tp * side) if tp > 0.0 else np.nan
+                            if k >= cap:
+                                raise RuntimeError("more trades than the capacity computed")
                             t_side[k] = side
                             t_entry_i[k] = i
                             t_entry_p[k] = px

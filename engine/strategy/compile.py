@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from engine.indicators import INDICATORS, compute, lookback
 from engine.marketdata import INTERVAL_MS, interval_from_ms, interval_ms
@@ -126,32 +127,57 @@ def _strength(
     return out
 
 
+_OPS = {"<": 0, "<=": 1, ">": 2, ">=": 3, "crosses_above": 4, "crosses_below": 5}
+
+
+@njit(cache=True, nogil=True)
+def _compare(left, right, op):
+    """One pass: where the condition is defined and where it fires (NaN never fires).
+
+    A crossing compares bar i with bar i-1 and is defined only where both bars are;
+    bar 0 has no previous bar."""
+    n = len(left)
+    fired = np.zeros(n, np.bool_)
+    defined = np.empty(n, np.bool_)
+    # Comparisons with NaN are false, so `fired` needs no test of `defined` (branch-free).
+    if op < 4:
+        for i in range(n):
+            a, b = left[i], right[i]
+            defined[i] = (a == a) & (b == b)
+            if op == 0:
+                fired[i] = a < b
+            elif op == 1:
+                fired[i] = a <= b
+            elif op == 2:
+                fired[i] = a > b
+            else:
+                fired[i] = a >= b
+        return fired, defined
+    if n:
+        defined[0] = False
+    prev_ok = n > 0 and (left[0] == left[0]) & (right[0] == right[0])
+    for i in range(1, n):
+        a, b, pa, pb = left[i], right[i], left[i - 1], right[i - 1]
+        ok = (a == a) & (b == b)
+        defined[i] = ok & prev_ok
+        if op == 4:
+            fired[i] = (pa <= pb) & (a > b)
+        else:
+            fired[i] = (pa >= pb) & (a < b)
+        prev_ok = ok
+    return fired, defined
+
+
 def evaluate_condition(
     cond: Condition, ev: _Evaluator, with_strength: bool = True
 ) -> ConditionResult:
     left = ev.series(cond.left, cond.timeframe)
     right = ev.series(cond.right, cond.timeframe)
-    defined = ~np.isnan(left) & ~np.isnan(right)
-    with np.errstate(invalid="ignore"):
-        if cond.op == "<":
-            fired = left < right
-        elif cond.op == "<=":
-            fired = left <= right
-        elif cond.op == ">":
-            fired = left > right
-        elif cond.op == ">=":
-            fired = left >= right
-        else:
-            # Compare bar i with bar i-1 on views (no copies); bar 0 has no previous bar.
-            fired = np.zeros(len(left), dtype=bool)
-            prev_defined = np.zeros(len(left), dtype=bool)
-            prev_defined[1:] = defined[:-1]
-            defined = defined & prev_defined
-            if cond.op == "crosses_above":
-                fired[1:] = (left[:-1] <= right[:-1]) & (left[1:] > right[1:])
-            else:
-                fired[1:] = (left[:-1] >= right[:-1]) & (left[1:] < right[1:])
-    fired = fired & defined
+    fired, defined = _compare(
+        np.ascontiguousarray(left, dtype=np.float64),
+        np.ascontiguousarray(right, dtype=np.float64),
+        _OPS[cond.op],
+    )
     return ConditionResult(
         condition=cond,
         fired=fired,
