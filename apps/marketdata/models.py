@@ -35,6 +35,14 @@ class Symbol(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def closed_at_weekends(self) -> bool:
+        """Stocks and forex have no weekend bars, so gaps skip Saturdays and Sundays."""
+        return self.asset_class in WEEKDAY_ASSET_CLASSES
+
+
+WEEKDAY_ASSET_CLASSES = frozenset({Symbol.AssetClass.STOCK, Symbol.AssetClass.FX})
+
 
 class Candle(models.Model):
     id = models.BigAutoField(primary_key=True)

@@ -176,9 +176,11 @@ def symbol_coverage(symbol: Symbol) -> list[Coverage]:
         gap_count = 0
         if missing:
             times = candle_open_times_ms(symbol_id=symbol.pk, interval=row["interval"])
-            all_gaps = find_gaps(times, row["interval"])
+            all_gaps = find_gaps(times, row["interval"], weekdays_only=symbol.closed_at_weekends)
             gap_count = len(all_gaps)
             gaps = [g.to_dict() for g in all_gaps[:MAX_GAPS_LISTED]]
+            if symbol.closed_at_weekends:
+                missing = sum(g.missing for g in all_gaps)
         out.append(
             Coverage(
                 interval=row["interval"],

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from engine.marketdata import INTERVALS, CandleFile, CandleFileError, read_candles
 
 from . import pgbinary
-from .models import Candle, CandleImport, Symbol
+from .models import WEEKDAY_ASSET_CLASSES, Candle, CandleImport, Symbol
 
 logger = logging.getLogger(__name__)
 
@@ -210,8 +210,14 @@ def candles_import(
         sha256=hashlib.sha256(raw).hexdigest(),
     )
 
+    known_class = (
+        Symbol.objects.filter(name=symbol_name).values_list("asset_class", flat=True).first()
+    )
+    klass = known_class or asset_class or _split_pair(symbol_name)[2]
     try:
-        parsed: CandleFile = read_candles(raw, interval=interval, name=filename)
+        parsed: CandleFile = read_candles(
+            raw, interval=interval, name=filename, weekdays_only=klass in WEEKDAY_ASSET_CLASSES
+        )
     except CandleFileError as exc:
         record.status = CandleImport.Status.REJECTED
         record.error = str(exc)

@@ -24,6 +24,8 @@ import pandas as pd
 
 from .intervals import INTERVAL_MS, interval_from_ms, interval_ms, interval_offset_ms
 
+DAY_MS = 86_400_000
+
 OHLCV = ("open", "high", "low", "close", "volume")
 TIME_COLUMNS = ("open_time", "timestamp", "date", "datetime", "time")
 MAX_REPORTED_REJECTIONS = 20
@@ -246,7 +248,9 @@ def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
     return interval
 
 
-def _fast_binance(text: str, header: bool, interval: str | None) -> CandleFile | None:
+def _fast_binance(
+    text: str, header: bool, interval: str | None, weekdays_only: bool = False
+) -> CandleFile | None:
     """The common case, fully vectorised: a clean numeric Binance file.
 
     Returns None at the first sign of anything unusual (a non-numeric field, a bad value,
@@ -317,7 +321,7 @@ def _fast_binance(text: str, header: bool, interval: str | None) -> CandleFile |
         layout="binance_header" if header else "binance",
         rows_total=n,
         timestamp_units=units,
-        gaps=tuple(find_gaps(frame.index, interval)),
+        gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
 
 
@@ -326,8 +330,9 @@ def read_candles(
     *,
     interval: str | None = None,
     name: str | None = None,
+    weekdays_only: bool = False,
 ) -> CandleFile:
-    """Read and validate a candle file.
+    """Read and validate a candle file (``weekdays_only``: see `find_gaps`).
 
     Rows that break a rule are listed in ``rejected`` (line numbers are the file's own,
     1-based, header included) and left out of ``frame``; the caller decides whether a
@@ -343,7 +348,7 @@ def read_candles(
     leading_blank = len(text) - len(text.lstrip("\r\n"))
     first_line_no = text[:leading_blank].count("\n") + 1
     if layout in ("binance", "binance_header"):
-        fast = _fast_binance(text, layout == "binance_header", interval)
+        fast = _fast_binance(text, layout == "binance_header", interval, weekdays_only)
         if fast is not None:
             return fast
 
@@ -483,14 +488,21 @@ def read_candles(
         rejected_count=rejected_count,
         duplicates_in_file=dup_count,
         timestamp_units=tuple(sorted(units)),
-        gaps=tuple(find_gaps(frame.index, interval)),
+        gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
 
 
 def find_gaps(
-    index: pd.DatetimeIndex | np.ndarray, interval: str, limit: int | None = None
+    index: pd.DatetimeIndex | np.ndarray,
+    interval: str,
+    limit: int | None = None,
+    *,
+    weekdays_only: bool = False,
 ) -> list[Gap]:
-    """Runs of missing candles in an ascending index of open times."""
+    """Runs of missing candles in an ascending index of open times.
+
+    ``weekdays_only`` is for markets closed at the weekend (stocks, forex): bars that would
+    open on a Saturday or Sunday (UTC) are not missing, so Friday to Monday is no gap."""
     step = interval_ms(interval)
     if isinstance(index, pd.DatetimeIndex):
         ms = index.as_unit("ms").asi8
@@ -500,13 +512,29 @@ def find_gaps(
         return []
     diffs = np.diff(ms)
     at = np.flatnonzero(diffs > step)
-    if limit is not None:
-        at = at[:limit]
-    return [
-        Gap(
-            start=pd.Timestamp(int(ms[i] + step), unit="ms", tz="UTC"),
-            end=pd.Timestamp(int(ms[i + 1] - step), unit="ms", tz="UTC"),
-            missing=int(diffs[i] // step - 1),
-        )
-        for i in at
-    ]
+    if not weekdays_only or step > DAY_MS:
+        if limit is not None:
+            at = at[:limit]
+        return [
+            Gap(
+                start=pd.Timestamp(int(ms[i] + step), unit="ms", tz="UTC"),
+                end=pd.Timestamp(int(ms[i + 1] - step), unit="ms", tz="UTC"),
+                missing=int(diffs[i] // step - 1),
+            )
+            for i in at
+        ]
+    gaps = []
+    for i in at:
+        absent = np.arange(ms[i] + step, ms[i + 1], step, dtype="int64")
+        absent = absent[(absent // DAY_MS + 3) % 7 < 5]  # 1970-01-01 was a Thursday
+        if len(absent):
+            gaps.append(
+                Gap(
+                    start=pd.Timestamp(int(absent[0]), unit="ms", tz="UTC"),
+                    end=pd.Timestamp(int(absent[-1]), unit="ms", tz="UTC"),
+                    missing=len(absent),
+                )
+            )
+            if limit is not None and len(gaps) >= limit:
+                break
+    return gaps

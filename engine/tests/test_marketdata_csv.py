@@ -227,3 +227,20 @@ def test_fast_path_and_general_path_agree(btc_text, monkeypatch):
             slow.timestamp_units,
             slow.gaps,
         )
+
+
+def test_weekend_closed_markets_have_no_weekend_gaps():
+    goog = read_candles(DATA / "GOOG-1d-2004-08_2013-03.csv", weekdays_only=True)
+    every_day = read_candles(DATA / "GOOG-1d-2004-08_2013-03.csv")
+    assert len(every_day.gaps) > 400  # each weekend, counted as if the market never closed
+    # What remains are exchange holidays: about nine a year over 8.6 years, one day each.
+    assert 60 <= len(goog.gaps) <= 100 and all(g.missing <= 3 for g in goog.gaps)
+    assert all(g.start.dayofweek < 5 and g.end.dayofweek < 5 for g in goog.gaps)
+    day = 86_400_000
+    thu = 0  # 1970-01-01 was a Thursday: Thu, Fri, Mon present; Tue missing; Thu present
+    ms = np.array([thu, thu + day, thu + 4 * day, thu + 7 * day], dtype="int64")
+    gaps = find_gaps(ms, "1d", weekdays_only=True)
+    assert [(g.start.day_name(), g.end.day_name(), g.missing) for g in gaps] == [
+        ("Tuesday", "Wednesday", 2)
+    ]
+    assert len(find_gaps(ms, "1d")) == 2

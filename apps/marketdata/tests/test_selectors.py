@@ -50,3 +50,17 @@ def test_coverage_reports_first_last_count_and_gaps(btc_candles):
         "end": "2020-11-30T06:00:00Z",
         "missing": 1,
     }
+
+
+def test_a_stock_is_closed_at_weekends_in_the_import_report_and_the_coverage():
+    from django.conf import settings
+
+    from apps.marketdata.services import candles_import
+
+    path = settings.BASE_DIR / "data" / "demo" / "GOOG-1d-2004-08_2013-03.csv"
+    record = candles_import(source=path, symbol="GOOG", interval="1d")
+    assert record.status == "succeeded" and record.symbol.asset_class == "stock"
+    assert record.gap_count == 77  # exchange holidays, not the 400+ weekends
+    (cov,) = symbol_coverage(Symbol.objects.get(name="GOOG"))
+    assert cov.gap_count == 77 and cov.missing == 79
+    assert all(pd.Timestamp(g["start"]).dayofweek < 5 for g in cov.gaps)
