@@ -1,7 +1,7 @@
 """Everything under /api/: one include per app, plus the OpenAPI schema and docs."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 app_name = "api"
 urlpatterns = [
@@ -16,5 +16,13 @@ urlpatterns = [
     path("mother-ai/", include("apps.motherai.api.urls")),
     path("binance/", include("apps.binance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's init script as a file (?script=): no inline script,
+    # and core/swagger_ui.html moves the page's inline style to static/css: the CSP holds.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="core/swagger_ui.html"
+        ),
+        name="docs",
+    ),
 ]

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+handler404 = "apps.core.exceptions.not_found"
+handler500 = "apps.core.exceptions.server_error"
+
 admin.site.site_header = "tradingsite administration"
 admin.site.site_title = "tradingsite admin"
 

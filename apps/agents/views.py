@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.ml.selectors import model_list
+from apps.ml.selectors import model_get, model_list
 from apps.strategies.selectors import strategy_get, strategy_list
 
 from .selectors import agent_get, agent_list, signal_list
@@ -23,15 +23,18 @@ def agent_list_view(request):
     errors = []
     if request.method == "POST":
         strategy = strategy_get(owner=request.user, ref=request.POST.get("strategy", ""))
-        model_id = request.POST.get("model")
+        model_id = request.POST.get("model", "").strip()
+        # An id that is not one of your models is refused, never dropped silently.
         model = (
-            model_list(owner=request.user).filter(pk=model_id).first()
-            if model_id and model_id.isdigit()
+            model_get(owner=request.user, pk=int(model_id))
+            if model_id.isdecimal() and len(model_id) <= 18
             else None
         )
         if strategy is None:
             errors.append("strategy: choose one of your strategies")
-        else:
+        if model_id and model is None:
+            errors.append("model: choose one of your trained models")
+        if not errors:
             try:
                 agent = agent_create(
                     owner=request.user,

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the worker_ready handler
+        from . import checks, signals  # noqa: F401 - registers deploy checks, worker_ready

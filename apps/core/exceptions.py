@@ -10,7 +10,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -43,3 +44,23 @@ def api_exception_handler(exc, context):
         {"detail": "Internal server error. The error was logged."},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """handler404: JSON under /api/ (a path no route matches, e.g. /api/agents/abc/), the
+    page otherwise."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: an error outside DRF's views (middleware, URL resolving) still answers
+    JSON under /api/, with nothing about the internals."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error. The error was logged."}, status=500)
+    return defaults.server_error(request)

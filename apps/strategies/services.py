@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from apps.marketdata.services import symbol_name_clean
 from engine.marketdata import INTERVALS
@@ -171,8 +172,13 @@ def strategy_update(
 ) -> Strategy:
     """Apply changes; a new version is recorded only when something actually changed."""
     locked = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    # Parse first: it is what refuses a definition that is not a JSON object.
+    parsed = strategy_parse(
+        definition if definition is not None else locked.definition,
+        symbol=symbol,
+        timeframe=timeframe,
+    )
     raw = _definition_dict(definition) if definition is not None else locked.definition
-    parsed = strategy_parse(raw, symbol=symbol, timeframe=timeframe)
     new_name = (
         _name_for(parsed, name)
         if name is not None
@@ -211,4 +217,17 @@ def strategy_update(
 
 
 def strategy_delete(*, strategy: Strategy) -> None:
-    strategy.delete()
+    """Delete a strategy and its versions; refused while an agent still trades it (the
+    agent pins one of its versions), so nothing is left pointing at a deleted strategy."""
+    try:
+        strategy.delete()
+    except ProtectedError as exc:  # raised while collecting, before anything is deleted
+        users = ", ".join(sorted({str(obj) for obj in exc.protected_objects}))
+        raise ValidationError(
+            {
+                "strategy": [
+                    f"{strategy.name!r} is used by the agent(s) {users}; delete them or give them "
+                    "another strategy first"
+                ]
+            }
+        ) from None

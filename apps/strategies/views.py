@@ -122,6 +122,11 @@ def strategy_detail_view(request, ref):
 def strategy_delete_view(request, ref):
     strategy = _owned(request, ref)
     name = strategy.name
-    strategy_delete(strategy=strategy)
+    try:
+        strategy_delete(strategy=strategy)
+    except ValidationError as exc:
+        for msg in exc.message_dict.get("strategy", exc.messages):
+            messages.error(request, msg)
+        return redirect("strategies:detail", ref=strategy.pk)
     messages.success(request, f"Deleted {name}.")
     return redirect("strategies:list")

@@ -30,7 +30,9 @@
     return {
       width: el.clientWidth,
       height: el.clientHeight || 360,
-      layout: { background: { color: "#ffffff" }, textColor: "#1f2937" },
+      // The library's own attribution logo injects an inline <style>, which the CSP forbids;
+      // the attribution it asks for is in the page footer instead (templates/base.html).
+      layout: { background: { color: "#ffffff" }, textColor: "#1f2937", attributionLogo: false },
       grid: { vertLines: { color: "#f1f5f9" }, horzLines: { color: "#f1f5f9" } },
       timeScale: { timeVisible: true, secondsVisible: false },
       rightPriceScale: { borderVisible: false },

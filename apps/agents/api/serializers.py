@@ -1,12 +1,15 @@
 from rest_framework import serializers
 
 from apps.agents.models import Agent, Signal
+from apps.core.api.serializers import InputSerializer
+from apps.marketdata.api.serializers import SymbolField
+from apps.strategies.api.serializers import StrategyRefField
 from engine.marketdata import INTERVALS
 
 
-class AgentInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
-    strategy = serializers.CharField(help_text="a saved strategy: id or BTCUSDT_strategy_3")
+class AgentInputSerializer(InputSerializer):
+    symbol = SymbolField()
+    strategy = StrategyRefField(help_text="a saved strategy: id or BTCUSDT_strategy_3")
     model = serializers.IntegerField(
         required=False, allow_null=True, help_text="a trained model id for confidence"
     )
@@ -15,7 +18,7 @@ class AgentInputSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(default=True)
 
 
-class AgentUpdateInputSerializer(serializers.Serializer):
+class AgentUpdateInputSerializer(InputSerializer):
     enabled = serializers.BooleanField()
 
 
@@ -67,6 +70,15 @@ class EvaluationOutputSerializer(serializers.Serializer):
     strategy_version = serializers.IntegerField()
     indicators_used = serializers.ListField(child=serializers.CharField())
     model_id = serializers.IntegerField(allow_null=True)
+
+
+class AgentPredictQuerySerializer(InputSerializer):
+    store = serializers.BooleanField(default=False, help_text="keep the evaluation as a Signal")
+
+
+class AgentDataErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    symbol = serializers.CharField()
 
 
 class PredictionItemSerializer(serializers.Serializer):

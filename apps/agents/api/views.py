@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -17,8 +17,10 @@ from apps.ml.selectors import model_get
 from apps.strategies.selectors import strategy_get
 
 from .serializers import (
+    AgentDataErrorSerializer,
     AgentInputSerializer,
     AgentOutputSerializer,
+    AgentPredictQuerySerializer,
     AgentUpdateInputSerializer,
     EvaluationOutputSerializer,
     PredictionItemSerializer,
@@ -32,6 +34,7 @@ class AgentListCreateApi(GenericAPIView):
     queryset = Agent.objects.none()
     serializer_class = AgentOutputSerializer
 
+    @extend_schema(responses=AgentOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(agent_list(owner=request.user))
         return self.get_paginated_response(AgentOutputSerializer(page, many=True).data)
@@ -77,13 +80,12 @@ class AgentDetailApi(GenericAPIView):
     @extend_schema(request=AgentUpdateInputSerializer, responses=AgentOutputSerializer)
     def patch(self, request, pk: int):
         agent = self._get(request, pk)
-        data = AgentUpdateInputSerializer(data=request.data)
+        # A partial update, as PATCH means: a field left out is left as it is.
+        data = AgentUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(
-            AgentOutputSerializer(
-                agent_set_enabled(agent=agent, enabled=data.validated_data["enabled"])
-            ).data
-        )
+        if "enabled" in data.validated_data:
+            agent = agent_set_enabled(agent=agent, enabled=data.validated_data["enabled"])
+        return Response(AgentOutputSerializer(agent).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
@@ -95,6 +97,7 @@ class AgentSignalsApi(GenericAPIView):
     queryset = Agent.objects.none()
     serializer_class = SignalOutputSerializer
 
+    @extend_schema(responses=SignalOutputSerializer(many=True))
     def get(self, request, pk: int):
         agent = agent_get(owner=request.user, pk=pk)
         if agent is None:
@@ -111,16 +114,22 @@ class AgentPredictApi(GenericAPIView):
     serializer_class = EvaluationOutputSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("store", bool)], responses={200: EvaluationOutputSerializer}
+        parameters=[AgentPredictQuerySerializer],
+        responses={
+            200: EvaluationOutputSerializer,
+            409: OpenApiResponse(
+                AgentDataErrorSerializer, description="its candles or model cannot be used"
+            ),
+        },
     )
     def get(self, request, symbol: str):
+        query = AgentPredictQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         agent = agent_get(owner=request.user, symbol=symbol)
         if agent is None:
             raise Http404
         try:
-            ev = agent_evaluate(
-                agent, store=request.query_params.get("store") in ("1", "true", "yes")
-            )
+            ev = agent_evaluate(agent, store=query.validated_data["store"])
         except AgentDataError as exc:
             return Response(
                 {"detail": str(exc), "symbol": agent.symbol}, status=status.HTTP_409_CONFLICT

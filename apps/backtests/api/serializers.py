@@ -1,15 +1,16 @@
 from rest_framework import serializers
 
-from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
+from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
 from apps.backtests.services import SWEEP_METRICS
-from engine.backtest import FILLS
+from apps.core.api.serializers import InputSerializer
+from apps.core.jobs import JobStatus
+from apps.marketdata.api.serializers import SymbolField
+from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
 from engine.marketdata import INTERVALS
 
 
-class BacktestParamsSerializer(serializers.Serializer):
-    symbol = serializers.CharField(
-        max_length=30, required=False, help_text="default: the strategy's symbol"
-    )
+class BacktestParamsSerializer(InputSerializer):
+    symbol = SymbolField(required=False, help_text="default: the strategy's symbol")
     interval = serializers.ChoiceField(
         choices=INTERVALS, required=False, help_text="default: the strategy's timeframe"
     )
@@ -18,7 +19,7 @@ class BacktestParamsSerializer(serializers.Serializer):
     initial_balance = serializers.FloatField(default=10_000.0, min_value=0.01, max_value=1e15)
     fee_rate = serializers.FloatField(default=0.001, min_value=0.0, max_value=0.0999)
     slippage_bps = serializers.FloatField(default=0.0, min_value=0.0, max_value=1000.0)
-    fill = serializers.ChoiceField(choices=FILLS, default="next_open")
+    fill = serializers.ChoiceField(choices=Fill.choices, default=Fill.NEXT_OPEN)
     allow_short = serializers.BooleanField(default=False)
     position_size_pct = serializers.FloatField(
         required=False, allow_null=True, min_value=0.0001, max_value=100
@@ -29,10 +30,10 @@ class BacktestParamsSerializer(serializers.Serializer):
     take_profit_pct = serializers.FloatField(
         required=False, allow_null=True, min_value=0.0001, max_value=10_000
     )
-    strategy = serializers.CharField(
+    strategy = StrategyRefField(
         required=False, help_text="a saved strategy: id or BTCUSDT_strategy_3"
     )
-    strategy_json = serializers.JSONField(required=False, help_text="or an inline strategy")
+    strategy_json = StrategyJSONField(required=False, help_text="or an inline strategy")
 
     def validate(self, attrs):
         if ("strategy" in attrs) == ("strategy_json" in attrs):
@@ -58,6 +59,18 @@ class SweepCreateInputSerializer(BacktestParamsSerializer):
     metric = serializers.ChoiceField(choices=SWEEP_METRICS, default="total_return_pct")
     walk_forward_windows = serializers.IntegerField(default=0, min_value=0, max_value=20)
     walk_forward_in_sample_pct = serializers.FloatField(default=70.0, min_value=20, max_value=90)
+
+
+class BacktestListQuerySerializer(InputSerializer):
+    symbol = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="only this symbol (any case)"
+    )
+    status = serializers.ChoiceField(
+        choices=JobStatus.choices,
+        required=False,
+        allow_blank=True,
+        help_text="only runs in this status (empty: all)",
+    )
 
 
 class BacktestRunOutputSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from apps.core.jobs import job_cancel
 
 from .serializers import (
     BacktestCreateInputSerializer,
+    BacktestListQuerySerializer,
     BacktestRunOutputSerializer,
     BacktestTradeOutputSerializer,
     EquityOutputSerializer,
@@ -39,11 +40,16 @@ class BacktestListCreateApi(GenericAPIView):
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
 
+    @extend_schema(
+        parameters=[BacktestListQuerySerializer], responses=BacktestRunOutputSerializer(many=True)
+    )
     def get(self, request):
+        query = BacktestListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         qs = backtest_list(
             owner=request.user,
-            symbol=request.query_params.get("symbol"),
-            status=request.query_params.get("status"),
+            symbol=query.validated_data.get("symbol"),
+            status=query.validated_data.get("status"),
         )
         page = self.paginate_queryset(qs.select_related("strategy", "strategy_version"))
         return self.get_paginated_response(BacktestRunOutputSerializer(page, many=True).data)
@@ -74,6 +80,7 @@ class BacktestTradesApi(GenericAPIView):
     queryset = BacktestTrade.objects.none()
     serializer_class = BacktestTradeOutputSerializer
 
+    @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
     def get(self, request, pk: int):
         page = self.paginate_queryset(backtest_trades(run=_run(request, pk)).select_related("run"))
         return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
@@ -131,6 +138,7 @@ class SweepListCreateApi(GenericAPIView):
     queryset = Sweep.objects.none()
     serializer_class = SweepOutputSerializer
 
+    @extend_schema(responses=SweepOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(sweep_list(owner=request.user))
         return self.get_paginated_response(SweepOutputSerializer(page, many=True).data)

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
 from apps.binance.models import KlineSync, SyncSchedule
+from apps.core.api.serializers import InputSerializer
+from apps.marketdata.api.serializers import SymbolField
 from engine.marketdata import INTERVALS
 
 
-class ConnectInputSerializer(serializers.Serializer):
+class ConnectInputSerializer(InputSerializer):
     apiKey = serializers.CharField(max_length=128, trim_whitespace=True)  # noqa: N815 - the original field names
     secretKey = serializers.CharField(max_length=128, trim_whitespace=True, write_only=True)  # noqa: N815
 
@@ -17,14 +19,14 @@ class StatusOutputSerializer(serializers.Serializer):
     permissions = serializers.DictField(allow_null=True)
 
 
-class OhlcvQuerySerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class OhlcvQuerySerializer(InputSerializer):
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS, default="1m")
     limit = serializers.IntegerField(default=100, min_value=1, max_value=1000)
 
 
-class SyncInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class SyncInputSerializer(InputSerializer):
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(required=False, allow_null=True)
@@ -59,15 +61,15 @@ class SyncOutputSerializer(serializers.ModelSerializer):
         return f"/api/binance/syncs/{obj.pk}/"
 
 
-class ScheduleInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class ScheduleInputSerializer(InputSerializer):
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS)
     start = serializers.DateTimeField()
     every_minutes = serializers.IntegerField(default=60, min_value=1, max_value=7 * 24 * 60)
     enabled = serializers.BooleanField(default=True)
 
 
-class ScheduleUpdateSerializer(serializers.Serializer):
+class ScheduleUpdateSerializer(InputSerializer):
     start = serializers.DateTimeField(required=False)
     every_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     enabled = serializers.BooleanField(required=False)

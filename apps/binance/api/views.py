@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -13,6 +13,8 @@ from apps.binance.services import (
     ohlcv_fetch,
     schedule_save,
 )
+from apps.core.schema import error
+from apps.marketdata.api.serializers import CandlesOutputSerializer
 from apps.marketdata.selectors import candles_payload
 
 from .serializers import (
@@ -68,7 +70,7 @@ class ConnectApi(GenericAPIView):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 404: error("no key is connected")})
     def delete(self, request):
         if not credential_disconnect(owner=request.user):
             raise Http404
@@ -89,7 +91,23 @@ class OhlcvApi(GenericAPIView):
     serializer_class = OhlcvQuerySerializer
     queryset = KlineSync.objects.none()
 
-    @extend_schema(parameters=[OhlcvQuerySerializer])
+    @extend_schema(
+        parameters=[
+            OhlcvQuerySerializer,
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                OpenApiParameter.HEADER,
+                response=[503],
+                description="seconds to wait before asking again",
+            ),
+        ],
+        responses={
+            200: CandlesOutputSerializer,
+            502: error("the exchange answered with an error or could not be reached"),
+            503: error("the exchange's rate limit was hit; retry after `Retry-After` seconds"),
+        },
+    )
     def get(self, request):
         q = OhlcvQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
@@ -120,6 +138,7 @@ class SyncListCreateApi(GenericAPIView):
     serializer_class = SyncOutputSerializer
     queryset = KlineSync.objects.none()
 
+    @extend_schema(responses=SyncOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(KlineSync.objects.filter(owner=request.user))
         return self.get_paginated_response(SyncOutputSerializer(page, many=True).data)
@@ -152,6 +171,7 @@ class ScheduleListCreateApi(GenericAPIView):
     serializer_class = ScheduleOutputSerializer
     queryset = SyncSchedule.objects.none()
 
+    @extend_schema(responses=ScheduleOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(SyncSchedule.objects.filter(owner=request.user))
         return self.get_paginated_response(ScheduleOutputSerializer(page, many=True).data)

@@ -191,9 +191,10 @@ def test_keys_are_private_and_a_wrong_fernet_key_is_an_error(
 def test_rotation_re_encrypts_under_a_new_key(user_client, fake_binance, settings):
     from cryptography.fernet import Fernet
 
-    user_client.post(
+    r = user_client.post(
         "/api/binance/connect/", {"apiKey": GOOD_KEY, "secretKey": GOOD_SECRET}, format="json"
     )
+    assert r.status_code == 201, r.json()
     new = Fernet.generate_key().decode()
     call_command("rotate_binance_key", "--new-key", new)
     settings.BINANCE_FERNET_KEYS = new

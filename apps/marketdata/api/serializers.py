@@ -1,8 +1,24 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from apps.marketdata.services import symbol_name_clean
+from apps.core.api.serializers import InputSerializer
+from apps.marketdata.services import SYMBOL_RE, symbol_name_clean
 from engine.marketdata import INTERVALS
+
+
+class SymbolField(serializers.CharField):
+    """A market symbol as a client types it (any case; the services upper-case it). The
+    pattern is SYMBOL_RE's, so the schema tells clients the rule before they ask."""
+
+    PATTERN = SYMBOL_RE.pattern.replace("A-Z", "A-Za-z")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(self.PATTERN, "use 2-30 letters, digits, '.', '_' or '-', e.g. BTCUSDT")
+        )
 
 
 def _symbol_field_validate(value: str) -> str:
@@ -33,8 +49,8 @@ class SymbolOutputSerializer(serializers.Serializer):
     coverage = CoverageOutputSerializer(many=True)
 
 
-class CandlesQuerySerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class CandlesQuerySerializer(InputSerializer):
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS)
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
@@ -88,9 +104,9 @@ class CandlesOutputSerializer(serializers.Serializer):
     )
 
 
-class CandleImportInputSerializer(serializers.Serializer):
+class CandleImportInputSerializer(InputSerializer):
     file = serializers.FileField()
-    symbol = serializers.CharField(max_length=30)
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS, required=False, allow_blank=True)
 
     def validate_symbol(self, value: str) -> str:

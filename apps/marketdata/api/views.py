@@ -1,7 +1,7 @@
 import numpy as np
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.schema import VALIDATION_ERROR, error, error_ref
 from apps.marketdata.models import CandleImport, Symbol
 from apps.marketdata.permissions import CanImportCandles
 from apps.marketdata.selectors import (
@@ -53,6 +54,7 @@ class SymbolListApi(GenericAPIView):
     serializer_class = SymbolOutputSerializer
     queryset = Symbol.objects.none()
 
+    @extend_schema(responses=SymbolOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(symbol_list())
         return self.get_paginated_response([_symbol_dict(s) for s in page])
@@ -71,7 +73,10 @@ class SymbolDetailApi(GenericAPIView):
 class CandlesApi(APIView):
     """Candles as compact arrays, bounded in size: the latest `limit` of the range."""
 
-    @extend_schema(parameters=[CandlesQuerySerializer], responses=CandlesOutputSerializer)
+    @extend_schema(
+        parameters=[CandlesQuerySerializer],
+        responses={200: CandlesOutputSerializer, 404: error("no such symbol")},
+    )
     def get(self, request):
         query = CandlesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -145,13 +150,26 @@ class CandleImportListCreateApi(GenericAPIView):
             return [UploadRateThrottle()]
         return super().get_throttles()
 
+    @extend_schema(responses=CandleImportOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(candle_import_list(user=request.user))
         return self.get_paginated_response([import_report(r) for r in page])
 
     @extend_schema(
         request={"multipart/form-data": CandleImportInputSerializer},
-        responses={201: CandleImportOutputSerializer, 400: CandleImportOutputSerializer},
+        responses={
+            201: CandleImportOutputSerializer,
+            400: OpenApiResponse(
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/CandleImportOutput"},
+                        error_ref(VALIDATION_ERROR),
+                    ]
+                },
+                description="invalid fields, or the import report of a rejected file",
+            ),
+            413: error("the upload is too large", VALIDATION_ERROR),
+        },
     )
     def post(self, request):
         cap = settings.MARKETDATA_UPLOAD_MAX_BYTES

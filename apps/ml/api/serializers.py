@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import InputSerializer
+from apps.marketdata.api.serializers import SymbolField
 from apps.ml.models import TrainedModel
 from engine.marketdata import INTERVALS
 from engine.ml import ESTIMATORS
 
 
-class ModelTrainInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class ModelTrainInputSerializer(InputSerializer):
+    symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS)
     start = serializers.DateTimeField(required=False, allow_null=True)
     end = serializers.DateTimeField(required=False, allow_null=True)
@@ -23,7 +25,7 @@ class ModelTrainInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 
-class ModelPredictInputSerializer(serializers.Serializer):
+class ModelPredictInputSerializer(InputSerializer):
     at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="predict for the candle at or before this time"
     )
@@ -92,3 +94,8 @@ class ModelPredictOutputSerializer(serializers.Serializer):
     held_out_accuracy = serializers.FloatField(allow_null=True)
     baseline_accuracy = serializers.FloatField(allow_null=True)
     beats_baseline = serializers.BooleanField(allow_null=True)
+
+
+class ModelUnusableOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    usable = serializers.BooleanField()

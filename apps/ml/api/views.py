@@ -1,9 +1,10 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.serializers import SymbolQuerySerializer
 from apps.ml.models import TrainedModel
 from apps.ml.selectors import model_get, model_list
 from apps.ml.services import model_delete, model_predict, model_train_start
@@ -14,6 +15,7 @@ from .serializers import (
     ModelPredictInputSerializer,
     ModelPredictOutputSerializer,
     ModelTrainInputSerializer,
+    ModelUnusableOutputSerializer,
 )
 
 
@@ -30,9 +32,12 @@ class ModelListCreateApi(GenericAPIView):
     queryset = TrainedModel.objects.none()
     serializer_class = ModelOutputSerializer
 
+    @extend_schema(parameters=[SymbolQuerySerializer], responses=ModelOutputSerializer(many=True))
     def get(self, request):
+        query = SymbolQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         page = self.paginate_queryset(
-            model_list(owner=request.user, symbol=request.query_params.get("symbol"))
+            model_list(owner=request.user, symbol=query.validated_data.get("symbol"))
         )
         return self.get_paginated_response(ModelOutputSerializer(page, many=True).data)
 
@@ -67,7 +72,13 @@ class ModelPredictApi(GenericAPIView):
     serializer_class = ModelPredictInputSerializer
 
     @extend_schema(
-        request=ModelPredictInputSerializer, responses={200: ModelPredictOutputSerializer}
+        request=ModelPredictInputSerializer,
+        responses={
+            200: ModelPredictOutputSerializer,
+            409: OpenApiResponse(
+                ModelUnusableOutputSerializer, description="its artifact failed the integrity check"
+            ),
+        },
     )
     def post(self, request, pk: int):
         model = _get(request, pk)

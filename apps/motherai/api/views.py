@@ -10,7 +10,11 @@ from apps.motherai.services import Weights, decision_execute, decision_make
 from apps.portfolio.api.serializers import TradeLogOutputSerializer
 from apps.portfolio.models import TradeLog
 
-from .serializers import DecisionInputSerializer, DecisionOutputSerializer
+from .serializers import (
+    DecisionInputSerializer,
+    DecisionOutputSerializer,
+    DecisionQuerySerializer,
+)
 
 
 class DecisionApi(GenericAPIView):
@@ -34,7 +38,7 @@ class DecisionApi(GenericAPIView):
             decision = decision_execute(decision=decision)
         return decision
 
-    @extend_schema(parameters=[DecisionInputSerializer], responses=DecisionOutputSerializer)
+    @extend_schema(parameters=[DecisionQuerySerializer], responses=DecisionOutputSerializer)
     def get(self, request):
         data = request.query_params.copy()
         data["execute"] = "false"
@@ -52,6 +56,7 @@ class DecisionListApi(GenericAPIView):
     queryset = Decision.objects.none()
     serializer_class = DecisionOutputSerializer
 
+    @extend_schema(responses=DecisionOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(decision_list(owner=request.user))
         return self.get_paginated_response(DecisionOutputSerializer(page, many=True).data)
@@ -86,6 +91,7 @@ class MotherAITradesApi(GenericAPIView):
     queryset = TradeLog.objects.none()
     serializer_class = TradeLogOutputSerializer
 
+    @extend_schema(responses=TradeLogOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(motherai_trades(owner=request.user))
         return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)

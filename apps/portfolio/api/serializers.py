@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import InputSerializer, SymbolQuerySerializer
+from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.models import Order, Source, TradeLog
 
 
-class OrderInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=30)
+class OrderInputSerializer(InputSerializer):
+    symbol = SymbolField()
     action = serializers.ChoiceField(choices=["buy", "sell"])
     price = serializers.DecimalField(
         max_digits=28,
@@ -17,7 +19,7 @@ class OrderInputSerializer(serializers.Serializer):
     confidence = serializers.FloatField(
         required=False, allow_null=True, min_value=0.0, max_value=1.0
     )
-    source = serializers.ChoiceField(choices=Source.values, default=Source.MANUAL)
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.MANUAL)
     portfolio = serializers.IntegerField(
         required=False, allow_null=True, help_text="default: your default portfolio"
     )
@@ -90,7 +92,16 @@ class TradeLogOutputSerializer(serializers.ModelSerializer):
         return obj.duration.total_seconds()
 
 
-class PortfolioInputSerializer(serializers.Serializer):
+class TradeLogQuerySerializer(SymbolQuerySerializer):
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        required=False,
+        allow_blank=True,
+        help_text="only trades from this source (empty: all)",
+    )
+
+
+class PortfolioInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=80)
     initial_cash = serializers.DecimalField(max_digits=28, decimal_places=8, default="10000")
     buy_fraction = serializers.DecimalField(max_digits=6, decimal_places=4, default="0.1")
@@ -127,6 +138,53 @@ class PortfolioStateSerializer(serializers.Serializer):
     positions = PositionOutputSerializer(many=True)
     orders_count = serializers.IntegerField()
     trades_count = serializers.IntegerField()
+
+
+class SnapshotPointSerializer(serializers.Serializer):
+    t = serializers.IntegerField(help_text="epoch ms UTC")
+    total = serializers.FloatField()
+    cash = serializers.FloatField()
+
+
+class PortfolioStateHistorySerializer(PortfolioStateSerializer):
+    history = SnapshotPointSerializer(many=True, help_text="total value over time, oldest first")
+
+
+class PerformanceSummarySerializer(serializers.Serializer):
+    total_trades = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True)
+    loss_rate = serializers.FloatField(allow_null=True)
+    avg_roi = serializers.FloatField(allow_null=True)
+    max_drawdown = serializers.FloatField(allow_null=True)
+    sharpe = serializers.FloatField(allow_null=True)
+
+
+class SymbolPerformanceSerializer(PerformanceSummarySerializer):
+    symbol = serializers.CharField()
+
+
+class StrategyPerformanceRowSerializer(PerformanceSummarySerializer):
+    strategy = serializers.CharField()
+
+
+class SourcePerformanceSerializer(PerformanceSummarySerializer):
+    source = serializers.CharField()
+
+
+class StrategyHealthSerializer(serializers.Serializer):
+    strategy_name = serializers.CharField()
+    lookback = serializers.IntegerField()
+    count = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True)
+    avg_profit = serializers.FloatField(allow_null=True)
+    recent_drawdown = serializers.FloatField(allow_null=True)
+
+
+class PerformanceOutputSerializer(serializers.Serializer):
+    by_symbol = SymbolPerformanceSerializer(many=True)
+    by_strategy = StrategyPerformanceRowSerializer(many=True)
+    by_source = SourcePerformanceSerializer(many=True)
+    strategy_health = StrategyHealthSerializer(many=True)
 
 
 class PerformanceRowSerializer(serializers.Serializer):

@@ -1,9 +1,14 @@
+import re
+
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.serializers import query_value_error
+from apps.core.schema import error
 from apps.portfolio.models import Order, Portfolio, TradeLog
 from apps.portfolio.selectors import (
     order_list,
@@ -26,22 +31,30 @@ from apps.portfolio.services import (
 from .serializers import (
     OrderInputSerializer,
     OrderOutputSerializer,
+    PerformanceOutputSerializer,
     PortfolioInputSerializer,
+    PortfolioStateHistorySerializer,
     PortfolioStateSerializer,
     TradeLogOutputSerializer,
+    TradeLogQuerySerializer,
 )
 
 PORTFOLIO_PARAM = OpenApiParameter(
-    "portfolio", int, description="portfolio id (default: your default portfolio)"
+    "portfolio",
+    {"type": "integer", "minimum": 1},
+    description="portfolio id (default: your default portfolio)",
 )
+NO_SUCH_PORTFOLIO = error("no such portfolio among yours")
 
 
 def resolve_portfolio(request, pk=None) -> Portfolio:
+    if pk is None and (error := query_value_error(request.query_params, "portfolio")):
+        raise ValidationError({"portfolio": error})
     pk = pk if pk is not None else request.query_params.get("portfolio")
-    if pk in (None, ""):
+    if pk is None:
         return portfolio_get_or_create_default(owner=request.user)
-    if not str(pk).isdigit():
-        raise Http404
+    if not re.fullmatch(r"-?[0-9]{1,18}", str(pk)):
+        raise ValidationError({"portfolio": ["must be the id of one of your portfolios"]})
     portfolio = portfolio_get(owner=request.user, pk=int(pk))
     if portfolio is None:
         raise Http404
@@ -54,7 +67,10 @@ class PortfolioStateApi(GenericAPIView):
     serializer_class = PortfolioStateSerializer
     queryset = Portfolio.objects.none()
 
-    @extend_schema(parameters=[PORTFOLIO_PARAM], responses=PortfolioStateSerializer)
+    @extend_schema(
+        parameters=[PORTFOLIO_PARAM],
+        responses={200: PortfolioStateHistorySerializer, 404: NO_SUCH_PORTFOLIO},
+    )
     def get(self, request):
         state = portfolio_state(resolve_portfolio(request))
         state["history"] = snapshots(portfolio=resolve_portfolio(request))
@@ -65,6 +81,7 @@ class PortfolioListCreateApi(GenericAPIView):
     serializer_class = PortfolioStateSerializer
     queryset = Portfolio.objects.none()
 
+    @extend_schema(responses=PortfolioStateSerializer(many=True))
     def get(self, request):
         portfolio_get_or_create_default(owner=request.user)
         page = self.paginate_queryset(portfolio_list(owner=request.user))
@@ -84,7 +101,11 @@ class PortfolioResetApi(GenericAPIView):
     serializer_class = PortfolioStateSerializer
     queryset = Portfolio.objects.none()
 
-    @extend_schema(request=None, parameters=[PORTFOLIO_PARAM], responses=PortfolioStateSerializer)
+    @extend_schema(
+        request=None,
+        parameters=[PORTFOLIO_PARAM],
+        responses={200: PortfolioStateSerializer, 404: NO_SUCH_PORTFOLIO},
+    )
     def post(self, request):
         return Response(portfolio_state(portfolio_reset(portfolio=resolve_portfolio(request))))
 
@@ -97,7 +118,7 @@ class OrderListCreateApi(GenericAPIView):
     serializer_class = OrderOutputSerializer
     queryset = Order.objects.none()
 
-    @extend_schema(parameters=[PORTFOLIO_PARAM])
+    @extend_schema(parameters=[PORTFOLIO_PARAM], responses=OrderOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(order_list(portfolio=resolve_portfolio(request)))
         return self.get_paginated_response(OrderOutputSerializer(page, many=True).data)
@@ -105,9 +126,17 @@ class OrderListCreateApi(GenericAPIView):
     @extend_schema(
         request=OrderInputSerializer,
         parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+            PORTFOLIO_PARAM,
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
         ],
-        responses={201: OrderOutputSerializer, 200: OrderOutputSerializer},
+        responses={
+            404: NO_SUCH_PORTFOLIO,
+            201: OrderOutputSerializer,
+            200: OpenApiResponse(
+                OrderOutputSerializer, description="a retry: the order first placed with this key"
+            ),
+            422: error("this Idempotency-Key was used with a different body"),
+        },
     )
     def post(self, request):
         data = OrderInputSerializer(data=request.data)
@@ -120,6 +149,10 @@ class OrderListCreateApi(GenericAPIView):
                 return Response(
                     {"portfolio": ["no such portfolio"]}, status=status.HTTP_400_BAD_REQUEST
                 )
+        elif "portfolio" in request.query_params:
+            # `?portfolio=` names the portfolio as on GET (one of yours, else 404); it is
+            # never ignored in favour of the default portfolio.
+            portfolio = resolve_portfolio(request)
         key = request.headers.get("Idempotency-Key")
         try:
             order, created = order_place(
@@ -149,19 +182,18 @@ class TradeLogListApi(GenericAPIView):
     queryset = TradeLog.objects.none()
 
     @extend_schema(
-        parameters=[
-            PORTFOLIO_PARAM,
-            OpenApiParameter("symbol", str),
-            OpenApiParameter("source", str),
-        ]
+        parameters=[PORTFOLIO_PARAM, TradeLogQuerySerializer],
+        responses=TradeLogOutputSerializer(many=True),
     )
     def get(self, request):
-        portfolio = resolve_portfolio(request) if request.query_params.get("portfolio") else None
+        portfolio = resolve_portfolio(request) if "portfolio" in request.query_params else None
+        query = TradeLogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         qs = trade_log_list(
             owner=request.user,
             portfolio=portfolio,
-            source=request.query_params.get("source"),
-            symbol=request.query_params.get("symbol"),
+            source=query.validated_data.get("source"),
+            symbol=query.validated_data.get("symbol"),
         )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)
@@ -174,13 +206,24 @@ class PerformanceApi(GenericAPIView):
     queryset = TradeLog.objects.none()
 
     @extend_schema(
-        parameters=[PORTFOLIO_PARAM, OpenApiParameter("lookback", int)],
-        responses={200: dict},
+        parameters=[
+            PORTFOLIO_PARAM,
+            OpenApiParameter(
+                "lookback",
+                {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
+                description="the last trades each strategy's health looks at",
+            ),
+        ],
+        responses={200: PerformanceOutputSerializer, 404: NO_SUCH_PORTFOLIO},
     )
     def get(self, request):
-        portfolio = resolve_portfolio(request) if request.query_params.get("portfolio") else None
+        portfolio = resolve_portfolio(request) if "portfolio" in request.query_params else None
         raw = request.query_params.get("lookback", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        if (
+            query_value_error(request.query_params, "lookback")
+            or not (raw.isascii() and raw.isdigit())
+            or not 1 <= int(raw) <= 1000
+        ):
             return Response({"lookback": ["must be an integer between 1 and 1000"]}, status=400)
         by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
         return Response(

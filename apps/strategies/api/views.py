@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.serializers import SymbolQuerySerializer
 from apps.strategies.models import Strategy
 from apps.strategies.selectors import strategy_get, strategy_list, strategy_versions
 from apps.strategies.services import (
@@ -16,6 +17,7 @@ from apps.strategies.services import (
 from .serializers import (
     StrategyInputSerializer,
     StrategyOutputSerializer,
+    StrategyPerformanceOutputSerializer,
     StrategyUpdateInputSerializer,
     StrategyValidateInputSerializer,
     StrategyValidateOutputSerializer,
@@ -36,10 +38,14 @@ class StrategyListCreateApi(GenericAPIView):
     queryset = Strategy.objects.none()
     serializer_class = StrategyOutputSerializer
 
-    @extend_schema(responses=StrategyOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[SymbolQuerySerializer], responses=StrategyOutputSerializer(many=True)
+    )
     def get(self, request):
+        query = SymbolQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         page = self.paginate_queryset(
-            strategy_list(owner=request.user, symbol=request.query_params.get("symbol"))
+            strategy_list(owner=request.user, symbol=query.validated_data.get("symbol"))
         )
         return self.get_paginated_response(StrategyOutputSerializer(page, many=True).data)
 
@@ -149,7 +155,7 @@ class StrategyPerformanceApi(GenericAPIView):
 
     queryset = Strategy.objects.none()
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=StrategyPerformanceOutputSerializer)
     def get(self, request, ref: str):
         from apps.strategies.performance import strategy_performance
 

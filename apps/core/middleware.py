@@ -1,0 +1,36 @@
+"""Security headers Django 5.2 does not set itself: a strict Content-Security-Policy.
+
+The pages load scripts, styles, fonts and images only from this origin (no inline script
+or style anywhere: behaviour lives in static/js, styling in static/css, JSON data in
+`json_script` blocks, which browsers never execute). The policy is
+settings.CONTENT_SECURITY_POLICY, a dict of directive -> sources; a view that needs a
+different policy sets the header itself and is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+HEADER = "Content-Security-Policy"
+
+
+def csp_header(policy: Mapping[str, Sequence[str]]) -> str:
+    """`{"default-src": ["'self'"], ...}` -> "default-src 'self'; ..." (directive order kept)."""
+    return "; ".join(
+        " ".join([directive, *sources]) for directive, sources in policy.items() if sources
+    )
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        if policy and HEADER not in response:
+            response[HEADER] = csp_header(policy)
+        return response
