@@ -8,9 +8,10 @@ from decimal import Decimal
 from statistics import mean, pstdev
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import Order, Portfolio, Snapshot, TradeLog
-from .services import latest_quote, money
+from .services import latest_quote, money, positions_value
 
 
 def portfolio_list(*, owner) -> QuerySet[Portfolio]:
@@ -140,8 +141,20 @@ def strategy_health(*, owner, strategy_name: str, lookback: int = 20) -> dict:
 
 
 def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
-    rows = Snapshot.objects.filter(portfolio=portfolio).order_by("-time", "-id")[:limit]
-    return [
+    """The value over time: a point per order (the latest `limit`), plus where it started
+    (the initial cash, when the history is complete) and where it stands now (positions at
+    their latest close), so even a single order draws a line from start to today."""
+    rows = list(Snapshot.objects.filter(portfolio=portfolio).order_by("-time", "-id")[:limit])
+    points = [
         {"t": int(s.time.timestamp() * 1000), "total": float(s.total), "cash": float(s.cash)}
         for s in reversed(rows)
     ]
+    start = int(portfolio.created_at.timestamp() * 1000)
+    if len(rows) < limit and (not points or points[0]["t"] > start):
+        initial = float(portfolio.initial_cash)
+        points.insert(0, {"t": start, "total": initial, "cash": initial})
+    now = int(timezone.now().timestamp() * 1000)
+    if now > points[-1]["t"]:
+        total = portfolio.cash + positions_value(portfolio)
+        points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
+    return points

@@ -201,3 +201,20 @@ def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candle
     bad = client.post("/portfolio/", {"symbol": "BTCUSDT", "action": "sell"})
     assert bad.status_code == 200 and "nothing to sell" in bad.content.decode()
     assert client.get("/portfolio/?portfolio=999999").status_code == 404
+
+
+def test_value_history_runs_from_the_start_to_now(user, btc_candles):
+    from apps.portfolio.selectors import snapshots
+    from apps.portfolio.services import latest_quote
+
+    p = portfolio_create(owner=user, name="history")
+    empty = snapshots(portfolio=p)
+    assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
+    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
+    p.refresh_from_db()
+    history = snapshots(portfolio=p)
+    assert len(history) == 3 and history == sorted(history, key=lambda pt: pt["t"])
+    assert history[0]["total"] == 10000.0 and history[1]["cash"] == 9000.0
+    # Now: the position marked at the latest close (the file's last candle), not at entry.
+    last = latest_quote("BTCUSDT").price
+    assert history[-1]["total"] == pytest.approx(9000 + float(order.quantity * last), abs=1e-6)
