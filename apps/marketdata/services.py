@@ -102,6 +102,9 @@ def _sqlite_time(ms: np.ndarray) -> list[str]:
     return pd.to_datetime(ms, unit="ms").strftime("%Y-%m-%d %H:%M:%S").tolist()
 
 
+ANALYZE_AFTER_ROWS = 5_000
+
+
 def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertCounts:
     """Insert the frame's candles, skipping those already stored. Caller holds a transaction."""
     table = Candle._meta.db_table
@@ -163,7 +166,17 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
             cursor.execute(conflict_sql, [symbol.pk, interval])
             conflicting = cursor.fetchone()[0]
             cursor.execute("DROP TABLE tmp_candles")
+    if inserted >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
+        transaction.on_commit(_analyze_candles)
     return _InsertCounts(inserted=inserted, present=n - inserted, conflicting=conflicting)
+
+
+def _analyze_candles() -> None:
+    """Refresh PostgreSQL's statistics after a large import. Without them the planner
+    expects a handful of rows for the new series and reads it by bitmap scan and sort:
+    loading 1M fresh candles took 2.5 s instead of 1.2 s until autovacuum caught up."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Candle._meta.db_table}")
 
 
 def candles_store(*, symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertCounts:
