@@ -188,17 +188,34 @@ def test_keys_are_private_and_a_wrong_fernet_key_is_an_error(
         crypto.decrypt(cred.secret_encrypted)
 
 
-def test_rotation_re_encrypts_under_a_new_key(user_client, fake_binance, settings):
+def test_rotation_re_encrypts_under_a_new_key(user_client, fake_binance, settings, monkeypatch):
+    import base64
+    import os
+
     from cryptography.fernet import Fernet
 
     r = user_client.post(
         "/api/binance/connect/", {"apiKey": GOOD_KEY, "secretKey": GOOD_SECRET}, format="json"
     )
     assert r.status_code == 201, r.json()
+    # A key from the environment (kept out of the process list).
     new = Fernet.generate_key().decode()
-    call_command("rotate_binance_key", "--new-key", new)
+    monkeypatch.setenv("BINANCE_NEW_FERNET_KEY", new)
+    call_command("rotate_binance_key")
     settings.BINANCE_FERNET_KEYS = new
     assert crypto.decrypt(BinanceCredential.objects.get().secret_encrypted) == GOOD_SECRET
+    # A key on the command line that starts with "-" (1 in 16 generated keys do).
+    monkeypatch.delenv("BINANCE_NEW_FERNET_KEY")
+    dash = base64.urlsafe_b64encode(bytes([0xF8]) + os.urandom(31)).decode()
+    assert dash.startswith("-")
+    call_command("rotate_binance_key", f"--new-key={dash}")
+    settings.BINANCE_FERNET_KEYS = f"{dash},{new}"
+    assert crypto.decrypt(BinanceCredential.objects.get().secret_encrypted) == GOOD_SECRET
+    settings.BINANCE_FERNET_KEYS = new  # the old key alone no longer reads it
+    with pytest.raises(crypto.SecretsUnreadable):
+        crypto.decrypt(BinanceCredential.objects.get().secret_encrypted)
+    with pytest.raises(CommandError, match="BINANCE_NEW_FERNET_KEY"):
+        call_command("rotate_binance_key")
 
 
 def test_fetch_command(fake_binance, user, capsys):

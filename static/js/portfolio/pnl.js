@@ -1,4 +1,4 @@
-/* Portfolio value over time (one point per order) as a line chart. */
+/* Portfolio value over time (the start, a point per order, now) as a line chart. */
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
