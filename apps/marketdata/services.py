@@ -140,8 +140,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                 [symbol.pk, interval],
             )
             inserted = cursor.rowcount
-            cursor.execute(conflict_sql, [symbol.pk, interval])
-            conflicting = cursor.fetchone()[0]
+            conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
             cursor.execute("DROP TABLE tmp_candles")
         else:
             cursor.execute(
@@ -163,12 +162,20 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                 [symbol.pk, interval],
             )
             inserted = cursor.rowcount
-            cursor.execute(conflict_sql, [symbol.pk, interval])
-            conflicting = cursor.fetchone()[0]
+            conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
             cursor.execute("DROP TABLE tmp_candles")
     if inserted >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
         transaction.on_commit(_analyze_candles)
     return _InsertCounts(inserted=inserted, present=n - inserted, conflicting=conflicting)
+
+
+def _count_conflicts(cursor, conflict_sql: str, symbol, interval: str, inserted: int, n: int):
+    """Stored candles that differ from the file's at the same time. When every row was new
+    there is nothing to compare (a fresh 1M-row import skips a 1M-row probe)."""
+    if inserted == n:
+        return 0
+    cursor.execute(conflict_sql, [symbol.pk, interval])
+    return cursor.fetchone()[0]
 
 
 def _analyze_candles() -> None:

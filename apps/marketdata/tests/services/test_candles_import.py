@@ -73,6 +73,10 @@ def test_conflicting_values_are_counted_and_the_stored_ones_kept(btc_1h_lines):
     lines[5] = ",".join(f)
     record = candles_import(source="\n".join(lines).encode(), symbol="BTCUSDT", interval="1h")
     assert (record.rows_inserted, record.rows_present, record.rows_conflicting) == (0, 20, 1)
+    # With a new candle beside the conflicting one, both are still reported.
+    lines.append(btc_1h_lines[20])
+    record = candles_import(source="\n".join(lines).encode(), symbol="BTCUSDT", interval="1h")
+    assert (record.rows_inserted, record.rows_present, record.rows_conflicting) == (1, 20, 1)
     assert candles_frame(symbol="BTCUSDT", interval="1h")["close"].iloc[5] == original_close
 
 
