@@ -222,6 +222,24 @@ def schedule_save(
     return schedule
 
 
+def schedule_update(
+    *,
+    schedule: SyncSchedule,
+    start: datetime | None = None,
+    every_minutes: int | None = None,
+    enabled: bool | None = None,
+) -> SyncSchedule:
+    """Change some of a schedule's settings (the others stay as they are)."""
+    return schedule_save(
+        owner=schedule.owner,
+        symbol=schedule.symbol,
+        interval=schedule.interval,
+        start=schedule.start if start is None else start,
+        every_minutes=schedule.every_minutes if every_minutes is None else every_minutes,
+        enabled=schedule.enabled if enabled is None else enabled,
+    )
+
+
 def schedules_due(now: datetime | None = None) -> list[SyncSchedule]:
     now = now or timezone.now()
     return [

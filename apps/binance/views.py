@@ -4,7 +4,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .models import BinanceCredential, KlineSync, SyncSchedule
-from .services import credential_connect, credential_disconnect, kline_sync_start, schedule_save
+from .services import (
+    credential_connect,
+    credential_disconnect,
+    kline_sync_start,
+    schedule_save,
+    schedule_update,
+)
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -66,14 +72,7 @@ def settings_view(request):
                     schedule.delete()
                     messages.success(request, "Schedule deleted.")
                 else:
-                    schedule = schedule_save(
-                        owner=request.user,
-                        symbol=schedule.symbol,
-                        interval=schedule.interval,
-                        start=schedule.start,
-                        every_minutes=schedule.every_minutes,
-                        enabled=not schedule.enabled,
-                    )
+                    schedule = schedule_update(schedule=schedule, enabled=not schedule.enabled)
                     messages.success(request, f"{schedule} saved.")
         except ValidationError as exc:
             _errors(request, exc)

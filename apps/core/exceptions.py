@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
+INTERNAL_ERROR = "Internal server error. The error was logged."
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict | list:
@@ -41,7 +42,7 @@ def api_exception_handler(exc, context):
     view = context.get("view")
     logger.exception("unhandled error in %s", type(view).__name__ if view else "api")
     return Response(
-        {"detail": "Internal server error. The error was logged."},
+        {"detail": INTERNAL_ERROR},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
@@ -62,5 +63,5 @@ def server_error(request):
     """handler500: an error outside DRF's views (middleware, URL resolving) still answers
     JSON under /api/, with nothing about the internals."""
     if _is_api(request):
-        return JsonResponse({"detail": "Internal server error. The error was logged."}, status=500)
+        return JsonResponse({"detail": INTERNAL_ERROR}, status=500)
     return defaults.server_error(request)

@@ -1,7 +1,6 @@
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from apps.core.api.serializers import query_value_error
+from apps.core.api.serializers import query_int
 
 
 class DefaultPagination(PageNumberPagination):
@@ -11,24 +10,13 @@ class DefaultPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
-    def _number(self, request, name: str, default: int, maximum: int | None = None) -> int:
-        if name not in request.query_params:
-            return default
-        error = query_value_error(request.query_params, name)
-        raw = request.query_params.get(name)
-        if error is None and not (
-            raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw))
-        ):
-            error = [f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"]
-        if error:
-            raise ValidationError({name: error})
-        return int(raw)
-
     def get_page_size(self, request) -> int:
-        return self._number(request, self.page_size_query_param, self.page_size, self.max_page_size)
+        return query_int(
+            request.query_params, self.page_size_query_param, self.page_size, self.max_page_size
+        )
 
     def get_page_number(self, request, paginator) -> int:
-        return self._number(request, self.page_query_param, 1)
+        return query_int(request.query_params, self.page_query_param, 1)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         params = super().get_schema_operation_parameters(view)

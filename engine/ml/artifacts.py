@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 import threading
 from collections import OrderedDict
@@ -71,7 +72,9 @@ def load_model(path: str | Path, *, sha256: str, features: tuple[str, ...] | lis
     try:
         st = path.stat()
     except OSError:
-        raise ModelIntegrityError(f"the model file {path.name} is missing") from None
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise ModelIntegrityError(f"the model file {path.name} is missing")
     key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, sha256, tuple(features))
     with _cache_lock:
         if key in _cache:
@@ -86,8 +89,6 @@ def load_model(path: str | Path, *, sha256: str, features: tuple[str, ...] | lis
 
 
 def _load_checked(path: Path, *, sha256: str, features: tuple[str, ...] | list[str]) -> Any:
-    if not path.is_file():
-        raise ModelIntegrityError(f"the model file {path.name} is missing")
     actual = file_sha256(path)
     if actual != sha256:
         raise ModelIntegrityError(

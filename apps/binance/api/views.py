@@ -12,6 +12,7 @@ from apps.binance.services import (
     kline_sync_start,
     ohlcv_fetch,
     schedule_save,
+    schedule_update,
 )
 from apps.core.schema import error
 from apps.marketdata.api.serializers import CandlesOutputSerializer
@@ -203,14 +204,7 @@ class ScheduleDetailApi(GenericAPIView):
         schedule = self._get(request, pk)
         data = ScheduleUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = {
-            "start": schedule.start,
-            "every_minutes": schedule.every_minutes,
-            "enabled": schedule.enabled,
-        } | data.validated_data
-        schedule = schedule_save(
-            owner=request.user, symbol=schedule.symbol, interval=schedule.interval, **v
-        )
+        schedule = schedule_update(schedule=schedule, **data.validated_data)
         return Response(ScheduleOutputSerializer(schedule).data)
 
     @extend_schema(responses={204: None})

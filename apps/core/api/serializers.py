@@ -80,6 +80,22 @@ def query_value_error(query: QueryDict, name: str, allow_blank: bool = False) ->
     return None
 
 
+def query_int(query: QueryDict, name: str, default: int, maximum: int | None = None) -> int:
+    """A whole-number query parameter from 1 (to `maximum`), `default` when absent; anything
+    else is a 400 naming it."""
+    if name not in query:
+        return default
+    error = query_value_error(query, name)
+    raw = query.get(name)
+    if error is None and not (
+        raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw))
+    ):
+        error = [f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"]
+    if error:
+        raise serializers.ValidationError({name: error})
+    return int(raw)
+
+
 class InputSerializer(serializers.Serializer):
     """A request's query parameters or JSON body, read strictly (see the module docstring
     and `query_value_error`)."""

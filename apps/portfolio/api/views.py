@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from apps.core.api.serializers import query_value_error
+from apps.core.api.serializers import query_int, query_value_error
 from apps.core.schema import error
 from apps.portfolio.models import Order, Portfolio, TradeLog
 from apps.portfolio.selectors import (
@@ -72,8 +72,9 @@ class PortfolioStateApi(GenericAPIView):
         responses={200: PortfolioStateHistorySerializer, 404: NO_SUCH_PORTFOLIO},
     )
     def get(self, request):
-        state = portfolio_state(resolve_portfolio(request))
-        state["history"] = snapshots(portfolio=resolve_portfolio(request))
+        portfolio = resolve_portfolio(request)
+        state = portfolio_state(portfolio)
+        state["history"] = snapshots(portfolio=portfolio)
         return Response(state)
 
 
@@ -218,13 +219,7 @@ class PerformanceApi(GenericAPIView):
     )
     def get(self, request):
         portfolio = resolve_portfolio(request) if "portfolio" in request.query_params else None
-        raw = request.query_params.get("lookback", "20")
-        if (
-            query_value_error(request.query_params, "lookback")
-            or not (raw.isascii() and raw.isdigit())
-            or not 1 <= int(raw) <= 1000
-        ):
-            return Response({"lookback": ["must be an integer between 1 and 1000"]}, status=400)
+        lookback = query_int(request.query_params, "lookback", 20, maximum=1000)
         by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
         return Response(
             {
@@ -233,7 +228,7 @@ class PerformanceApi(GenericAPIView):
                 "by_source": performance(owner=request.user, by="source", portfolio=portfolio),
                 "strategy_health": [
                     strategy_health(
-                        owner=request.user, strategy_name=row["strategy"], lookback=int(raw)
+                        owner=request.user, strategy_name=row["strategy"], lookback=lookback
                     )
                     for row in by_strategy
                     if row["strategy"] != "(none)"
