@@ -46,6 +46,8 @@ def test_the_stack_answers_under_load_and_loses_no_backtest():
     )
     for name, r in data["http"].items():
         assert r["requests"] > 0 and r["non_2xx"] == 0 and r["socket_errors"] == 0, (name, r)
+    for name, u in data["health_under_load"]["under"].items():
+        assert u["health"]["requests"] > 0 and u["api"]["non_2xx"] == 0, (name, u)
     b = data["backtests"]
     assert b["accepted"] == b["distinct_ids"] == b["finished"] == 20, b
     assert b["lost"] == 0 and b["statuses"] == {"succeeded": 20} and b["with_metrics"] == 20

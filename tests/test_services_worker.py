@@ -17,9 +17,16 @@ def test_worker_executes_a_task_end_to_end(celery_worker, btc_candles):
     assert result == {"hostname": result["hostname"], "database": "postgresql", "candles": 7477}
 
 
-def test_health_reports_broker_and_worker(celery_worker, api_client):
-    body = api_client.get("/api/health/").json()
+def test_readiness_reports_broker_worker_and_beat_tick(celery_worker, api_client):
+    from django.core.cache import cache
+
+    from apps.core.tasks import beat_tick
+
+    beat_tick.delay().get(timeout=60)  # as beat would send it; the worker stamps the tick
+    cache.clear()  # readiness is cached for a few seconds
+    body = api_client.get("/api/health/ready/").json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["vendor"] == "postgresql"
     assert body["checks"]["broker"]["status"] == "ok"
     assert body["checks"]["workers"]["count"] >= 1
+    assert body["checks"]["beat"]["status"] == "ok", body["checks"]["beat"]

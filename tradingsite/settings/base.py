@@ -172,6 +172,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "upload": env("THROTTLE_UPLOAD", default="30/hour"),
+        # The open health endpoints, per client address: liveness is free, readiness is not.
+        "health": env("THROTTLE_HEALTH", default="300/min"),
+        "health_ready": env("THROTTLE_HEALTH_READY", default="60/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -211,6 +214,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Proves beat schedules and a worker consumes: /api/health/ready/ shows the last tick.
+    "beat-tick": {"task": "core.beat_tick", "schedule": 30.0},
     # Requeue or fail jobs whose worker died (see apps/core/jobs.py).
     "reap-stale-jobs": {"task": "core.jobs_reap", "schedule": 30.0},
     # Runs each user's Mother AI schedule when it is due (schedules are off by default).
@@ -218,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
     # Starts the kline sync of each enabled per-market schedule when due (none by default).
     "binance-sync-schedules": {"task": "binance.sync_schedules", "schedule": 60.0},
 }
+
+# Health (/api/health/ready/): how long a measured answer is reused, and how old beat's last
+# tick may be before it is reported "stale" (it ticks every 30 s).
+HEALTH_CACHE_SECONDS = env.int("HEALTH_CACHE_SECONDS", default=5)
+HEALTH_BEAT_STALE_SECONDS = env.int("HEALTH_BEAT_STALE_SECONDS", default=90)
 
 # Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running
 # job whose heartbeat is older than JOB_STALE_SECONDS is requeued, up to JOB_MAX_ATTEMPTS.

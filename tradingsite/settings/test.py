@@ -14,7 +14,10 @@ LOG_FILE = Path(env("LOG_FILE", default=str(Path(tempfile.gettempdir()) / "tradi
 LOGGING["handlers"]["file"]["filename"] = str(LOG_FILE)
 LOGGING["handlers"]["console"]["level"] = "WARNING"
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "1000/min", "upload": "1000/min"}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    **{scope: "1000/min" for scope in ("login", "upload", "health", "health_ready")},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

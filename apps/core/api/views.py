@@ -2,39 +2,72 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.selectors import health_status
+from apps.core.selectors import liveness, readiness
+
+
+class HealthRateThrottle(AnonRateThrottle):
+    """Per client address, signed in or not (the health endpoints take no credentials)."""
+
+    scope = "health"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ReadinessRateThrottle(HealthRateThrottle):
+    scope = "health_ready"
+
+
+_VERSIONS = {"status": serializers.CharField(), "version": serializers.CharField()}
 
 
 class HealthApi(APIView):
-    """Liveness and readiness: database, broker (or "eager") and workers. Open to all."""
+    """Liveness: the web process answers. Touches neither the database nor the broker, so
+    probes may call it often; open to all, throttled per address (THROTTLE_HEALTH)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [HealthRateThrottle]
 
     @extend_schema(
         responses={
             (200, "application/json"): inline_serializer(
                 "HealthOutput",
-                fields={
-                    "status": serializers.CharField(),
-                    "version": serializers.CharField(),
-                    "engine_version": serializers.CharField(),
-                    "checks": serializers.DictField(),
-                },
-            ),
-            (503, "application/json"): inline_serializer(
-                "HealthErrorOutput",
-                fields={
-                    "status": serializers.CharField(),
-                    "version": serializers.CharField(),
-                    "engine_version": serializers.CharField(),
-                    "checks": serializers.DictField(),
-                },
-            ),
+                fields={**_VERSIONS, "engine_version": serializers.CharField()},
+            )
         }
     )
     def get(self, request):
-        data = health_status()
+        return Response(liveness())
+
+
+class ReadinessApi(APIView):
+    """Readiness: database, broker, workers and Celery beat's last tick (status "ok", "none",
+    "stale", "eager" or "error" each). 503 when the database or the broker is unreachable.
+    Measured at most every HEALTH_CACHE_SECONDS (`checked_at` says when); open to all,
+    throttled per address (THROTTLE_HEALTH_READY)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ReadinessRateThrottle]
+
+    @extend_schema(
+        responses={
+            (code, "application/json"): inline_serializer(
+                name,
+                fields={
+                    **_VERSIONS,
+                    "engine_version": serializers.CharField(),
+                    "checked_at": serializers.DateTimeField(),
+                    "checks": serializers.DictField(),
+                },
+            )
+            for code, name in ((200, "ReadinessOutput"), (503, "ReadinessErrorOutput"))
+        }
+    )
+    def get(self, request):
+        data = readiness()
         return Response(data, status=200 if data["status"] == "ok" else 503)

@@ -6,8 +6,10 @@ from apps.marketdata.models import Candle, CandleImport
 pytestmark = pytest.mark.django_db
 
 
-def test_health_is_open_and_reports_database_and_eager_broker(api_client):
+def test_health_is_open_and_readiness_reports_database_and_eager_broker(api_client):
     r = api_client.get("/api/health/")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["version"]
+    r = api_client.get("/api/health/ready/")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["checks"]["database"]["status"] == "ok"

@@ -48,6 +48,7 @@ from rest_framework.test import APIClient
 from apps.agents.models import Agent, Signal
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
+from apps.core.models import ServiceTick
 from apps.marketdata.models import Candle, CandleImport, Symbol
 from apps.ml.models import TrainedModel
 from apps.motherai.models import Decision
@@ -93,6 +94,7 @@ OWNED: list[tuple[type, str]] = [
 SHARED_MODELS: dict[type, str] = {
     Symbol: "market data is global: every signed-in user reads every symbol (marketdata.models)",
     Candle: "market data is global: candles are read by all, written only with import_candles",
+    ServiceTick: "system status (beat's last tick): no user data, written only by a worker",
 }
 
 
@@ -210,7 +212,10 @@ ORDER = {"symbol": "BTCUSDT", "action": "buy", "price": "12000"}
 
 MATRIX: dict[str, Route] = {
     # ---- no user objects -------------------------------------------------------------
-    "api/health/": Route(public="database/broker/worker status; open to all, no user data"),
+    "api/health/": Route(public="liveness: version numbers only; open to all, no user data"),
+    "api/health/ready/": Route(
+        public="database/broker/worker/beat status; open to all, no user data"
+    ),
     "api/auth/token/": Route(public="trades the caller's own password for the caller's token"),
     "api/schema/": Route(public="the OpenAPI document: describes routes, holds no objects"),
     "api/docs/": Route(public="Swagger UI over the schema; holds no objects"),
