@@ -39,6 +39,8 @@ PG = os.environ.get(
     "BENCH_LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tradingsite_load"
 )
 REDIS = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379")
+# Redis database numbers for the broker, the result backend and the cache.
+REDIS_DBS = os.environ.get("BENCH_LOAD_REDIS_DBS", "5,6,7").split(",")
 FINISHED = {"succeeded", "failed", "cancelled"}
 
 
@@ -52,9 +54,9 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local",
             "DEBUG": "false",
             "DATABASE_URL": pg,
-            "CELERY_BROKER_URL": f"{redis}/5",
-            "CELERY_RESULT_BACKEND": f"{redis}/6",
-            "CACHE_URL": f"{redis}/7",
+            "CELERY_BROKER_URL": f"{redis}/{REDIS_DBS[0]}",
+            "CELERY_RESULT_BACKEND": f"{redis}/{REDIS_DBS[1]}",
+            "CACHE_URL": f"{redis}/{REDIS_DBS[2]}",
             "MEDIA_ROOT": f"{tmp}/media",
             "LOG_FILE": f"{tmp}/app.log",
             "LOG_LEVEL": "WARNING",
