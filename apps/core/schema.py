@@ -5,8 +5,8 @@ and from apps.core.exceptions, the same for every view, so they are added here f
 the operation is: a body or query parameters can be invalid (400) and the body's media type
 unsupported (415); a client without a valid token or session gets 401 (token authentication
 comes first, so DRF challenges with `WWW-Authenticate: Token`) and a missing permission 403;
-a path id or a page that does not exist is 404; a throttled view answers 429 with Retry-After. Codes a view
-documents itself (409, 422, 413, ...) are left as it declares them.
+a path id or a page that does not exist is 404; a throttled view answers 429 with
+Retry-After. Codes a view documents itself (409, 422, 413, ...) are left as it declares them.
 """
 
 from __future__ import annotations
