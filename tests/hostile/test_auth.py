@@ -113,6 +113,27 @@ def test_forged_forwarded_for_does_not_escape_the_lockout(behind_proxy, api_clie
         api_client.post(TOKEN, WRONG, **via(GUESSER, spoofed=f"192.0.2.{i}"))
     r = api_client.post(TOKEN, ALICE, **via(GUESSER, spoofed="192.0.2.200"))
     assert r.status_code == 429
+    assert api_client.post(TOKEN, ALICE, **via(ELSEWHERE, spoofed=GUESSER)).status_code == 200
+
+
+def test_without_a_proxy_forwarded_for_is_ignored(api_client, user, monkeypatch):
+    """The default (NUM_PROXIES=0): the address is REMOTE_ADDR, whatever the header says."""
+    monkeypatch.setattr(LoginRateThrottle, "rate", "3/min", raising=False)
+    codes = [
+        api_client.post(TOKEN, ALICE, HTTP_X_FORWARDED_FOR=f"1.2.3.{i}").status_code
+        for i in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+def test_num_proxies_reaches_drf_throttles():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local", "NUM_PROXIES": "1"}
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.NUM_PROXIES, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    p = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert p.stdout.split() == ["1", "1"], p.stderr[-500:]
 
 
 def test_rotating_forwarded_for_does_not_bypass_the_token_rate(
