@@ -22,9 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 
-LOCKED_MESSAGE = (
-    "Too many failed sign-in attempts for this account from this address. Try again in {wait}."
-)
+LOCKED_MESSAGE = "Too many failed sign-in attempts for this account from this address."
 THROTTLED_MESSAGE = "Too many sign-in attempts from this address. Try again in {wait}."
 
 
@@ -102,7 +100,7 @@ def describe_wait(seconds: int) -> str:
 
 
 def locked_message(seconds: int) -> str:
-    return LOCKED_MESSAGE.format(wait=describe_wait(seconds))
+    return f"{LOCKED_MESSAGE} Try again in {describe_wait(seconds)}."
 
 
 def lockout_response(

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.services import token_create, token_revoke
-from apps.accounts.throttles import LoginRateThrottle, locked_message, lockout_seconds_left
+from apps.accounts.throttles import LOCKED_MESSAGE, LoginRateThrottle, lockout_seconds_left
 from apps.core.schema import error
 
 from .serializers import TokenCreateInputSerializer, TokenCreateOutputSerializer
@@ -43,15 +43,16 @@ class TokenApi(APIView):
         auth=[],
         request=TokenCreateInputSerializer,
         responses={200: TokenCreateOutputSerializer},
-        description="Too many attempts from this address, or too many failed ones for this "
-        "account from this address, answer 429 with a true `Retry-After`.",
+        description="Sign in for a new API token, valid until `expiry`; send it as "
+        "`Authorization: Token <token>`. Too many attempts from one address, or too many "
+        "failed ones for one account from one address, answer 429 with the true `Retry-After`.",
     )
     def post(self, request):
         serializer = TokenCreateInputSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             if getattr(request, "axes_locked_out", False):
-                wait = lockout_seconds_left(request)
-                raise Throttled(wait=wait, detail=locked_message(wait))
+                # DRF appends "Expected available in N seconds." and sets Retry-After.
+                raise Throttled(wait=lockout_seconds_left(request), detail=LOCKED_MESSAGE)
             raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         instance, token = token_create(user=user)
