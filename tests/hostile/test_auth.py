@@ -279,3 +279,13 @@ def test_bad_sign_in_settings_stop_start_up_naming_the_variable(name, value, mes
     assert p.returncode != 0
     assert "ImproperlyConfigured" in p.stderr and message in p.stderr, p.stderr[-500:]
     assert repr(value) in p.stderr
+
+
+def test_the_admin_sign_in_is_locked_out_too(client, user, settings):
+    """Any other sign-in form (the admin's) gets axes' lockout with the same true Retry-After."""
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        r = client.post("/admin/login/", WRONG)
+    assert r.status_code == 429 and 890 <= int(r["Retry-After"]) <= 900
+    assert "Too many failed sign-in attempts" in r.content.decode()
+    assert client.post("/admin/login/", ALICE).status_code == 429
