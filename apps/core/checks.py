@@ -39,7 +39,7 @@ def check_shared_cache(app_configs, **kwargs) -> list[Warning]:
         return [
             Warning(
                 f"The cache ({backend}) is not shared between processes: each web worker "
-                "counts failed sign-ins and throttled requests on its own.",
+                "counts throttled requests (sign-in and upload rates) on its own.",
                 hint="Set CACHE_URL=redis://... (the same Redis as the broker will do).",
                 id="core.W002",
             )

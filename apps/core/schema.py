@@ -3,10 +3,10 @@
 drf-spectacular documents what a view returns when all goes well. The errors come from DRF
 and from apps.core.exceptions, the same for every view, so they are added here from what
 the operation is: a body or query parameters can be invalid (400) and the body's media type
-unsupported (415); a signed-out client or a missing permission gets 403 (session
-authentication comes first, so DRF answers 403 rather than 401); a path id or a page that
-does not exist is 404; a throttled view answers 429 with Retry-After. Codes a view
-documents itself (409, 422, 413, ...) are left as it declares them.
+unsupported (415); a client without a valid token or session gets 401 (token authentication
+comes first, so DRF challenges with `WWW-Authenticate: Token`) and a missing permission 403;
+a path id or a page that does not exist is 404; a throttled view answers 429 with
+Retry-After. Codes a view documents itself (409, 422, 413, ...) are left as it declares them.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ class ApiAutoSchema(AutoSchema):
                 error_response("Invalid input; each field names its problem.", VALIDATION_ERROR),
             )
         if any(not isinstance(p, AllowAny) for p in self.view.get_permissions()):
-            responses.setdefault("403", error_response("Not signed in, or not allowed to do this."))
+            responses.setdefault(
+                "401", error_response("Not signed in, or the token is invalid or expired.")
+            )
+            responses.setdefault("403", error_response("Not allowed to do this."))
         if any(p["in"] == "path" for p in params) or query & PAGINATION_PARAMS:
             responses.setdefault(
                 "404", error_response("No such object among yours (or no such page).")

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +48,6 @@ STRATEGY = {
 def newbie(django_user_model):
     user = django_user_model.objects.create_user(username="newbie", password=PASSWORD)
     user.user_permissions.add(Permission.objects.get(codename="import_candles"))
-    cache.delete("login-failures:127.0.0.1")  # the login form's guessing counter
     return user
 
 

@@ -1,9 +1,12 @@
 """Settings shared by every environment. Every value comes from the environment
 (or a `.env` file beside manage.py) with a safe default; `.env.example` lists them all."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+
+from .envcheck import env_int, env_positive_int, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,7 +30,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a sign-in that other views did not (the admin's).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tradingsite.urls"
@@ -97,7 +103,40 @@ else:
 
 # Cache: per-process memory by default; CACHE_URL=redis://... shares it between processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tradingsite")}
-LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=10)
+
+# Sign-in and API tokens (apps/accounts). The client address is read through NUM_PROXIES
+# trusted reverse proxies (0: REMOTE_ADDR; 1: the last X-Forwarded-For entry, the one your
+# proxy appended), the same for the lockout and every DRF throttle. LOGIN_MAX_FAILURES bad
+# passwords for one account from one address lock that pair only, for LOGIN_LOCKOUT_MINUTES
+# after the last failure (django-axes, counted in the database so every worker sees them).
+# API tokens (django-rest-knox) are stored hashed and expire after API_TOKEN_TTL_HOURS; a
+# sign-in makes a new one, keeping at most API_TOKEN_MAX_PER_USER per user.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, maximum=10)
+LOGIN_MAX_FAILURES = env_positive_int("LOGIN_MAX_FAILURES", 10, maximum=1000)
+LOGIN_LOCKOUT_MINUTES = env_positive_int("LOGIN_LOCKOUT_MINUTES", 15, maximum=7 * 24 * 60)
+API_TOKEN_TTL_HOURS = env_positive_int("API_TOKEN_TTL_HOURS", 24, maximum=24 * 366)
+API_TOKEN_MAX_PER_USER = env_positive_int("API_TOKEN_MAX_PER_USER", 10, maximum=1000)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Callables, so the limits have one home (the settings above) and tests can override them.
+AXES_FAILURE_LIMIT = "apps.accounts.throttles.failure_limit"
+AXES_COOLOFF_TIME = "apps.accounts.throttles.cool_off"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.throttles.lockout_response"
+# An attempt while locked out does not restart the clock, so Retry-After stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# No table of every successful sign-in (it would also create a session per API sign-in).
+AXES_DISABLE_ACCESS_LOG = True
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -158,9 +197,11 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localho
 CORS_ALLOW_CREDENTIALS = True
 
 REST_FRAMEWORK = {
+    # Token first: its challenge (WWW-Authenticate: Token) makes a missing, expired or revoked
+    # token a 401, which tells a client to sign in again; pages use the session as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON (the candle upload alone takes multipart, see its view).
@@ -170,12 +211,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "login": env("THROTTLE_LOGIN", default="10/min"),
-        "upload": env("THROTTLE_UPLOAD", default="30/hour"),
+        "login": env_rate("THROTTLE_LOGIN", "10/min"),
+        "upload": env_rate("THROTTLE_UPLOAD", "30/hour"),
         # The open health endpoints, per client address: liveness is free, readiness is not.
-        "health": env("THROTTLE_HEALTH", default="300/min"),
-        "health_ready": env("THROTTLE_HEALTH_READY", default="60/min"),
+        "health": env_rate("THROTTLE_HEALTH", "300/min"),
+        "health_ready": env_rate("THROTTLE_HEALTH_READY", "60/min"),
     },
+    # Throttles identify a client through this many trusted proxies (see NUM_PROXIES above);
+    # DRF's default (None) trusts X-Forwarded-For as sent, so rotating it evaded every limit.
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -226,8 +270,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Health (/api/health/ready/): how long a measured answer is reused, and how old beat's last
 # tick may be before it is reported "stale" (it ticks every 30 s).
-HEALTH_CACHE_SECONDS = env.int("HEALTH_CACHE_SECONDS", default=5)
-HEALTH_BEAT_STALE_SECONDS = env.int("HEALTH_BEAT_STALE_SECONDS", default=90)
+HEALTH_CACHE_SECONDS = env_positive_int("HEALTH_CACHE_SECONDS", 5)
+HEALTH_BEAT_STALE_SECONDS = env_positive_int("HEALTH_BEAT_STALE_SECONDS", 90)
 
 # Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running
 # job whose heartbeat is older than JOB_STALE_SECONDS is requeued, up to JOB_MAX_ATTEMPTS.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import TokenCreateApi
+from .views import TokenApi
 
 app_name = "accounts"
-urlpatterns = [path("auth/token/", TokenCreateApi.as_view(), name="token")]
+urlpatterns = [path("auth/token/", TokenApi.as_view(), name="token")]

@@ -34,13 +34,15 @@ def test_login_page_signs_in_and_throttles_guessing(client, user, settings):
     from django.core.cache import cache
 
     cache.clear()
-    for _ in range(settings.LOGIN_MAX_FAILURES):
-        assert (
-            client.post("/accounts/login/", {"username": "alice", "password": "nope"}).status_code
-            == 200
-        )
+    codes = [
+        client.post("/accounts/login/", {"username": "alice", "password": "nope"}).status_code
+        for _ in range(settings.LOGIN_MAX_FAILURES)
+    ]
+    # The failure that reaches the limit locks alice out from this address and says so.
+    assert codes == [200] * (settings.LOGIN_MAX_FAILURES - 1) + [429]
     r = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-123"})
-    assert r.status_code == 200 and "Too many failed sign-in attempts" in r.content.decode()
+    assert r.status_code == 429 and "Too many failed sign-in attempts" in r.content.decode()
+    assert 0 < int(r["Retry-After"]) <= settings.LOGIN_LOCKOUT_MINUTES * 60
     cache.clear()
 
 

@@ -42,9 +42,9 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.accounts.services import token_create
 from apps.agents.models import Agent, Signal
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
@@ -694,7 +694,7 @@ def build_world() -> World:
     users = get_user_model().objects
     a = users.create_user(username="iso-alice", password="alice-pass-123")
     b = users.create_user(username="iso-bob", password="bob-pass-123")
-    w = World(a=a, b=b, b_token=Token.objects.create(user=b).key)
+    w = World(a=a, b=b, b_token=token_create(user=b)[1])
     o = w.obj
 
     o["import"] = candles_import(
