@@ -1,5 +1,13 @@
 from django import forms
 
+from apps.core.forms import IdField
+
+
+class PortfolioChoiceForm(forms.Form):
+    """`?portfolio=<id>` on the portfolio pages (absent: the default portfolio)."""
+
+    portfolio = IdField(required=False)
+
 
 class OrderForm(forms.Form):
     symbol = forms.CharField(max_length=30)
