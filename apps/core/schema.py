@@ -6,7 +6,8 @@ the operation is: a body or query parameters can be invalid (400) and the body's
 unsupported (415); a signed-out client or a missing permission gets 403 (session
 authentication comes first, so DRF answers 403 rather than 401); a path id or a page that
 does not exist is 404; a throttled view answers 429 with Retry-After. Codes a view
-documents itself (409, 422, 413, ...) are left as it declares them.
+documents itself (409, 422, 413, ...) are left as it declares them. A body over the size
+limit is a 413 everywhere (apps.core.parsers).
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ class ApiAutoSchema(AutoSchema):
             )
         if has_body:
             responses.setdefault("415", error_response("The body's media type is not supported."))
+            responses.setdefault(
+                "413",
+                error_response("The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (5 MiB)."),
+            )
         if self.view.get_throttles():
             response = error_response("Too many requests; retry after `Retry-After` seconds.")
             response["headers"] = {
