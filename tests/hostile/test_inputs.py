@@ -378,3 +378,51 @@ def test_the_strategy_page_refuses_a_bidi_name(page):
     )
     assert r.status_code == 200 and "U+202E" in r.content.decode()
     assert not Strategy.objects.exists()
+
+
+# --------------------------------------------------------------- 8. the Binance key file
+
+
+def test_the_generated_key_file_lives_outside_storage_and_an_old_one_is_moved(settings, tmp_path):
+    import stat
+
+    from cryptography.fernet import Fernet
+
+    from apps.binance import crypto
+
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    old_key = Fernet.generate_key()
+    (storage / "binance.key").write_bytes(old_key)
+    token = Fernet(old_key).encrypt(b"sentinel-secret").decode()
+    settings.BINANCE_FERNET_KEYS = ""
+    settings.BINANCE_KEY_FILE_FALLBACK = True
+    settings.STORAGE_DIR = storage
+    settings.BINANCE_KEY_FILE = tmp_path / "config" / "tradingsite" / "binance.key"
+
+    assert crypto.decrypt(token) == "sentinel-secret"  # the moved key still decrypts
+    assert not (storage / "binance.key").exists()  # moved, not copied
+    assert settings.BINANCE_KEY_FILE.read_bytes().strip() == old_key
+    assert stat.S_IMODE(settings.BINANCE_KEY_FILE.stat().st_mode) == 0o600
+
+    settings.BINANCE_KEY_FILE = tmp_path / "elsewhere" / "binance.key"  # none anywhere
+    crypto.encrypt("x")
+    assert settings.BINANCE_KEY_FILE.exists() and not (storage / "binance.key").exists()
+
+
+def test_the_default_key_file_is_not_in_storage_dir():
+    from django.conf import settings
+
+    storage = settings.STORAGE_DIR.resolve()
+    assert storage not in settings.BINANCE_KEY_FILE.resolve().parents
+
+
+# ------------------------------------------------------------------------------ 10. CORS
+
+
+def test_no_origin_is_allowed_cross_site_by_default(api):
+    from django.conf import settings
+
+    assert settings.CORS_ALLOWED_ORIGINS == []
+    r = api.get("/api/strategies/", headers={"Origin": "http://localhost:5173"})
+    assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r

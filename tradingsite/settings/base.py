@@ -150,14 +150,20 @@ ML_N_JOBS = env.int("ML_N_JOBS", default=1)
 
 # Binance: the REST base URL (tests point it at a local fake exchange), request timeout, and
 # the Fernet keys that encrypt stored API secrets (comma-separated; the first encrypts).
-# Without keys the embedded default keeps a generated key in STORAGE_DIR/binance.key.
+# Without keys the embedded default keeps a generated key in BINANCE_KEY_FILE, outside
+# STORAGE_DIR so a copy of storage/ cannot decrypt the secrets stored there.
+BINANCE_KEY_FILE = Path(
+    env("BINANCE_KEY_FILE", default=str(Path.home() / ".config" / "tradingsite" / "binance.key"))
+).expanduser()
 BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
 BINANCE_TIMEOUT = env.float("BINANCE_TIMEOUT", default=10.0)
 BINANCE_FERNET_KEYS = env("BINANCE_FERNET_KEYS", default="")
 BINANCE_KEY_FILE_FALLBACK = True
 
-# CORS for a separate frontend (the original allowed the Vite dev server).
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])
+# CORS for a separate frontend: no other origin by default, in every environment (with
+# credentials allowed, a listed origin can act as the signed-in user). A dev frontend opts
+# in: CORS_ALLOWED_ORIGINS=http://localhost:5173.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 
 REST_FRAMEWORK = {
