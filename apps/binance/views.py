@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.core.forms import form_clean
+
 from .forms import ScheduleChoiceForm, ScheduleForm, SyncForm
 from .models import BinanceCredential, KlineSync, SyncSchedule
 from .services import (
@@ -21,14 +23,6 @@ def _errors(request, exc: ValidationError) -> None:
             messages.error(request, f"{field}: {msg}")
 
 
-def _cleaned(form_class, data) -> dict:
-    """The form's cleaned data, or a ValidationError naming each refused field."""
-    form = form_class(data)
-    if not form.is_valid():
-        raise ValidationError({f: [str(m) for m in msgs] for f, msgs in form.errors.items()})
-    return form.cleaned_data
-
-
 @login_required
 def settings_view(request):
     if request.method == "POST":
@@ -45,14 +39,16 @@ def settings_view(request):
                 credential_disconnect(owner=request.user)
                 messages.success(request, "Disconnected; the key was deleted.")
             elif action == "sync":
-                d = _cleaned(SyncForm, request.POST)
+                d = form_clean(SyncForm, request.POST)
                 job = kline_sync_start(owner=request.user, **d)
                 messages.success(request, f"Sync #{job.pk} started.")
             elif action == "schedule":
-                schedule = schedule_save(owner=request.user, **_cleaned(ScheduleForm, request.POST))
+                schedule = schedule_save(
+                    owner=request.user, **form_clean(ScheduleForm, request.POST)
+                )
                 messages.success(request, f"{schedule} saved.")
             elif action in ("schedule_toggle", "schedule_delete"):
-                pk = _cleaned(ScheduleChoiceForm, request.POST)["schedule"]
+                pk = form_clean(ScheduleChoiceForm, request.POST)["schedule"]
                 schedule = get_object_or_404(SyncSchedule, owner=request.user, pk=pk)
                 if action == "schedule_delete":
                     schedule.delete()

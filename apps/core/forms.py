@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 
 # The largest id a database key holds (SQLite and PostgreSQL bigint).
 MAX_ID = 2**63 - 1
@@ -30,6 +30,15 @@ def form_errors_text(form: forms.Form) -> str:
     return "; ".join(
         f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in form.errors.items()
     )
+
+
+def form_clean(form_class: type[forms.Form], data) -> dict[str, Any]:
+    """The cleaned data, or a ValidationError naming each refused field (for pages that
+    report a service's ValidationError the same way)."""
+    form = form_class(data)
+    if not form.is_valid():
+        raise ValidationError({f: [str(m) for m in msgs] for f, msgs in form.errors.items()})
+    return form.cleaned_data
 
 
 def query_clean(form_class: type[forms.Form], data) -> dict[str, Any]:

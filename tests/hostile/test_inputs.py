@@ -426,3 +426,20 @@ def test_no_origin_is_allowed_cross_site_by_default(api):
     assert settings.CORS_ALLOWED_ORIGINS == []
     r = api.get("/api/strategies/", headers={"Origin": "http://localhost:5173"})
     assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r
+
+
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({"top_n": "9" * 5000, "min_score": "0.5"}, "top_n"),
+        ({"top_n": "²", "min_score": "0.5"}, "top_n"),
+        ({"top_n": "3", "min_score": "nan"}, "min_score"),
+        ({"top_n": "3", "min_score": "1e999"}, "min_score"),
+    ],
+)
+def test_the_mother_ai_page_form_answers_400_naming_the_field(page, form, field):
+    from apps.motherai.models import Decision
+
+    r = page.post("/mother-ai/", form)
+    assert r.status_code == 400 and f"{field}: " in r.content.decode()
+    assert not Decision.objects.exists()
