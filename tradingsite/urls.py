@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+handler400 = "apps.core.exceptions.bad_request"
 handler404 = "apps.core.exceptions.not_found"
 handler500 = "apps.core.exceptions.server_error"
 

@@ -22,6 +22,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
 from apps.ml.models import TrainedModel
@@ -209,6 +210,7 @@ def agent_create(
     enabled: bool = True,
 ) -> Agent:
     symbol = symbol_name_clean(symbol)
+    name_clean(name)
     if strategy.owner_id != owner.pk:
         raise ValidationError({"strategy": ["no such strategy"]})
     if model is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
+import math
 import re
 import time
 from datetime import datetime
@@ -300,6 +301,51 @@ def grid_combinations(grid: dict[str, list]) -> list[dict[str, Any]]:
     ]
 
 
+def _check_grid_values(definition: dict, path: str, values: list) -> None:
+    """Each value at ``path`` must make a strategy the language accepts, checked before the
+    sweep exists: a typo'd path or an out-of-range value (-5, 1e308) otherwise gave a
+    "succeeded" sweep whose every combination had failed. One parameter at a time (the
+    others as saved) is what a combination changes, so a value refused here fails in every
+    combination; cross-parameter rules (fast < slow) are still reported per combination."""
+    if not _path_exists(definition, path):
+        raise ValidationError({f"grid.{path}": ["no such field in the strategy"]})
+    for value in dict.fromkeys(values):  # each distinct value once
+        trial = copy.deepcopy(definition)
+        _set_path(trial, path, value)
+        try:
+            parse_strategy(trial)
+        except StrategyError as exc:
+            messages = [e.message for e in exc.errors if _same_field(e.path, path)]
+            if messages:
+                raise ValidationError(
+                    {f"grid.{path}": [f"{value!r}: {m}" for m in messages]}
+                ) from None
+
+
+def _same_field(error_path: str, grid_path: str) -> bool:
+    a, b = (p.replace("[", ".").replace("]", "") for p in (error_path, grid_path))
+    return a == b or a.startswith(b + ".")
+
+
+def _path_exists(doc: Any, path: str) -> bool:
+    """Whether ``path`` names a value already in the document (setting a new key would add
+    a field the strategy does not read)."""
+    parts = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    if not parts:
+        return False
+    node = doc
+    for part in parts:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
 def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
     if not isinstance(grid, dict) or not grid:
         raise ValidationError(
@@ -317,18 +363,18 @@ def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
             raise ValidationError({f"grid.{path}": ["must be a non-empty list of values"]})
         if len(values) > 1000:
             raise ValidationError({f"grid.{path}": ["at most 1000 values"]})
-        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
-            raise ValidationError({f"grid.{path}": ["values must be numbers"]})
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+            for v in values
+        ):
+            raise ValidationError({f"grid.{path}": ["values must be finite numbers"]})
         total *= len(values)
-        trial = copy.deepcopy(definition)
-        try:
-            _set_path(trial, path, values[0])
-        except (KeyError, IndexError, TypeError):
-            raise ValidationError({f"grid.{path}": ["no such field in the strategy"]}) from None
     if total > settings.SWEEP_MAX_COMBINATIONS:
         raise ValidationError(
             {"grid": [f"{total} combinations; the limit is {settings.SWEEP_MAX_COMBINATIONS}"]}
         )
+    for path, values in grid.items():
+        _check_grid_values(definition, path, values)
     return grid
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.jobs import job_cancel
+from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.strategies.selectors import strategy_list
 
 from .forms import BacktestForm, SweepForm
@@ -112,7 +113,9 @@ def sweep_new_view(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            grid = json.loads(d["grid"])
+            grid = json_loads(d["grid"])
+        except JSONLimitError as exc:
+            form.add_error("grid", str(exc))
         except json.JSONDecodeError as exc:
             form.add_error("grid", f"not valid JSON: {exc.msg}")
         else:

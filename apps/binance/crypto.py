@@ -3,18 +3,25 @@
 BINANCE_FERNET_KEYS is a comma-separated list: the first key encrypts, every key
 decrypts (MultiFernet), so a key can be rotated in (``rotate_binance_key``) without
 losing what was stored. Without the variable the embedded default generates a key file
-once (STORAGE_DIR/binance.key, mode 0600); production settings require the variable. A
-secret that no configured key decrypts is an error, never a silent fallback.
+once at BINANCE_KEY_FILE (mode 0600, default ~/.config/tradingsite/binance.key): outside
+STORAGE_DIR, so a copy of storage/ (the SQLite file with the encrypted secrets) is not
+enough to decrypt them. A key file left at the old place, STORAGE_DIR/binance.key, is
+moved there on first use. Production settings require the variable. A secret that no
+configured key decrypts is an error, never a silent fallback.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
 
 
 class SecretsUnreadable(RuntimeError):
@@ -29,13 +36,33 @@ def _keys() -> list[str]:
         raise ImproperlyConfigured(
             "BINANCE_FERNET_KEYS must be set (a Fernet key: Fernet.generate_key())"
         )
-    path = Path(settings.STORAGE_DIR) / "binance.key"
+    path = Path(settings.BINANCE_KEY_FILE).expanduser()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key())
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _move_old_key_file(path)
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(Fernet.generate_key())
     return [path.read_text().strip()]
+
+
+def _move_old_key_file(path: Path) -> None:
+    """Move (never copy: a copy would stay beside the database) the key file that earlier
+    versions kept in STORAGE_DIR to ``path``."""
+    old = Path(settings.STORAGE_DIR).expanduser() / "binance.key"
+    if not old.exists() or old.resolve() == path.resolve():
+        return
+    try:
+        shutil.move(old, path)
+    except FileNotFoundError:  # another process moved it first
+        return
+    path.chmod(0o600)
+    logger.warning("moved the Binance key file from %s to %s", old, path)
 
 
 def fernet() -> MultiFernet:

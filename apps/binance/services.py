@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pandas as pd
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +26,25 @@ from engine.marketdata import interval_ms
 
 from . import client, crypto
 from .models import BinanceCredential, KlineSync, SyncSchedule
+
+# A schedule runs at most weekly and at least every minute (the API and page say the same).
+SCHEDULE_MAX_MINUTES = 7 * 24 * 60
+IMPORT_PERMISSION = "marketdata.import_candles"
+IMPORT_REFUSED = (
+    "You need the 'import candles' permission to store candles from Binance "
+    "(the candles are shared by every user)."
+)
+
+
+def can_store_candles(user) -> bool:
+    return bool(user is not None and user.is_active and user.has_perm(IMPORT_PERMISSION))
+
+
+def _require_import_permission(user) -> None:
+    """Candles are shared market data: writing them takes the same permission as an import."""
+    if not can_store_candles(user):
+        raise PermissionDenied(IMPORT_REFUSED)
+
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
@@ -123,19 +142,27 @@ def _with_backoff(fn, waits: list[float]):
     raise AssertionError("unreachable")
 
 
-def ohlcv_fetch(*, symbol: str, interval: str, limit: int = 100, user=None) -> pd.DataFrame:
+def ohlcv_fetch(
+    *, symbol: str, interval: str, limit: int = 100, user=None, store: bool = False
+) -> pd.DataFrame:
+    """The latest klines from the exchange; with ``store`` the closed ones are also written
+    to the shared candles, which needs the import permission (PermissionDenied otherwise)."""
     symbol = symbol_name_clean(symbol)
+    if store:
+        _require_import_permission(user)
     frame = _with_backoff(lambda: client.fetch_klines(symbol, interval, limit=limit), [])
-    # The newest kline is still open on a live exchange: store closed candles only.
-    now_ms = int(time.time() * 1000)
-    closed = frame[(frame.index.as_unit("ms").asi8 + interval_ms(interval)) <= now_ms]
-    _store(symbol, interval, closed, user)
+    if store:
+        # The newest kline is still open on a live exchange: store closed candles only.
+        now_ms = int(time.time() * 1000)
+        closed = frame[(frame.index.as_unit("ms").asi8 + interval_ms(interval)) <= now_ms]
+        _store(symbol, interval, closed, user)
     return frame
 
 
 def kline_sync_start(
     *, owner, symbol: str, interval: str, start: datetime, end: datetime | None = None
 ) -> KlineSync:
+    _require_import_permission(owner)
     symbol = symbol_name_clean(symbol)
     interval = interval_clean(interval)
     if interval is None:
@@ -207,12 +234,15 @@ def schedule_save(
     enabled: bool = True,
 ) -> SyncSchedule:
     """Create or update the owner's schedule for one market (one per symbol and interval)."""
+    _require_import_permission(owner)
     symbol = symbol_name_clean(symbol)
     interval = interval_clean(interval)
     if interval is None:
         raise ValidationError({"interval": ["required"]})
-    if every_minutes < 1:
-        raise ValidationError({"every_minutes": ["must be at least 1"]})
+    if not 1 <= every_minutes <= SCHEDULE_MAX_MINUTES:
+        raise ValidationError(
+            {"every_minutes": [f"must be between 1 and {SCHEDULE_MAX_MINUTES} (a week)"]}
+        )
     schedule, _ = SyncSchedule.objects.update_or_create(
         owner=owner,
         symbol=symbol,
@@ -252,6 +282,10 @@ def schedules_due(now: datetime | None = None) -> list[SyncSchedule]:
 def schedule_run(schedule: SyncSchedule) -> KlineSync | None:
     """Start the schedule's sync unless its previous one is still queued or running."""
     if schedule.last_sync is not None and schedule.last_sync.is_active:
+        return None
+    if not can_store_candles(schedule.owner):
+        # The owner lost the permission (or the account) since saving it: skip, don't fail.
+        logger.warning("schedule %s skipped: its owner may not store candles", schedule.pk)
         return None
     job = kline_sync_start(
         owner=schedule.owner,

@@ -1,10 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.core.forms import form_clean
+
+from .forms import ScheduleChoiceForm, ScheduleForm, SyncForm
 from .models import BinanceCredential, KlineSync, SyncSchedule
 from .services import (
+    can_store_candles,
     credential_connect,
     credential_disconnect,
     kline_sync_start,
@@ -17,15 +21,6 @@ def _errors(request, exc: ValidationError) -> None:
     for field, msgs in exc.message_dict.items():
         for msg in msgs:
             messages.error(request, f"{field}: {msg}")
-
-
-def _date(text: str):
-    import pandas as pd
-
-    try:
-        return pd.Timestamp(text, tz="UTC").to_pydatetime()
-    except ValueError:
-        raise ValidationError({"start": ["not a date (YYYY-MM-DD)"]}) from None
 
 
 @login_required
@@ -44,39 +39,38 @@ def settings_view(request):
                 credential_disconnect(owner=request.user)
                 messages.success(request, "Disconnected; the key was deleted.")
             elif action == "sync":
-                job = kline_sync_start(
-                    owner=request.user,
-                    symbol=request.POST.get("symbol", ""),
-                    interval=request.POST.get("interval", ""),
-                    start=_date(request.POST.get("start", "")),
-                )
+                d = form_clean(SyncForm, request.POST)
+                job = kline_sync_start(owner=request.user, **d)
                 messages.success(request, f"Sync #{job.pk} started.")
             elif action == "schedule":
-                try:
-                    every = int(request.POST.get("every_minutes", "60"))
-                except ValueError:
-                    raise ValidationError({"every_minutes": ["not a whole number"]}) from None
                 schedule = schedule_save(
-                    owner=request.user,
-                    symbol=request.POST.get("symbol", ""),
-                    interval=request.POST.get("interval", ""),
-                    start=_date(request.POST.get("start", "")),
-                    every_minutes=every,
+                    owner=request.user, **form_clean(ScheduleForm, request.POST)
                 )
                 messages.success(request, f"{schedule} saved.")
             elif action in ("schedule_toggle", "schedule_delete"):
-                schedule = get_object_or_404(
-                    SyncSchedule, owner=request.user, pk=request.POST.get("schedule") or 0
-                )
+                pk = form_clean(ScheduleChoiceForm, request.POST)["schedule"]
+                schedule = get_object_or_404(SyncSchedule, owner=request.user, pk=pk)
                 if action == "schedule_delete":
                     schedule.delete()
                     messages.success(request, "Schedule deleted.")
                 else:
                     schedule = schedule_update(schedule=schedule, enabled=not schedule.enabled)
                     messages.success(request, f"{schedule} saved.")
+            else:
+                raise ValidationError({"action": ["unknown action"]})
         except ValidationError as exc:
+            # The page again, with each refused field named, as a 400 (not a redirect that
+            # would read as success to a script).
             _errors(request, exc)
+            return _page(request, status=400)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return _page(request, status=403)
         return redirect("binance:settings")
+    return _page(request)
+
+
+def _page(request, status: int = 200):
     return render(
         request,
         "binance/settings.html",
@@ -84,5 +78,7 @@ def settings_view(request):
             "credential": BinanceCredential.objects.filter(owner=request.user).first(),
             "syncs": KlineSync.objects.filter(owner=request.user)[:20],
             "schedules": SyncSchedule.objects.filter(owner=request.user),
+            "can_store_candles": can_store_candles(request.user),
         },
+        status=status,
     )

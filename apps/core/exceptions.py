@@ -4,13 +4,21 @@ DRF already turns its own exceptions into 4xx JSON. This adds Django's
 ValidationError (raised by services) as a 400 with the same field shape, and turns
 anything unexpected into a 500 JSON body that says nothing about the internals
 (the traceback goes to the log).
+
+A request body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 naming the limit (API: JSON;
+pages: the 413 page), too many form fields a 400, and a page's ``BadRequest`` (a query
+parameter or form its form refused) the 400 page with the reason; before, the body limit
+was a 500 on the API.
 """
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,6 +26,27 @@ from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
 INTERNAL_ERROR = "Internal server error. The error was logged."
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def body_limit_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return (
+        f"The request body is larger than {limit} bytes ({limit / 2**20:g} MiB), "
+        "the limit DATA_UPLOAD_MAX_MEMORY_SIZE sets."
+    )
+
+
+def too_many_fields_message() -> str:
+    return (
+        f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields, "
+        "the limit DATA_UPLOAD_MAX_NUMBER_FIELDS sets."
+    )
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict | list:
@@ -30,12 +59,17 @@ def validation_error_detail(exc: DjangoValidationError) -> dict | list:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(body_limit_message())
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(too_many_fields_message())
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's own message says which permission is missing.
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
     response = exception_handler(exc, context)
     if response is not None:
         return response
@@ -57,6 +91,24 @@ def not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: Django answers a SuspiciousOperation or BadRequest raised outside DRF here
+    (a form body over the size limit, a page's refused query parameter). The body limit is
+    a 413; a page's own BadRequest says why; other suspicious requests say nothing more."""
+    if isinstance(exception, RequestDataTooBig):
+        status_code, message = 413, body_limit_message()
+    elif isinstance(exception, TooManyFieldsSent):
+        status_code, message = 400, too_many_fields_message()
+    elif type(exception) is BadRequest:
+        status_code, message = 400, str(exception)
+    else:
+        status_code, message = 400, "The request was refused."
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=status_code)
+    body = loader.get_template("400.html").render({"status": status_code, "message": message})
+    return HttpResponse(body, status=status_code)
 
 
 def server_error(request):

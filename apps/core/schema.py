@@ -7,6 +7,7 @@ unsupported (415); a client without a valid token or session gets 401 (token aut
 comes first, so DRF challenges with `WWW-Authenticate: Token`) and a missing permission 403;
 a path id or a page that does not exist is 404; a throttled view answers 429 with
 Retry-After. Codes a view documents itself (409, 422, 413, ...) are left as it declares them.
+A body over the size limit is a 413 everywhere (apps.core.parsers).
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class ApiAutoSchema(AutoSchema):
             )
         if has_body:
             responses.setdefault("415", error_response("The body's media type is not supported."))
+            responses.setdefault(
+                "413",
+                error_response("The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (5 MiB)."),
+            )
         if self.view.get_throttles():
             response = error_response("Too many requests; retry after `Retry-After` seconds.")
             response["headers"] = {

@@ -1,11 +1,24 @@
+from django import forms
 from django.contrib import admin
+
+from apps.core.validators import validate_name
 
 from .models import Candle, CandleImport, Symbol
 from .selectors import symbol_coverage
 
 
+class SymbolAdminForm(forms.ModelForm):
+    # Shown to every user beside the symbol: plain text only (apps.core.validators).
+    description = forms.CharField(max_length=200, required=False, validators=[validate_name])
+
+    class Meta:
+        model = Symbol
+        exclude: tuple[str, ...] = ()
+
+
 @admin.register(Symbol)
 class SymbolAdmin(admin.ModelAdmin):
+    form = SymbolAdminForm
     list_display = (
         "name",
         "base_asset",

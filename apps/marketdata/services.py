@@ -23,6 +23,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from apps.core.validators import name_clean
 from engine.marketdata import INTERVALS, CandleFile, CandleFileError, read_candles
 
 from . import pgbinary
@@ -72,6 +73,7 @@ def symbol_get_or_create(
     description: str = "",
 ) -> Symbol:
     name = symbol_name_clean(name)
+    name_clean(description, "description")
     base, quote, guessed_class = _split_pair(name)
     symbol, created = Symbol.objects.get_or_create(
         name=name,

@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core.validators import validate_name
 from engine.marketdata import INTERVALS
 from engine.ml import ESTIMATORS
 
@@ -17,4 +18,4 @@ class TrainForm(forms.Form):
     )
     seed = forms.IntegerField(initial=42, min_value=0)
     walk_forward_folds = forms.IntegerField(initial=0, min_value=0, max_value=20)
-    name = forms.CharField(max_length=120, required=False)
+    name = forms.CharField(max_length=120, required=False, validators=[validate_name])

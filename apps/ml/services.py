@@ -22,6 +22,7 @@ from django.db import transaction
 
 import engine
 from apps.core.jobs import JobContext, job_cancel, job_enqueue, job_execute
+from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from engine.ml import (
@@ -73,6 +74,7 @@ def model_train_start(
     name: str = "",
 ) -> TrainedModel:
     """Validate everything a worker would trip over, store the job as queued, enqueue it."""
+    name_clean(name)
     symbol = symbol_name_clean(symbol)
     interval = interval_clean(interval)
     if interval is None:

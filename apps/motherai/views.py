@@ -5,43 +5,38 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.forms import form_clean
+
+from .forms import DecisionForm
 from .selectors import decision_get, decision_list
 from .services import decision_execute, decision_make
 
 
-def _float(value, default):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
-
-
 @login_required
 def decision_list_view(request):
+    status = 200
     if request.method == "POST":
         try:
-            top_n = int(request.POST.get("top_n", 3))
-        except ValueError:
-            top_n = -1
-        try:
+            d = form_clean(DecisionForm, request.POST)
             decision = decision_make(
-                owner=request.user,
-                top_n=top_n,
-                min_score=_float(request.POST.get("min_score"), -1),
-                trigger="page",
+                owner=request.user, top_n=d["top_n"], min_score=d["min_score"], trigger="page"
             )
-            if request.POST.get("execute"):
+            if d["execute"]:
                 decision = decision_execute(decision=decision)
             messages.success(
                 request, f"Decision #{decision.pk}: {decision.chosen} signal(s) chosen."
             )
             return redirect("motherai:detail", pk=decision.pk)
         except ValidationError as exc:
+            status = 400
             for field, msgs in exc.message_dict.items():
                 for msg in msgs:
                     messages.error(request, f"{field}: {msg}")
     return render(
-        request, "motherai/list.html", {"decisions": decision_list(owner=request.user)[:50]}
+        request,
+        "motherai/list.html",
+        {"decisions": decision_list(owner=request.user)[:50]},
+        status=status,
     )
 
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.validators import name_clean, name_problem
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
@@ -85,6 +86,8 @@ def portfolio_create(
         errors["fee_rate"] = ["must be in [0, 0.1)"]
     if not name.strip():
         errors["name"] = ["required"]
+    elif (problem := name_problem(name)) is not None:
+        errors["name"] = [problem]
     if errors:
         raise ValidationError(errors)
     try:
@@ -167,6 +170,7 @@ def order_place(
     """Execute a paper trade. Returns (order, created): created is False for a replay of the
     same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key."""
     symbol = symbol_name_clean(symbol)
+    name_clean(strategy_name, "strategy_name")
     if action not in (Order.Action.BUY, Order.Action.SELL):
         raise ValidationError({"action": ["must be 'buy' or 'sell'"]})
     if source not in Source.values:

@@ -5,7 +5,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .forms import OrderForm
+from apps.core.forms import query_clean
+
+from .forms import OrderForm, PortfolioChoiceForm
 from .selectors import (
     order_list,
     performance,
@@ -20,9 +22,10 @@ from .services import order_place, portfolio_get_or_create_default, portfolio_re
 
 
 def _portfolio(request):
-    pk = request.GET.get("portfolio") or request.POST.get("portfolio")
+    raw = request.GET.get("portfolio") or request.POST.get("portfolio")
+    pk = query_clean(PortfolioChoiceForm, {"portfolio": raw})["portfolio"]
     if pk:
-        portfolio = portfolio_get(owner=request.user, pk=int(pk)) if str(pk).isdigit() else None
+        portfolio = portfolio_get(owner=request.user, pk=pk)
         if portfolio is None:
             raise Http404("No such portfolio")
         return portfolio

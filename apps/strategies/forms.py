@@ -2,12 +2,17 @@ import json
 
 from django import forms
 
+from apps.core.jsonsafe import JSONLimitError, json_loads
+from apps.core.validators import validate_name
 from engine.marketdata import INTERVALS
 
 
 class StrategyForm(forms.Form):
     name = forms.CharField(
-        max_length=120, required=False, help_text="defaults to the JSON's strategy_name"
+        max_length=120,
+        required=False,
+        help_text="defaults to the JSON's strategy_name",
+        validators=[validate_name],
     )
     strategy_json = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}), label="Strategy JSON"
@@ -20,7 +25,9 @@ class StrategyForm(forms.Form):
     def clean_strategy_json(self):
         text = self.cleaned_data["strategy_json"]
         try:
-            value = json.loads(text)
+            value = json_loads(text)
+        except JSONLimitError as exc:
+            raise forms.ValidationError(str(exc)) from None
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

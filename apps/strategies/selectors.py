@@ -8,7 +8,10 @@ from django.db.models import QuerySet
 
 from .models import Strategy, StrategyVersion
 
-SEED_ID = re.compile(r"^(?P<symbol>[A-Za-z0-9._-]+)_strategy_(?P<pk>\d+)$")
+# ASCII digits, at most 18: "²" is \d to re and a digit to isdigit, but not to int(), and a
+# longer number is no id (int() of 4,300+ digits raises; SQLite overflows past 2**63).
+SEED_ID = re.compile(r"^(?P<symbol>[A-Za-z0-9._-]+)_strategy_(?P<pk>[0-9]{1,18})$")
+PK = re.compile(r"^[0-9]{1,18}$")
 
 
 def strategy_list(*, owner, symbol: str | None = None) -> QuerySet[Strategy]:
@@ -21,7 +24,7 @@ def strategy_list(*, owner, symbol: str | None = None) -> QuerySet[Strategy]:
 def strategy_get(*, owner, ref: str | int) -> Strategy | None:
     """By numeric id or by the original seed-style id ``BTCUSDT_strategy_3``."""
     ref = str(ref).strip()
-    if ref.isdigit():
+    if PK.match(ref):
         return Strategy.objects.filter(owner=owner, pk=int(ref)).first()
     m = SEED_ID.match(ref)
     if not m:

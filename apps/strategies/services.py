@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from apps.core.jsonsafe import JSONLimitError, json_loads, json_problem
+from apps.core.validators import name_clean
 from apps.marketdata.services import symbol_name_clean
 from engine.marketdata import INTERVALS
 from engine.strategy import Strategy as EngineStrategy
@@ -50,13 +52,17 @@ def strategy_parse(
                 {field: [f"the strategy is larger than {MAX_DEFINITION_BYTES} bytes"]}
             )
         try:
-            definition = json.loads(definition)
+            definition = json_loads(definition)
+        except JSONLimitError as exc:
+            raise ValidationError({field: [str(exc)]}) from None
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 {field: [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]}
             ) from None
     if not isinstance(definition, dict):
         raise ValidationError({field: ["must be a JSON object"]})
+    if (problem := json_problem(definition)) is not None:
+        raise ValidationError({field: [str(problem)]})
     if len(json.dumps(definition)) > MAX_DEFINITION_BYTES:
         raise ValidationError(
             {field: [f"the strategy is larger than {MAX_DEFINITION_BYTES} bytes"]}
@@ -110,7 +116,9 @@ def _definition_dict(definition: Any) -> dict:
 
 
 def _name_for(parsed: EngineStrategy, name: str | None) -> str:
-    return (name or parsed.name or f"{parsed.symbol} strategy").strip()[:120]
+    final = (name or parsed.name or f"{parsed.symbol} strategy").strip()[:120]
+    # The name may come from the JSON's strategy_name: say which one was refused.
+    return name_clean(final, "name" if name else "strategy_json.strategy_name")
 
 
 @transaction.atomic

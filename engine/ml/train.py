@@ -9,6 +9,7 @@ every test row: a model is only interesting if it beats that.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,10 +92,12 @@ class TrainConfig:
             if value is None and key == "max_depth":
                 out[key] = None
                 continue
+            # Checked without float(): an int beyond a double's range overflowed it (a 500).
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
-                or (kind is int and float(value) != int(value))
+                or (isinstance(value, float) and not math.isfinite(value))
+                or (kind is int and isinstance(value, float) and not value.is_integer())
             ):
                 raise TrainingError(
                     f"params.{key}", f"must be {'an integer' if kind is int else 'a number'}"

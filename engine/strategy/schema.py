@@ -155,13 +155,13 @@ class _Collector:
 
 
 def _num(value: Any) -> float | None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(float(value))
-    ):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a double's range: not a number we can use
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _timeframe(value: Any, path: str, errs: _Collector, base: str | None = None) -> str | None:

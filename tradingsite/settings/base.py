@@ -174,6 +174,9 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=50 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)
+# JSON from users (API bodies, JSON text areas): arrays/objects nested at most this deep
+# (integers beyond +/- 2**53 and NaN/Infinity are always refused; apps/core/jsonsafe.py).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 # Backtests: stored equity curve points, the largest sweep grid, combinations per task.
 BACKTEST_EQUITY_POINTS = env.int("BACKTEST_EQUITY_POINTS", default=2000)
@@ -186,14 +189,20 @@ ML_N_JOBS = env.int("ML_N_JOBS", default=1)
 
 # Binance: the REST base URL (tests point it at a local fake exchange), request timeout, and
 # the Fernet keys that encrypt stored API secrets (comma-separated; the first encrypts).
-# Without keys the embedded default keeps a generated key in STORAGE_DIR/binance.key.
+# Without keys the embedded default keeps a generated key in BINANCE_KEY_FILE, outside
+# STORAGE_DIR so a copy of storage/ cannot decrypt the secrets stored there.
+BINANCE_KEY_FILE = Path(
+    env("BINANCE_KEY_FILE", default=str(Path.home() / ".config" / "tradingsite" / "binance.key"))
+).expanduser()
 BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
 BINANCE_TIMEOUT = env.float("BINANCE_TIMEOUT", default=10.0)
 BINANCE_FERNET_KEYS = env("BINANCE_FERNET_KEYS", default="")
 BINANCE_KEY_FILE_FALLBACK = True
 
-# CORS for a separate frontend (the original allowed the Vite dev server).
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:5173"])
+# CORS for a separate frontend: no other origin by default, in every environment (with
+# credentials allowed, a listed origin can act as the signed-in user). A dev frontend opts
+# in: CORS_ALLOWED_ORIGINS=http://localhost:5173.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 
 REST_FRAMEWORK = {
@@ -205,7 +214,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON (the candle upload alone takes multipart, see its view).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # SafeJSONParser: DRF's, with size, depth and number limits (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.ApiAutoSchema",

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.agents.models import Agent, Signal
 from apps.core.api.serializers import InputSerializer
+from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from apps.strategies.api.serializers import StrategyRefField
 from engine.marketdata import INTERVALS
@@ -13,7 +14,9 @@ class AgentInputSerializer(InputSerializer):
     model = serializers.IntegerField(
         required=False, allow_null=True, help_text="a trained model id for confidence"
     )
-    name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, validators=[validate_name]
+    )
     interval = serializers.ChoiceField(choices=INTERVALS, required=False)
     enabled = serializers.BooleanField(default=True)
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.binance.models import KlineSync, SyncSchedule
+from apps.binance.services import SCHEDULE_MAX_MINUTES
 from apps.core.api.serializers import InputSerializer
 from apps.marketdata.api.serializers import SymbolField
 from engine.marketdata import INTERVALS
@@ -65,13 +66,17 @@ class ScheduleInputSerializer(InputSerializer):
     symbol = SymbolField()
     interval = serializers.ChoiceField(choices=INTERVALS)
     start = serializers.DateTimeField()
-    every_minutes = serializers.IntegerField(default=60, min_value=1, max_value=7 * 24 * 60)
+    every_minutes = serializers.IntegerField(
+        default=60, min_value=1, max_value=SCHEDULE_MAX_MINUTES
+    )
     enabled = serializers.BooleanField(default=True)
 
 
 class ScheduleUpdateSerializer(InputSerializer):
     start = serializers.DateTimeField(required=False)
-    every_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    every_minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=SCHEDULE_MAX_MINUTES
+    )
     enabled = serializers.BooleanField(required=False)
 
 

@@ -86,36 +86,58 @@ class StatusApi(GenericAPIView):
         return Response(_status(request.user))
 
 
+_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[503],
+    description="seconds to wait before asking again",
+)
+_OHLCV_ERRORS = {
+    502: error("the exchange answered with an error or could not be reached"),
+    503: error("the exchange's rate limit was hit; retry after `Retry-After` seconds"),
+}
+
+
 class OhlcvApi(GenericAPIView):
-    """The latest candles from Binance (public endpoint, no key needed), stored in the market data."""
+    """The latest candles from Binance (public endpoint, no key needed). GET only reads them;
+    POST (same fields, in the body) also stores the closed ones in the shared market data,
+    which needs the 'import candles' permission."""
 
     serializer_class = OhlcvQuerySerializer
     queryset = KlineSync.objects.none()
 
     @extend_schema(
-        parameters=[
-            OhlcvQuerySerializer,
-            OpenApiParameter(
-                "Retry-After",
-                int,
-                OpenApiParameter.HEADER,
-                response=[503],
-                description="seconds to wait before asking again",
-            ),
-        ],
-        responses={
-            200: CandlesOutputSerializer,
-            502: error("the exchange answered with an error or could not be reached"),
-            503: error("the exchange's rate limit was hit; retry after `Retry-After` seconds"),
-        },
+        parameters=[OhlcvQuerySerializer, _RETRY_AFTER],
+        responses={200: CandlesOutputSerializer, **_OHLCV_ERRORS},
     )
     def get(self, request):
         q = OhlcvQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        v = q.validated_data
+        return self._answer(request, q.validated_data, store=False)
+
+    @extend_schema(
+        request=OhlcvQuerySerializer,
+        parameters=[_RETRY_AFTER],
+        responses={
+            200: CandlesOutputSerializer,
+            403: error("not signed in, or without the 'import candles' permission"),
+            **_OHLCV_ERRORS,
+        },
+    )
+    def post(self, request):
+        q = OhlcvQuerySerializer(data=request.data)
+        q.is_valid(raise_exception=True)
+        return self._answer(request, q.validated_data, store=True)
+
+    def _answer(self, request, v: dict, *, store: bool) -> Response:
         try:
             frame = ohlcv_fetch(
-                symbol=v["symbol"], interval=v["interval"], limit=v["limit"], user=request.user
+                symbol=v["symbol"],
+                interval=v["interval"],
+                limit=v["limit"],
+                user=request.user,
+                store=store,
             )
         except client.BinanceUnknownSymbol as exc:
             return Response({"symbol": [str(exc)]}, status=400)
@@ -144,7 +166,13 @@ class SyncListCreateApi(GenericAPIView):
         page = self.paginate_queryset(KlineSync.objects.filter(owner=request.user))
         return self.get_paginated_response(SyncOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=SyncInputSerializer, responses={202: SyncOutputSerializer})
+    @extend_schema(
+        request=SyncInputSerializer,
+        responses={
+            202: SyncOutputSerializer,
+            403: error("not signed in, or without the 'import candles' permission"),
+        },
+    )
     def post(self, request):
         data = SyncInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -177,7 +205,13 @@ class ScheduleListCreateApi(GenericAPIView):
         page = self.paginate_queryset(SyncSchedule.objects.filter(owner=request.user))
         return self.get_paginated_response(ScheduleOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=ScheduleInputSerializer, responses={201: ScheduleOutputSerializer})
+    @extend_schema(
+        request=ScheduleInputSerializer,
+        responses={
+            201: ScheduleOutputSerializer,
+            403: error("not signed in, or without the 'import candles' permission"),
+        },
+    )
     def post(self, request):
         data = ScheduleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -199,7 +233,13 @@ class ScheduleDetailApi(GenericAPIView):
     def get(self, request, pk: int):
         return Response(ScheduleOutputSerializer(self._get(request, pk)).data)
 
-    @extend_schema(request=ScheduleUpdateSerializer, responses={200: ScheduleOutputSerializer})
+    @extend_schema(
+        request=ScheduleUpdateSerializer,
+        responses={
+            200: ScheduleOutputSerializer,
+            403: error("not signed in, or without the 'import candles' permission"),
+        },
+    )
     def patch(self, request, pk: int):
         schedule = self._get(request, pk)
         data = ScheduleUpdateSerializer(data=request.data)

@@ -26,3 +26,23 @@ def no_sleep(monkeypatch):
     slept = []
     monkeypatch.setattr(services, "sleep", slept.append)
     return slept
+
+
+def _may_import(u):
+    from django.contrib.auth.models import Permission
+
+    u.user_permissions.add(Permission.objects.get(codename="import_candles"))
+    return u
+
+
+@pytest.fixture
+def user(user):
+    """Syncs and stored klines write shared candles, which takes the 'import candles'
+    permission (issue 12); these tests are about Binance, so their users have it. The
+    refusal without it is pinned in tests/hostile/test_inputs.py."""
+    return _may_import(user)
+
+
+@pytest.fixture
+def other_user(other_user):
+    return _may_import(other_user)

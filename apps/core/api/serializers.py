@@ -15,6 +15,7 @@ from django.http import QueryDict
 from rest_framework import serializers
 
 _NUMBER = (int, float)
+_MAX_QUERY_DIGITS = 18
 
 
 def _expected(field: serializers.Field) -> tuple[tuple[type, ...], str] | None:
@@ -87,8 +88,13 @@ def query_int(query: QueryDict, name: str, default: int, maximum: int | None = N
         return default
     error = query_value_error(query, name)
     raw = query.get(name)
+    # The length first: int() of 4,300+ digits raises (Python's limit) and the largest
+    # whole number we take has far fewer; isascii: "²" is a digit to isdigit, not to int.
     if error is None and not (
-        raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw))
+        raw.isascii()
+        and raw.isdigit()
+        and len(raw) <= _MAX_QUERY_DIGITS
+        and 1 <= int(raw) <= (maximum or int(raw))
     ):
         error = [f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"]
     if error:

@@ -229,7 +229,8 @@ MATRIX: dict[str, Route] = {
     "api/market-data/symbols/<str:name>/": Route(shared=SHARED_MODELS[Symbol]),
     "api/market-data/candles/": Route(shared=SHARED_MODELS[Candle]),
     "api/binance/ohlcv/": Route(
-        shared="public exchange klines, stored as shared candles; no key, no user object"
+        shared="public exchange klines (POST stores them as shared candles, with "
+        "import_candles); no key, no user object"
     ),
     # ---- market-data imports (owned records of shared data) --------------------------
     "api/market-data/imports/": Route(
@@ -677,6 +678,7 @@ def _slice(path: Path, n: int = CANDLES) -> bytes:
 
 def build_world() -> World:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
 
     from apps.agents.services import agent_create, agent_evaluate
     from apps.backtests.services import backtest_create, sweep_create
@@ -694,6 +696,10 @@ def build_world() -> World:
     users = get_user_model().objects
     a = users.create_user(username="iso-alice", password="alice-pass-123")
     b = users.create_user(username="iso-bob", password="bob-pass-123")
+    # Syncs and schedules store shared candles: that takes import_candles (issue 12); both
+    # may, so the cases below test isolation, not the permission (tests/hostile does).
+    for u in (a, b):
+        u.user_permissions.add(Permission.objects.get(codename="import_candles"))
     w = World(a=a, b=b, b_token=token_create(user=b)[1])
     o = w.obj
 

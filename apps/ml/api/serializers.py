@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
+from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from apps.ml.models import TrainedModel
 from engine.marketdata import INTERVALS
@@ -22,7 +23,9 @@ class ModelTrainInputSerializer(InputSerializer):
     walk_forward_mode = serializers.ChoiceField(
         choices=["expanding", "rolling"], default="expanding"
     )
-    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, validators=[validate_name]
+    )
 
 
 class ModelPredictInputSerializer(InputSerializer):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer, SymbolQuerySerializer
+from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.models import Order, Source, TradeLog
 
@@ -24,7 +25,7 @@ class OrderInputSerializer(InputSerializer):
         required=False, allow_null=True, help_text="default: your default portfolio"
     )
     strategy_name = serializers.CharField(
-        max_length=120, required=False, allow_blank=True, default=""
+        max_length=120, required=False, allow_blank=True, default="", validators=[validate_name]
     )
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -102,7 +103,7 @@ class TradeLogQuerySerializer(SymbolQuerySerializer):
 
 
 class PortfolioInputSerializer(InputSerializer):
-    name = serializers.CharField(max_length=80)
+    name = serializers.CharField(max_length=80, validators=[validate_name])
     initial_cash = serializers.DecimalField(max_digits=28, decimal_places=8, default="10000")
     buy_fraction = serializers.DecimalField(max_digits=6, decimal_places=4, default="0.1")
     fee_rate = serializers.DecimalField(max_digits=8, decimal_places=6, default="0.001")

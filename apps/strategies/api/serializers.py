@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
+from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from engine.marketdata import INTERVALS
@@ -29,7 +30,9 @@ class StrategyInputSerializer(InputSerializer):
     strategy_json = StrategyJSONField(
         help_text="the strategy, either shape of the strategy language"
     )
-    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, validators=[validate_name]
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     symbol = SymbolField(required=False, help_text="defaults to the JSON's symbol")
     timeframe = serializers.ChoiceField(choices=INTERVALS, required=False)

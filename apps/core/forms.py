@@ -1,0 +1,49 @@
+"""Helpers for the pages' forms: query parameters read through a Django form, refusals
+that name the field.
+
+A page that took ``int(request.GET[...])`` answered 500 to "²" (a digit to isdigit, not to
+int) or to 5,000 digits; here the form says what it takes and anything else is a 400 page
+naming the parameter (apps.core.exceptions.bad_request renders it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import BadRequest, ValidationError
+
+# The largest id a database key holds (SQLite and PostgreSQL bigint).
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A database id: a whole number from 1 to 2**63 - 1."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    return "; ".join(
+        f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in form.errors.items()
+    )
+
+
+def form_clean(form_class: type[forms.Form], data) -> dict[str, Any]:
+    """The cleaned data, or a ValidationError naming each refused field (for pages that
+    report a service's ValidationError the same way)."""
+    form = form_class(data)
+    if not form.is_valid():
+        raise ValidationError({f: [str(m) for m in msgs] for f, msgs in form.errors.items()})
+    return form.cleaned_data
+
+
+def query_clean(form_class: type[forms.Form], data) -> dict[str, Any]:
+    """The cleaned query parameters, or BadRequest (a 400 page) naming each refused one."""
+    form = form_class(data)
+    if not form.is_valid():
+        raise BadRequest(form_errors_text(form))
+    return form.cleaned_data

@@ -1,0 +1,43 @@
+"""One rule for text a user names things with: no control or direction-override characters.
+
+Unicode bidi overrides (U+202A-U+202E, U+2066-U+2069), the invisible marks (U+200E/F,
+U+061C), line/paragraph separators and C0/C1 control characters make a name display as
+something it is not ("Trojan Source": `evil\u202egnp.exe` shows as `evilexe.png`) or break
+a one-line listing. Names of strategies, agents, portfolios, models, the strategy recorded
+on an order and a symbol's description refuse them: the serializers and forms carry
+``validate_name`` (a 400 naming the field) and the services call ``name_clean``, so a
+caller that skips the form is refused too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+_UNSAFE = re.compile(
+    "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def name_problem(value: str) -> str | None:
+    match = _UNSAFE.search(value or "")
+    if match is None:
+        return None
+    return (
+        f"contains the control or text-direction character U+{ord(match.group()):04X}; "
+        "names must be plain text"
+    )
+
+
+def validate_name(value: str) -> None:
+    """A Django/DRF field validator."""
+    if (problem := name_problem(value)) is not None:
+        raise ValidationError(problem, code="unsafe_characters")
+
+
+def name_clean(value: str, field: str = "name") -> str:
+    """For services: the value, or a ValidationError naming ``field``."""
+    if (problem := name_problem(value)) is not None:
+        raise ValidationError({field: [problem]})
+    return value
