@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Order, Portfolio, Snapshot, TradeLog
-from .services import latest_quote, money, positions_value
+from .money import add, div, money, money_sum, mul, sub
+from .services import latest_quote, positions_value
 
 
 def portfolio_list(*, owner) -> QuerySet[Portfolio]:
@@ -24,12 +25,12 @@ def portfolio_get(*, owner, pk: int) -> Portfolio | None:
 
 def portfolio_state(portfolio: Portfolio) -> dict:
     positions = []
-    value = Decimal(0)
+    values = []
     for p in portfolio.positions.all().order_by("symbol"):
         quote = latest_quote(p.symbol)
         price = quote.price if quote else p.avg_price
-        market_value = money(p.quantity * price)
-        value += market_value
+        market_value = money(mul(p.quantity, price))
+        values.append(market_value)
         positions.append(
             {
                 "symbol": p.symbol,
@@ -38,15 +39,18 @@ def portfolio_state(portfolio: Portfolio) -> dict:
                 "cost": str(p.cost),
                 "last_price": str(money(price)),
                 "market_value": str(market_value),
-                "unrealized_pnl": str(money(market_value - p.cost)),
-                "unrealized_pct": float((market_value - p.cost) / p.cost * 100) if p.cost else 0.0,
+                "unrealized_pnl": str(money(sub(market_value, p.cost))),
+                "unrealized_pct": float(div(mul(sub(market_value, p.cost), Decimal(100)), p.cost))
+                if p.cost
+                else 0.0,
                 "opened_at": p.opened_at,
                 "strategy_name": p.strategy_name,
                 "source": p.source,
                 "confidence": p.confidence,
             }
         )
-    total = portfolio.cash + value
+    value = money_sum(values)
+    total = add(portfolio.cash, value)
     return {
         "id": portfolio.pk,
         "name": portfolio.name,
@@ -55,7 +59,9 @@ def portfolio_state(portfolio: Portfolio) -> dict:
         "cash": str(portfolio.cash),
         "positions_value": str(money(value)),
         "total_value": str(money(total)),
-        "total_return_pct": float((total - portfolio.initial_cash) / portfolio.initial_cash * 100),
+        "total_return_pct": float(
+            div(mul(sub(total, portfolio.initial_cash), Decimal(100)), portfolio.initial_cash)
+        ),
         "buy_fraction": str(portfolio.buy_fraction),
         "fee_rate": str(portfolio.fee_rate),
         "is_default": portfolio.is_default,
@@ -155,6 +161,6 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
         points.insert(0, {"t": start, "total": initial, "cash": initial})
     now = int(timezone.now().timestamp() * 1000)
     if now > points[-1]["t"]:
-        total = portfolio.cash + positions_value(portfolio)
+        total = add(portfolio.cash, positions_value(portfolio))
         points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
     return points
