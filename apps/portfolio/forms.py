@@ -1,5 +1,7 @@
 from django import forms
 
+from .money import MONEY, PRICE_MAX, PRICE_MIN, fmt
+
 
 class OrderForm(forms.Form):
     symbol = forms.CharField(max_length=30)
@@ -10,7 +12,11 @@ class OrderForm(forms.Form):
         ]
     )
     price = forms.DecimalField(
-        required=False, max_digits=28, decimal_places=8, help_text="empty: the latest close"
+        required=False,
+        **MONEY,
+        min_value=PRICE_MIN,
+        max_value=PRICE_MAX,
+        help_text=f"{fmt(PRICE_MIN)} to {fmt(PRICE_MAX)}; empty: the latest close",
     )
     confidence = forms.FloatField(required=False, min_value=0, max_value=1)
     strategy_name = forms.CharField(max_length=120, required=False)

@@ -92,5 +92,5 @@ def money_sum(values: Iterable[Decimal]) -> Decimal:
 
 
 def fmt(x: Decimal) -> str:
-    """A bound as a user reads it in an error message."""
+    """An amount in plain digits (str() writes 0.00000001 as 1E-8)."""
     return format(x, "f")

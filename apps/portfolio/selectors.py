@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Order, Portfolio, Snapshot, TradeLog
-from .money import add, div, money, money_sum, mul, sub
+from .money import add, div, fmt, money, money_sum, mul, sub
 from .services import latest_quote, positions_value
 
 
@@ -34,12 +34,12 @@ def portfolio_state(portfolio: Portfolio) -> dict:
         positions.append(
             {
                 "symbol": p.symbol,
-                "quantity": str(p.quantity),
-                "avg_price": str(p.avg_price),
-                "cost": str(p.cost),
-                "last_price": str(money(price)),
-                "market_value": str(market_value),
-                "unrealized_pnl": str(money(sub(market_value, p.cost))),
+                "quantity": fmt(p.quantity),
+                "avg_price": fmt(p.avg_price),
+                "cost": fmt(p.cost),
+                "last_price": fmt(money(price)),
+                "market_value": fmt(market_value),
+                "unrealized_pnl": fmt(money(sub(market_value, p.cost))),
                 "unrealized_pct": float(div(mul(sub(market_value, p.cost), Decimal(100)), p.cost))
                 if p.cost
                 else 0.0,
@@ -55,15 +55,15 @@ def portfolio_state(portfolio: Portfolio) -> dict:
         "id": portfolio.pk,
         "name": portfolio.name,
         "quote_currency": portfolio.quote_currency,
-        "initial_cash": str(portfolio.initial_cash),
-        "cash": str(portfolio.cash),
-        "positions_value": str(money(value)),
-        "total_value": str(money(total)),
+        "initial_cash": fmt(portfolio.initial_cash),
+        "cash": fmt(portfolio.cash),
+        "positions_value": fmt(money(value)),
+        "total_value": fmt(money(total)),
         "total_return_pct": float(
             div(mul(sub(total, portfolio.initial_cash), Decimal(100)), portfolio.initial_cash)
         ),
-        "buy_fraction": str(portfolio.buy_fraction),
-        "fee_rate": str(portfolio.fee_rate),
+        "buy_fraction": fmt(portfolio.buy_fraction),
+        "fee_rate": fmt(portfolio.fee_rate),
         "is_default": portfolio.is_default,
         "positions": positions,
         "orders_count": portfolio.orders.count(),
