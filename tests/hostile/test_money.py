@@ -325,3 +325,19 @@ def test_the_same_round_trips_hold_on_postgresql(user):
     assert connection.vendor == "postgresql"
     test_amounts_round_trip_exactly_at_18_integer_digits_and_8_places(user)
     test_sql_sum_is_exact_on_postgresql_and_refused_loudly_on_sqlite(user)
+
+
+def test_a_strategy_s_total_paper_pnl_is_an_exact_sum(user):
+    from apps.strategies.performance import strategy_performance
+    from apps.strategies.services import strategy_create
+    from apps.strategies.tests.test_strategies_api import SHAPE_A
+
+    strategy = strategy_create(owner=user, definition=SHAPE_A, name="exact")
+    p = portfolio_create(owner=user, name="pnl")
+    # The largest amounts a column holds: their sum has 29 digits, which Python's sum()
+    # under the default 28-digit context rounds to 100000000000000000000.0000000.
+    for pnl in ["99999999999999999999.99999999", "0.00000003"]:
+        TradeLog.objects.filter(pk=_trade(p, pnl).pk).update(strategy_name="exact")
+    assert strategy_performance(strategy=strategy)["paper"]["total_pnl"] == (
+        "100000000000000000000.00000002"
+    )
