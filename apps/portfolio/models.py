@@ -9,11 +9,12 @@ per portfolio.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.fields import ExactDecimalField
 
-from .money import MONEY, QTY
+from .money import CASH_MAX, MONEY, PRICE_MIN, QTY
 
 
 class Source(models.TextChoices):
@@ -28,7 +29,11 @@ class Portfolio(models.Model):
     )
     name = models.CharField(max_length=80, default="Paper")
     quote_currency = models.CharField(max_length=10, default="USDT")
-    initial_cash = ExactDecimalField(**MONEY, default=Decimal("10000"))
+    initial_cash = ExactDecimalField(
+        **MONEY,
+        default=Decimal("10000"),
+        validators=[MinValueValidator(PRICE_MIN), MaxValueValidator(CASH_MAX)],
+    )
     cash = ExactDecimalField(**MONEY, default=Decimal("10000"))
     buy_fraction = ExactDecimalField(
         max_digits=6,

@@ -341,3 +341,42 @@ def test_a_strategy_s_total_paper_pnl_is_an_exact_sum(user):
     assert strategy_performance(strategy=strategy)["paper"]["total_pnl"] == (
         "100000000000000000000.00000002"
     )
+
+
+def test_a_portfolio_worth_more_than_a_column_holds_refuses_the_order_and_still_shows(
+    user_client, user
+):
+    p = portfolio_create(owner=user, name="jump", initial_cash=str(CASH_MAX), buy_fraction="0.5")
+    order_place(owner=user, portfolio=p, symbol="BTCUSDT", action="buy", price="1")
+    # The market then jumps 1000x: 5e17 units are worth 5e20, past the columns' 1e20.
+    Candle.objects.create(
+        symbol=Symbol.objects.create(name="BTCUSDT"),
+        interval="1h",
+        open_time=datetime(2024, 1, 1, tzinfo=UTC),
+        open=1000.0,
+        high=1000.0,
+        low=1000.0,
+        close=1000.0,
+        volume=1.0,
+    )
+    r = user_client.post(
+        f"/api/portfolio/orders/?portfolio={p.pk}",
+        {"symbol": "ETHUSDT", "action": "buy", "price": "1"},
+        format="json",
+    )
+    assert r.status_code == 400 and list(r.json()) == ["price"], r.content
+    assert "worth" in r.json()["price"][0]
+    assert Order.objects.filter(portfolio=p).count() == 1
+    state = user_client.get(f"/api/portfolio/?portfolio={p.pk}")
+    assert state.status_code == 200
+    assert Decimal(state.json()["positions_value"]) > Decimal("1e20")
+
+
+def test_the_admin_refuses_an_initial_cash_past_the_bound(user):
+    from django.core.exceptions import ValidationError
+
+    p = portfolio_create(owner=user, name="admin")
+    p.initial_cash = Decimal("1000000000000000000")
+    with pytest.raises(ValidationError) as exc:
+        p.full_clean()
+    assert list(exc.value.message_dict) == ["initial_cash"]

@@ -9,6 +9,7 @@ places) and written exactly from there on. Reversing writes plain numbers back.
 
 from decimal import Context, Decimal
 
+import django.core.validators
 from django.db import migrations, models
 
 import apps.core.fields
@@ -182,7 +183,15 @@ class Migration(migrations.Migration):
             model_name="portfolio",
             name="initial_cash",
             field=apps.core.fields.ExactDecimalField(
-                decimal_places=8, default=Decimal("10000"), max_digits=28
+                decimal_places=8,
+                default=Decimal("10000"),
+                max_digits=28,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("1E-8")),
+                    django.core.validators.MaxValueValidator(
+                        Decimal("999999999999999999.99999999")
+                    ),
+                ],
             ),
         ),
         migrations.AlterField(
