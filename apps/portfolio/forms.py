@@ -3,6 +3,8 @@ from django import forms
 from apps.core.forms import IdField
 from apps.core.validators import validate_name
 
+from .money import MONEY, PRICE_MAX, PRICE_MIN, fmt
+
 
 class PortfolioChoiceForm(forms.Form):
     """`?portfolio=<id>` on the portfolio pages (absent: the default portfolio)."""
@@ -19,7 +21,11 @@ class OrderForm(forms.Form):
         ]
     )
     price = forms.DecimalField(
-        required=False, max_digits=28, decimal_places=8, help_text="empty: the latest close"
+        required=False,
+        **MONEY,
+        min_value=PRICE_MIN,
+        max_value=PRICE_MAX,
+        help_text=f"{fmt(PRICE_MIN)} to {fmt(PRICE_MAX)}; empty: the latest close",
     )
     confidence = forms.FloatField(required=False, min_value=0, max_value=1)
     strategy_name = forms.CharField(max_length=120, required=False, validators=[validate_name])

@@ -1,6 +1,7 @@
 """Paper portfolios: exact money (Decimal), positions, every order, and closed round trips.
 
-The database enforces what the services promise: cash and quantities never go
+Every amount is an ExactDecimalField: exact Decimal on PostgreSQL and on SQLite alike
+(columns and bounds in money.py). The database enforces what the services promise: cash and quantities never go
 negative (check constraints), one position per symbol, an idempotency key is used once
 per portfolio.
 """
@@ -8,10 +9,12 @@ per portfolio.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-MONEY = {"max_digits": 28, "decimal_places": 8}
-QTY = {"max_digits": 32, "decimal_places": 12}
+from apps.core.fields import ExactDecimalField
+
+from .money import CASH_MAX, MONEY, PRICE_MIN, QTY
 
 
 class Source(models.TextChoices):
@@ -26,15 +29,19 @@ class Portfolio(models.Model):
     )
     name = models.CharField(max_length=80, default="Paper")
     quote_currency = models.CharField(max_length=10, default="USDT")
-    initial_cash = models.DecimalField(**MONEY, default=Decimal("10000"))
-    cash = models.DecimalField(**MONEY, default=Decimal("10000"))
-    buy_fraction = models.DecimalField(
+    initial_cash = ExactDecimalField(
+        **MONEY,
+        default=Decimal("10000"),
+        validators=[MinValueValidator(PRICE_MIN), MaxValueValidator(CASH_MAX)],
+    )
+    cash = ExactDecimalField(**MONEY, default=Decimal("10000"))
+    buy_fraction = ExactDecimalField(
         max_digits=6,
         decimal_places=4,
         default=Decimal("0.1000"),
         help_text="share of cash a buy spends (0.10 = 10%)",
     )
-    fee_rate = models.DecimalField(max_digits=8, decimal_places=6, default=Decimal("0.001000"))
+    fee_rate = ExactDecimalField(max_digits=8, decimal_places=6, default=Decimal("0.001000"))
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -63,10 +70,10 @@ class Portfolio(models.Model):
 class Position(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="positions")
     symbol = models.CharField(max_length=30)
-    quantity = models.DecimalField(**QTY)
-    avg_price = models.DecimalField(**MONEY, help_text="average entry price (before fees)")
-    cost = models.DecimalField(**MONEY, help_text="cash spent on it, fees included")
-    fees = models.DecimalField(**MONEY, default=Decimal("0"))
+    quantity = ExactDecimalField(**QTY)
+    avg_price = ExactDecimalField(**MONEY, help_text="average entry price (before fees)")
+    cost = ExactDecimalField(**MONEY, help_text="cash spent on it, fees included")
+    fees = ExactDecimalField(**MONEY, default=Decimal("0"))
     opened_at = models.DateTimeField()
     strategy_name = models.CharField(max_length=120, blank=True)
     indicators_used = models.JSONField(default=list, blank=True)
@@ -97,11 +104,11 @@ class Order(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="orders")
     symbol = models.CharField(max_length=30)
     action = models.CharField(max_length=4, choices=Action.choices)
-    quantity = models.DecimalField(**QTY)
-    price = models.DecimalField(**MONEY)
-    notional = models.DecimalField(**MONEY, help_text="quantity x price")
-    fee = models.DecimalField(**MONEY)
-    cash_after = models.DecimalField(**MONEY)
+    quantity = ExactDecimalField(**QTY)
+    price = ExactDecimalField(**MONEY)
+    notional = ExactDecimalField(**MONEY, help_text="quantity x price")
+    fee = ExactDecimalField(**MONEY)
+    cash_after = ExactDecimalField(**MONEY)
     price_source = models.CharField(max_length=40, help_text="'given' or the candle it came from")
     market_time = models.DateTimeField(
         help_text="time of the price: the candle's close, or when it was placed"
@@ -148,17 +155,17 @@ class TradeLog(models.Model):
     symbol = models.CharField(max_length=30, db_index=True)
     entry_time = models.DateTimeField()
     exit_time = models.DateTimeField(db_index=True)
-    entry_price = models.DecimalField(**MONEY)
-    exit_price = models.DecimalField(**MONEY)
-    quantity = models.DecimalField(**QTY)
+    entry_price = ExactDecimalField(**MONEY)
+    exit_price = ExactDecimalField(**MONEY)
+    quantity = ExactDecimalField(**QTY)
     position_type = models.CharField(max_length=5, default="long")
     result = models.CharField(max_length=9, choices=Result.choices)
     strategy_name = models.CharField(max_length=120, blank=True)
     indicators_used = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     roi = models.FloatField(help_text="return on the cash spent, %, fees included")
-    pnl = models.DecimalField(**MONEY)
-    fees = models.DecimalField(**MONEY)
+    pnl = ExactDecimalField(**MONEY)
+    fees = ExactDecimalField(**MONEY)
     drawdown = models.FloatField(help_text="worst price move against the position while open, %")
     duration = models.DurationField()
     notes = models.TextField(blank=True)
@@ -185,9 +192,9 @@ class Snapshot(models.Model):
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="snapshots")
     time = models.DateTimeField(db_index=True)
-    cash = models.DecimalField(**MONEY)
-    positions_value = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
+    cash = ExactDecimalField(**MONEY)
+    positions_value = ExactDecimalField(**MONEY)
+    total = ExactDecimalField(**MONEY)
 
     class Meta:
         ordering = ["portfolio", "time", "id"]

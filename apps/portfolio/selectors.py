@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Order, Portfolio, Snapshot, TradeLog
-from .services import latest_quote, money, positions_value
+from .money import add, div, fmt, money, money_sum, mul, sub
+from .services import latest_quote, positions_value
 
 
 def portfolio_list(*, owner) -> QuerySet[Portfolio]:
@@ -24,40 +25,45 @@ def portfolio_get(*, owner, pk: int) -> Portfolio | None:
 
 def portfolio_state(portfolio: Portfolio) -> dict:
     positions = []
-    value = Decimal(0)
+    values = []
     for p in portfolio.positions.all().order_by("symbol"):
         quote = latest_quote(p.symbol)
         price = quote.price if quote else p.avg_price
-        market_value = money(p.quantity * price)
-        value += market_value
+        market_value = money(mul(p.quantity, price))
+        values.append(market_value)
         positions.append(
             {
                 "symbol": p.symbol,
-                "quantity": str(p.quantity),
-                "avg_price": str(p.avg_price),
-                "cost": str(p.cost),
-                "last_price": str(money(price)),
-                "market_value": str(market_value),
-                "unrealized_pnl": str(money(market_value - p.cost)),
-                "unrealized_pct": float((market_value - p.cost) / p.cost * 100) if p.cost else 0.0,
+                "quantity": fmt(p.quantity),
+                "avg_price": fmt(p.avg_price),
+                "cost": fmt(p.cost),
+                "last_price": fmt(money(price)),
+                "market_value": fmt(market_value),
+                "unrealized_pnl": fmt(money(sub(market_value, p.cost))),
+                "unrealized_pct": float(div(mul(sub(market_value, p.cost), Decimal(100)), p.cost))
+                if p.cost
+                else 0.0,
                 "opened_at": p.opened_at,
                 "strategy_name": p.strategy_name,
                 "source": p.source,
                 "confidence": p.confidence,
             }
         )
-    total = portfolio.cash + value
+    value = money_sum(values)
+    total = add(portfolio.cash, value)
     return {
         "id": portfolio.pk,
         "name": portfolio.name,
         "quote_currency": portfolio.quote_currency,
-        "initial_cash": str(portfolio.initial_cash),
-        "cash": str(portfolio.cash),
-        "positions_value": str(money(value)),
-        "total_value": str(money(total)),
-        "total_return_pct": float((total - portfolio.initial_cash) / portfolio.initial_cash * 100),
-        "buy_fraction": str(portfolio.buy_fraction),
-        "fee_rate": str(portfolio.fee_rate),
+        "initial_cash": fmt(portfolio.initial_cash),
+        "cash": fmt(portfolio.cash),
+        "positions_value": fmt(money(value)),
+        "total_value": fmt(money(total)),
+        "total_return_pct": float(
+            div(mul(sub(total, portfolio.initial_cash), Decimal(100)), portfolio.initial_cash)
+        ),
+        "buy_fraction": fmt(portfolio.buy_fraction),
+        "fee_rate": fmt(portfolio.fee_rate),
         "is_default": portfolio.is_default,
         "positions": positions,
         "orders_count": portfolio.orders.count(),
@@ -155,6 +161,6 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
         points.insert(0, {"t": start, "total": initial, "cash": initial})
     now = int(timezone.now().timestamp() * 1000)
     if now > points[-1]["t"]:
-        total = portfolio.cash + positions_value(portfolio)
+        total = add(portfolio.cash, positions_value(portfolio))
         points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
     return points

@@ -2,7 +2,10 @@
 
 Every order runs in one transaction that first locks the portfolio row
 (SELECT ... FOR UPDATE), so concurrent orders on one portfolio serialise; all money is
-Decimal, rounded half-even to 8 places, and the database refuses a negative balance.
+Decimal, within the bounds of money.py (a ValidationError naming the field beyond them),
+computed in its wide context and rounded once per stored amount with a stated rounding;
+the database refuses a negative balance. An order's cash_after is the portfolio's cash
+after it, to the last unit.
 An idempotency key makes a retried order execute once: the same key with the same body
 returns the first fill; the same key with a different body is refused (422).
 Closed round trips become TradeLog rows.
@@ -15,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,20 +31,27 @@ from apps.marketdata.services import symbol_name_clean
 from engine.marketdata import interval_ms
 
 from .models import Order, Portfolio, Position, Snapshot, Source, TradeLog
+from .money import (
+    AMOUNT_LIMIT,
+    CASH_MAX,
+    MIN_NOTIONAL,
+    PRICE_MAX,
+    PRICE_MIN,
+    QTY_MAX,
+    add,
+    div,
+    fmt,
+    money,
+    money_sum,
+    mul,
+    quantity_down,
+)
 
 logger = logging.getLogger(__name__)
-
-CENT8 = Decimal("0.00000001")
-QTY12 = Decimal("0.000000000001")
-MIN_NOTIONAL = Decimal("0.01")
 
 
 class IdempotencyConflict(Exception):
     """The idempotency key was used before for a different order (HTTP 422)."""
-
-
-def money(x: Decimal) -> Decimal:
-    return x.quantize(CENT8, rounding=ROUND_HALF_EVEN)
 
 
 def to_decimal(value, field: str) -> Decimal:
@@ -78,8 +88,10 @@ def portfolio_create(
     fraction = to_decimal(buy_fraction, "buy_fraction")
     fee = to_decimal(fee_rate, "fee_rate")
     errors = {}
-    if initial <= 0 or initial > Decimal("1e15"):
-        errors["initial_cash"] = ["must be positive and at most 1e15"]
+    if not (0 < initial <= CASH_MAX) or initial != money(initial):
+        errors["initial_cash"] = [
+            f"must be positive, at most {fmt(CASH_MAX)}, with at most 8 decimal places"
+        ]
     if not (Decimal(0) < fraction <= Decimal(1)):
         errors["buy_fraction"] = ["must be in (0, 1]"]
     if not (Decimal(0) <= fee < Decimal("0.1")):
@@ -151,6 +163,13 @@ def _drawdown_pct(
     return max(0.0, (1.0 - worst / float(entry_price)) * 100.0) if entry_price > 0 else 0.0
 
 
+def _price_check(price: Decimal, where: str) -> None:
+    if not (price.is_finite() and PRICE_MIN <= price <= PRICE_MAX):
+        raise ValidationError(
+            {"price": [f"must be between {fmt(PRICE_MIN)} and {fmt(PRICE_MAX)}{where}"]}
+        )
+
+
 def order_place(
     *,
     owner,
@@ -181,8 +200,9 @@ def order_place(
         raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
     if price is not None:
         given = to_decimal(price, "price")
-        if given <= 0:
-            raise ValidationError({"price": ["must be positive"]})
+        _price_check(given, "")
+        if given != money(given):
+            raise ValidationError({"price": ["must have at most 8 decimal places"]})
         quote = Quote(price=given, time=timezone.now(), source="given")
     else:
         quote = latest_quote(symbol)
@@ -194,6 +214,12 @@ def order_place(
                     ]
                 }
             )
+        # A close from the candles may carry more places than a price column: the order
+        # uses the price it stores, rounded half-even to 8 places.
+        where = f" (the latest close of {symbol} is {quote.price})"
+        _price_check(quote.price, where)
+        quote = Quote(price=money(quote.price), time=quote.time, source=quote.source)
+        _price_check(quote.price, where)
     fingerprint = _request_hash(
         {
             "symbol": symbol,
@@ -227,7 +253,7 @@ def order_place(
             portfolio=locked,
             symbol=symbol,
             action=action,
-            price=money(quote.price),
+            price=quote.price,
             price_source=quote.source[:40],
             market_time=quote.time,
             confidence=confidence,
@@ -241,30 +267,45 @@ def order_place(
             decision=decision,
         )
         if action == Order.Action.BUY:
-            spend = money(locked.cash * locked.buy_fraction)
+            # spend <= cash (a fraction <= 1 of an 8-place amount, half-even to 8 places).
+            spend = money(mul(locked.cash, locked.buy_fraction))
             if spend < MIN_NOTIONAL:
                 raise ValidationError(
                     {"action": [f"not enough cash: {locked.cash} {locked.quote_currency} left"]}
                 )
             # Spend = notional + fee, so the fee never pushes cash below zero.
-            notional = money(spend / (1 + fee_rate))
+            notional = money(div(spend, add(Decimal(1), fee_rate)))
             fee = spend - notional
-            quantity = (notional / quote.price).quantize(QTY12, rounding=ROUND_DOWN)
+            quantity = quantity_down(notional, quote.price)
             if quantity <= 0:
                 raise ValidationError({"price": ["the price is too high to buy any quantity"]})
+            position = (
+                Position.objects.select_for_update().filter(portfolio=locked, symbol=symbol).first()
+            )
+            held = position.quantity if position is not None else Decimal(0)
+            if add(held, quantity) > QTY_MAX:
+                raise ValidationError(
+                    {
+                        "price": [
+                            f"too low for this amount: the {symbol} position would pass "
+                            f"{fmt(QTY_MAX)} units"
+                        ]
+                    }
+                )
+            if position is not None and add(position.cost, spend) >= AMOUNT_LIMIT:
+                raise ValidationError(
+                    {"action": [f"the {symbol} position's cost would pass {fmt(AMOUNT_LIMIT)}"]}
+                )
             locked.cash = locked.cash - spend
             order = Order.objects.create(
                 **common, quantity=quantity, notional=notional, fee=fee, cash_after=locked.cash
-            )
-            position = (
-                Position.objects.select_for_update().filter(portfolio=locked, symbol=symbol).first()
             )
             if position is None:
                 Position.objects.create(
                     portfolio=locked,
                     symbol=symbol,
                     quantity=quantity,
-                    avg_price=money(quote.price),
+                    avg_price=quote.price,
                     cost=spend,
                     fees=fee,
                     opened_at=quote.time,
@@ -275,13 +316,17 @@ def order_place(
                     agent=agent,
                 )
             else:
-                total_qty = position.quantity + quantity
+                total_qty = add(position.quantity, quantity)
+                # Between the two prices, so within the price bounds; half-even to 8 places.
                 position.avg_price = money(
-                    (position.avg_price * position.quantity + quote.price * quantity) / total_qty
+                    div(
+                        add(mul(position.avg_price, position.quantity), mul(quote.price, quantity)),
+                        total_qty,
+                    )
                 )
                 position.quantity = total_qty
-                position.cost += spend
-                position.fees += fee
+                position.cost = add(position.cost, spend)
+                position.fees = add(position.fees, fee)
                 position.save(update_fields=["avg_price", "quantity", "cost", "fees"])
         else:
             position = (
@@ -290,15 +335,24 @@ def order_place(
             if position is None:
                 raise ValidationError({"action": [f"nothing to sell: no open {symbol} position"]})
             quantity = position.quantity
-            notional = money(quantity * quote.price)
-            fee = money(notional * fee_rate)
+            notional = money(mul(quantity, quote.price))
+            fee = money(mul(notional, fee_rate))
             proceeds = notional - fee
-            locked.cash = locked.cash + proceeds
+            if notional > CASH_MAX or add(locked.cash, proceeds) > CASH_MAX:
+                raise ValidationError(
+                    {
+                        "price": [
+                            f"too high for this position: selling {quantity} {symbol} at "
+                            f"{quote.price} would bring the cash past {fmt(CASH_MAX)}"
+                        ]
+                    }
+                )
+            locked.cash = add(locked.cash, proceeds)
             order = Order.objects.create(
                 **common, quantity=quantity, notional=notional, fee=fee, cash_after=locked.cash
             )
             pnl = proceeds - position.cost
-            roi = float(pnl / position.cost * 100) if position.cost else 0.0
+            roi = float(div(mul(pnl, Decimal(100)), position.cost)) if position.cost else 0.0
             result = (
                 TradeLog.Result.WIN
                 if pnl > 0
@@ -319,7 +373,7 @@ def order_place(
                 entry_time=position.opened_at,
                 exit_time=quote.time,
                 entry_price=position.avg_price,
-                exit_price=money(quote.price),
+                exit_price=quote.price,
                 quantity=quantity,
                 position_type="long",
                 result=result,
@@ -328,7 +382,7 @@ def order_place(
                 confidence=position.confidence if position.confidence is not None else confidence,
                 roi=round(roi, 6),
                 pnl=pnl,
-                fees=position.fees + fee,
+                fees=add(position.fees, fee),
                 drawdown=round(
                     _drawdown_pct(
                         symbol, position.avg_price, position.opened_at, quote.time, quote.price
@@ -358,22 +412,32 @@ def order_place(
 
 
 def positions_value(portfolio: Portfolio) -> Decimal:
-    total = Decimal(0)
+    """The positions at their latest closes (else their average price), exactly summed and
+    rounded half-even to 8 places once."""
+    values = []
     for position in portfolio.positions.all():
         quote = latest_quote(position.symbol)
         price = quote.price if quote else position.avg_price
-        total += position.quantity * price
-    return money(total)
+        values.append(mul(position.quantity, price))
+    return money(money_sum(values))
 
 
 def _snapshot(portfolio: Portfolio, when: datetime) -> None:
     value = positions_value(portfolio)
+    total = add(portfolio.cash, value)
+    if total >= AMOUNT_LIMIT:
+        # Only a price jump in the candles after a buy can get here; refusing the order
+        # keeps the value chart exact instead of storing a rounded or clipped point.
+        raise ValidationError(
+            {
+                "price": [
+                    f"the portfolio would be worth {total} at the latest closes, past the "
+                    f"{fmt(AMOUNT_LIMIT)} an amount can hold; sell a position first"
+                ]
+            }
+        )
     Snapshot.objects.create(
-        portfolio=portfolio,
-        time=when,
-        cash=portfolio.cash,
-        positions_value=value,
-        total=portfolio.cash + value,
+        portfolio=portfolio, time=when, cash=portfolio.cash, positions_value=value, total=total
     )
 
 

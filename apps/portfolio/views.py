@@ -58,6 +58,9 @@ def portfolio_view(request):
                 for msg in msgs:
                     form.add_error(field if field in form.fields else None, msg)
     by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
+    # A refused order (the form's checks or the service's) answers 400 with the page and
+    # the errors beside their fields, as the API does; a GET is a 200.
+    refused = request.method == "POST"
     return render(
         request,
         "portfolio/index.html",
@@ -78,6 +81,7 @@ def portfolio_view(request):
             "history": snapshots(portfolio=portfolio),
             "form": form,
         },
+        status=400 if refused else 200,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from apps.backtests.models import BacktestRun
 from apps.marketdata.selectors import candles_frame
 from apps.portfolio.models import TradeLog
+from apps.portfolio.money import fmt, money_sum
 from apps.portfolio.selectors import strategy_health
 from engine.backtest import BacktestConfig, run_backtest
 from engine.strategy import parse_strategy
@@ -54,7 +55,7 @@ def strategy_performance(*, strategy: Strategy) -> dict[str, Any]:
             "total_trades": len(trades),
             "win_rate": round(sum(r > 0 for r in rois) / len(rois), 4),
             "avg_roi": round(mean(rois), 4),
-            "total_pnl": str(sum((t.pnl for t in trades), start=trades[0].pnl * 0)),
+            "total_pnl": fmt(money_sum(t.pnl for t in trades)),
             "window": [trades[0].entry_time, trades[-1].exit_time],
             "health": strategy_health(owner=strategy.owner, strategy_name=strategy.name),
         }

@@ -4,18 +4,20 @@ from apps.core.api.serializers import InputSerializer, SymbolQuerySerializer
 from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.models import Order, Source, TradeLog
+from apps.portfolio.money import CASH_MAX, MONEY, PRICE_MAX, PRICE_MIN, fmt
 
 
 class OrderInputSerializer(InputSerializer):
     symbol = SymbolField()
     action = serializers.ChoiceField(choices=["buy", "sell"])
     price = serializers.DecimalField(
-        max_digits=28,
-        decimal_places=8,
+        **MONEY,
         required=False,
         allow_null=True,
-        min_value=0,
-        help_text="default: the latest close of the symbol",
+        min_value=PRICE_MIN,
+        max_value=PRICE_MAX,
+        help_text=f"from {fmt(PRICE_MIN)} to {fmt(PRICE_MAX)}, at most 8 decimal places; "
+        "default: the latest close of the symbol",
     )
     confidence = serializers.FloatField(
         required=False, allow_null=True, min_value=0.0, max_value=1.0
@@ -28,11 +30,6 @@ class OrderInputSerializer(InputSerializer):
         max_length=120, required=False, allow_blank=True, default="", validators=[validate_name]
     )
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-    def validate_price(self, value):
-        if value is not None and value <= 0:
-            raise serializers.ValidationError("must be positive")
-        return value
 
 
 class OrderOutputSerializer(serializers.ModelSerializer):
@@ -104,7 +101,13 @@ class TradeLogQuerySerializer(SymbolQuerySerializer):
 
 class PortfolioInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=80, validators=[validate_name])
-    initial_cash = serializers.DecimalField(max_digits=28, decimal_places=8, default="10000")
+    initial_cash = serializers.DecimalField(
+        **MONEY,
+        min_value=PRICE_MIN,
+        max_value=CASH_MAX,
+        default="10000",
+        help_text=f"from {fmt(PRICE_MIN)} to {fmt(CASH_MAX)}, at most 8 decimal places",
+    )
     buy_fraction = serializers.DecimalField(max_digits=6, decimal_places=4, default="0.1")
     fee_rate = serializers.DecimalField(max_digits=8, decimal_places=6, default="0.001")
 

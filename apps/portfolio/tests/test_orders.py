@@ -199,7 +199,7 @@ def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candle
     html = client.get("/portfolio/").content.decode()
     assert 'id="trade-log"' in html and "loss" in html and "9,8" not in html
     bad = client.post("/portfolio/", {"symbol": "BTCUSDT", "action": "sell"})
-    assert bad.status_code == 200 and "nothing to sell" in bad.content.decode()
+    assert bad.status_code == 400 and "nothing to sell" in bad.content.decode()
     assert client.get("/portfolio/?portfolio=999999").status_code == 404
 
 
