@@ -2,6 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.jobs import job_cancel
 
 from .models import BinanceCredential, KlineSync, SyncSchedule
 from .services import (
@@ -86,3 +89,14 @@ def settings_view(request):
             "schedules": SyncSchedule.objects.filter(owner=request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def sync_cancel_view(request, pk: int):
+    job = get_object_or_404(KlineSync, owner=request.user, pk=pk)
+    if job_cancel(job):
+        messages.info(request, f"Sync #{pk} cancelled.")
+    else:
+        messages.error(request, f"Sync #{pk} has already finished.")
+    return redirect("binance:settings")
