@@ -431,7 +431,7 @@ def job_reap_stale(
         queued_after = _setting("JOB_QUEUED_STALE_SECONDS", 300)
     qcut = now - timedelta(seconds=queued_after)
     waiting = model.objects.filter(status=JobStatus.QUEUED).filter(
-        Q(heartbeat_at__lte=qcut) | Q(heartbeat_at__isnull=True, created_at__lte=qcut)
+        Q(heartbeat_at__lt=qcut) | Q(heartbeat_at__isnull=True, created_at__lt=qcut)
     )
     if pk is not None:
         waiting = waiting.filter(pk=pk)
