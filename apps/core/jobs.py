@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -128,6 +129,10 @@ def _broker_reason(exc: BaseException) -> str:
             return e.strerror
         if isinstance(e, TimeoutError):
             return "timed out"
+        # redis-py: "Error 101 connecting to host:port. Network is unreachable."
+        found = re.search(r"connecting to \S+?\.\s+([^.:/@]+)", str(e))
+        if found:
+            return found.group(1).strip()
         e = e.__cause__ or e.__context__
     return type(exc).__name__
 
