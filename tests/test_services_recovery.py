@@ -1,9 +1,10 @@
 """No job left stuck after a crash, in both running modes (issue 12, finding 4).
 
-Full stack: a Celery worker SIGKILLed mid-sync with NO beat running; the next worker's
-start-up reaper requeues the sync (its heartbeat older than JOB_STALE_SECONDS = 6 s in the
-test settings) and that worker finishes it, resuming from the last stored candle.
-Bound: JOB_STALE_SECONDS after the kill plus the new worker's start-up.
+Full stack: a Celery worker SIGKILLed mid-sync with NO beat running; the next worker
+requeues the sync once its heartbeat is older than JOB_STALE_SECONDS (6 s in the test
+settings) -- at its start-up if it starts later than that, else by its periodic reaper
+(every JOB_REAP_SECONDS) -- and finishes it, resuming from the last stored candle.
+Bound: JOB_STALE_SECONDS + JOB_REAP_SECONDS after the kill, plus the worker's start-up.
 
 Embedded default: a real `manage.py runserver --noreload` on SQLite (no broker,
 JOBS_EAGER_MODE=thread) SIGKILLed mid-sync; after a restart its reaper requeues the sync
@@ -71,9 +72,16 @@ def _until(check, timeout: float, what: str):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("restart", ["at once", "after the heartbeat went stale"])
 def test_a_killed_worker_s_sync_is_requeued_by_the_next_worker_without_beat(
-    slow_binance, celery_worker, user_client, user, settings
+    restart, slow_binance, monkeypatch, celery_worker, user_client, user, settings
 ):
+    # The worker reaps every 2 s (the default is 30 s); its settings come from this env.
+    # Restarted at once, it must find the heartbeat still fresh at start-up (15 s > its
+    # start-up time), so its periodic reaper is what requeues the sync.
+    stale = 15 if restart == "at once" else settings.JOB_STALE_SECONDS
+    monkeypatch.setenv("JOB_REAP_SECONDS", "2")
+    monkeypatch.setenv("JOB_STALE_SECONDS", str(stale))
     user.user_permissions.add(Permission.objects.get(codename="import_candles"))
     r = user_client.post(
         "/api/binance/syncs/",
@@ -91,15 +99,18 @@ def test_a_killed_worker_s_sync_is_requeued_by_the_next_worker_without_beat(
     killed_at = time.monotonic()
     job = KlineSync.objects.get(pk=pk)
     assert job.status == JobStatus.RUNNING and job.attempts == 1
-    # No beat, nobody looking: the row stays running until a reaper comes. Let its
-    # heartbeat go stale, then start the next worker.
-    time.sleep(settings.JOB_STALE_SECONDS + 1)
-    assert KlineSync.objects.get(pk=pk).status == JobStatus.RUNNING
+    if restart != "at once":
+        # No beat, nobody looking: the row stays running until a reaper comes.
+        time.sleep(stale + 1)
+        assert KlineSync.objects.get(pk=pk).status == JobStatus.RUNNING
+    # A supervisor restarts the worker at once (its start-up reap then finds a fresh
+    # heartbeat: the periodic reaper in the worker requeues it), or later (the start-up
+    # reap does).
     celery_worker.start()
     _until(
         lambda: KlineSync.objects.filter(pk=pk, attempts=2).exists(),
-        30,
-        "the start-up reaper to requeue the sync",
+        60,
+        "a reaper in the new worker to requeue the sync",
     )
     requeued_after = time.monotonic() - killed_at
     done = _until(
@@ -111,10 +122,12 @@ def test_a_killed_worker_s_sync_is_requeued_by_the_next_worker_without_beat(
     assert done.attempts == 2
     expected = len(slow_binance.rows["BTCUSDT"])
     assert Candle.objects.filter(symbol__name="BTCUSDT", interval="1h").count() == expected
-    log = celery_worker.log.read_text()
-    assert "stale jobs at worker start" in log and "'requeued': 1" in log
+    who = "worker reaper: " if restart == "at once" else "stale jobs at worker start: "
+    lines = celery_worker.log.read_text().splitlines()
+    assert any(who in line and "'KlineSync': {'requeued': 1" in line for line in lines)
     print(
-        f"requeued {requeued_after:.1f} s after the kill (stale after {settings.JOB_STALE_SECONDS} s)"
+        f"restart {restart}: requeued {requeued_after:.1f} s after the kill "
+        f"(bound: stale after {stale} s + reap every 2 s + start-up)"
     )
 
 

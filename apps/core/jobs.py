@@ -21,16 +21,16 @@ only carries the row's id. The rules, in one place:
   workers, so it is *sent again*, never failed for waiting: the conditional claim makes
   the duplicate harmless. For a queued row ``heartbeat_at`` records its last send.
   It fails only if the resend cannot reach the broker (or it has no attempts left);
-- the reaper runs when a Celery worker starts, from Celery beat every JOB_REAP_SECONDS,
-  whenever someone looks at a stale job, and, in the embedded default, in the web
-  process: when it starts serving and then every JOB_REAP_SECONDS;
+- the reaper runs every JOB_REAP_SECONDS in every Celery worker (from its start, so no
+  job waits for beat, which also runs it) and, in the embedded default, in the web
+  process (from when it starts serving); and whenever someone looks at a stale job;
 - without a broker (JOBS_EAGER_MODE=thread) jobs run in a bounded pool of
   JOBS_EMBEDDED_WORKERS threads of the web process; extra jobs wait ``queued``;
 - an owner cancels a queued or running job (``job_cancel``); a running body notices at
   its next progress call, a sweep's remaining chunks at their next combination.
 
 Bounds after a crash: a job left running is requeued or failed within
-JOB_STALE_SECONDS + JOB_REAP_SECONDS of a reaper being alive (a worker or beat, or the
+JOB_STALE_SECONDS + JOB_REAP_SECONDS of a reaper being alive (any worker, beat, or the
 embedded web process once it serves again); a queued job left by a dead embedded
 process is sent again when the process starts serving.
 """
@@ -206,32 +206,50 @@ class EmbeddedRunner:
             connection.close()
 
     def start_reaper(self) -> bool:
-        """Reap now (a previous process may have died mid-job), then periodically."""
+        """Reap now (a previous process may have died mid-job), then periodically. At
+        start-up nothing of a previous process's pool survives: every queued row is sent
+        again at once (a duplicate is harmless) instead of waiting for it to age."""
         with self._lock:
             if self._reaper is not None:
                 return False
-            self._reaper = threading.Thread(target=self._reap_loop, daemon=True, name="job-reaper")
+            self._reaper = reaper_thread(
+                self.stop, self.reap_every, first_queued_after=0, who="embedded"
+            )
         self._reaper.start()
         return True
 
-    def _reap_loop(self) -> None:
+
+def reaper_thread(
+    stop: threading.Event,
+    every: float,
+    *,
+    first_queued_after: float | None,
+    who: str,
+    wait_first: bool = False,
+) -> threading.Thread:
+    """A daemon thread that runs ``jobs_reap_all`` now (or after one period) and then
+    every ``every`` seconds until ``stop`` is set (the embedded web process, workers)."""
+
+    def loop() -> None:
         from django.db import connection
 
-        # At start-up nothing of the previous process's pool survives: send every queued
-        # row again at once (a duplicate is harmless) instead of waiting for it to age.
-        queued_after: float | None = 0
+        queued_after = first_queued_after
+        if wait_first and stop.wait(every):
+            return
         while True:
             try:
                 result = jobs_reap_all(queued_after=queued_after)
                 if any(any(v.values()) for v in result.values()):
-                    logger.warning("embedded reaper: %s", result)
+                    logger.warning("%s reaper: %s", who, result)
             except Exception:  # noqa: BLE001 - the reaper must outlive a bad moment
-                logger.exception("embedded reaper failed")
+                logger.exception("%s reaper failed", who)
             finally:
                 connection.close()
             queued_after = None
-            if self.stop.wait(self.reap_every):
+            if stop.wait(every):
                 return
+
+    return threading.Thread(target=loop, daemon=True, name=f"{who}-job-reaper")
 
 
 _runner: EmbeddedRunner | None = None
