@@ -32,7 +32,7 @@ from django.contrib.auth.models import Permission
 
 from apps.binance.models import KlineSync
 from apps.binance.tests.fakeserver import FakeBinance
-from apps.core.jobs import JobStatus
+from apps.core.jobs import ACTIVE, JobStatus
 from apps.marketdata.models import Candle
 
 pytestmark = [pytest.mark.services]
@@ -114,7 +114,7 @@ def test_a_killed_worker_s_sync_is_requeued_by_the_next_worker_without_beat(
     )
     requeued_after = time.monotonic() - killed_at
     done = _until(
-        lambda: KlineSync.objects.filter(pk=pk).exclude(status__in=["queued", "running"]).first(),
+        lambda: KlineSync.objects.filter(pk=pk).exclude(status__in=ACTIVE).first(),
         120,
         "the sync to finish",
     )
