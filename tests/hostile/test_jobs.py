@@ -99,25 +99,35 @@ def test_a_dead_broker_answers_503_and_fails_the_job_with_the_reason(
         assert SECRET not in text and "redis://" not in text and "127.0.0.1" not in text
 
 
-def test_a_dead_broker_on_a_page_shows_the_reason(owner, btc_candles, dead_broker):
+def _page_start(kind: str, owner) -> tuple[str, dict, type]:
+    if kind == "training":
+        body = {"symbol": "BTCUSDT", "interval": "1h", "estimator": "random_forest"}
+        return "/ml/", {**body, "seed": 42, "walk_forward_folds": 0}, TrainedModel
+    if kind == "sync":
+        body = {"action": "sync", "symbol": "BTCUSDT", "interval": "1h", "start": "2024-01-01"}
+        return "/binance/", body, KlineSync
+    from apps.strategies.services import strategy_create
+
+    strategy = strategy_create(owner=owner, definition=SHAPE, name="rsi")
+    form = {"strategy": strategy.pk, "initial_balance": 10000, "fee_rate": 0.001}
+    form |= {"slippage_bps": 0, "fill": "next_open"}
+    if kind == "backtest":
+        return "/backtests/new/", form, BacktestRun
+    grid = {"grid": '{"indicators.rsi.period": [7, 14]}', "metric": "total_return_pct"}
+    return "/backtests/sweeps/new/", {**form, **grid, "walk_forward_windows": 0}, Sweep
+
+
+@pytest.mark.parametrize("kind", list(CREATE))
+def test_a_dead_broker_on_a_page_shows_the_reason(kind, owner, btc_candles, dead_broker):
+    url, body, model = _page_start(kind, owner)
     client = Client()
     client.force_login(owner)
-    r = client.post(
-        "/ml/",
-        {
-            "symbol": "BTCUSDT",
-            "interval": "1h",
-            "estimator": "random_forest",
-            "seed": 42,
-            "walk_forward_folds": 0,
-        },
-        follow=True,
-    )
+    r = client.post(url, body, follow=True)
     assert r.status_code == 200
     page = r.content.decode()
-    assert "The job was not started: could not reach the task broker" in page
+    assert "The job was not started: could not reach the task broker" in page, page[-3000:]
     assert SECRET not in page
-    assert TrainedModel.objects.get().status == JobStatus.FAILED
+    assert model.objects.get().status == JobStatus.FAILED
 
 
 def _capture_sends(monkeypatch) -> list[int]:
