@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from apps.core.jobs import job_reap_stale
+from apps.core.jobs import JobStatus, job_reap_stale
 
 from .models import BacktestRun, BacktestTrade, Sweep
 
@@ -20,7 +20,7 @@ def backtest_list(
 
 def backtest_get(*, owner, pk: int) -> BacktestRun | None:
     run = BacktestRun.objects.filter(owner=owner, pk=pk).first()
-    if run is not None and run.status == "running":
+    if run is not None and run.status == JobStatus.RUNNING:
         job_reap_stale(BacktestRun, pk=pk)
         run.refresh_from_db()
     return run
@@ -45,7 +45,7 @@ def sweep_list(*, owner) -> QuerySet[Sweep]:
 
 def sweep_get(*, owner, pk: int) -> Sweep | None:
     sweep = Sweep.objects.filter(owner=owner, pk=pk).first()
-    if sweep is not None and sweep.status == "running":
+    if sweep is not None and sweep.status == JobStatus.RUNNING:
         job_reap_stale(Sweep, pk=pk)
         sweep.refresh_from_db()
     return sweep

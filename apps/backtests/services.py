@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 import engine
 from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute
@@ -531,7 +532,11 @@ def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
     candles = candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end)
     config = run_config(sweep)
     rows = []
+    running = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt)
     for offset, combo in enumerate(combos):
+        if not running.exists():
+            # Cancelled (or reaped) meanwhile: stop at the next combination, store nothing.
+            return 0
         metrics, error = _combo_metrics(
             sweep.strategy_definition, combo, candles, config, sweep.interval
         )
@@ -551,8 +556,11 @@ def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
     if sweep is None:
         return
     ctx = JobContext(model=Sweep, pk=sweep_id, attempt=attempt)
+    # Chunks are the sweep's heartbeat once its own task has fanned them out.
     Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).update(
-        completed=count, progress=round(100 * count / max(sweep.combinations, 1), 1)
+        completed=count,
+        progress=round(100 * count / max(sweep.combinations, 1), 1),
+        heartbeat_at=timezone.now(),
     )
     if count >= sweep.combinations:
         ctx.finish(completed=count)

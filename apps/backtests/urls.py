@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.backtest_cancel_view, name="cancel"),
     path("sweeps/new/", views.sweep_new_view, name="sweep_create"),
     path("sweeps/<int:pk>/", views.sweep_detail_view, name="sweep"),
+    path("sweeps/<int:pk>/cancel/", views.sweep_cancel_view, name="sweep_cancel"),
 ]

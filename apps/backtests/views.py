@@ -102,7 +102,22 @@ def backtest_cancel_view(request, pk: int):
         raise Http404("No such backtest")
     if job_cancel(run):
         messages.info(request, "Backtest cancelled.")
+    else:
+        messages.error(request, "This backtest has already finished.")
     return redirect("backtests:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def sweep_cancel_view(request, pk: int):
+    sweep = sweep_get(owner=request.user, pk=pk)
+    if sweep is None:
+        raise Http404("No such sweep")
+    if job_cancel(sweep):
+        messages.info(request, "Sweep cancelled.")
+    else:
+        messages.error(request, "This sweep has already finished.")
+    return redirect("backtests:sweep", pk=pk)
 
 
 @login_required

@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from apps.core.forms import form_clean
+from apps.core.jobs import job_cancel
 
 from .forms import ScheduleChoiceForm, ScheduleForm, SyncForm
 from .models import BinanceCredential, KlineSync, SyncSchedule
@@ -82,3 +84,14 @@ def _page(request, status: int = 200):
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def sync_cancel_view(request, pk: int):
+    job = get_object_or_404(KlineSync, owner=request.user, pk=pk)
+    if job_cancel(job):
+        messages.info(request, f"Sync #{pk} cancelled.")
+    else:
+        messages.error(request, f"Sync #{pk} has already finished.")
+    return redirect("binance:settings")

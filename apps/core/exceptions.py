@@ -1,7 +1,8 @@
 """API errors as JSON: field-level details for a user's mistakes, never a traceback.
 
 DRF already turns its own exceptions into 4xx JSON. This adds Django's
-ValidationError (raised by services) as a 400 with the same field shape, and turns
+ValidationError (raised by services) as a 400 with the same field shape, a job the
+task broker could not take (JobEnqueueError) as a 503 naming the broker, and turns
 anything unexpected into a 500 JSON body that says nothing about the internals
 (the traceback goes to the log).
 
@@ -23,6 +24,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from apps.core.jobs import JobEnqueueError
 
 logger = logging.getLogger(__name__)
 INTERNAL_ERROR = "Internal server error. The error was logged."
@@ -70,6 +73,10 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         # A service's own message says which permission is missing.
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, JobEnqueueError):
+        # The job's row exists, marked failed with the same reason.
+        exc = exceptions.APIException(detail=str(exc), code="broker_unavailable")
+        exc.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     response = exception_handler(exc, context)
     if response is not None:
         return response

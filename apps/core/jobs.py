@@ -3,7 +3,9 @@
 The database row is the truth about a job: status, progress, error, timings. Celery
 only carries the row's id. The rules, in one place:
 
-- enqueue on commit, with the id only (``job_enqueue``);
+- enqueue on commit, with the id only (``job_enqueue``). A send the broker refuses
+  (unreachable) marks the row failed with "could not reach the task broker: <reason>"
+  and raises ``JobEnqueueError`` (the API answers 503, a page shows the message);
 - a worker *claims* the row with a conditional UPDATE (queued -> running, attempt + 1);
   zero rows updated means someone else has it or it is finished: do nothing;
 - while running, a heartbeat thread stamps ``heartbeat_at`` every few seconds, and the
@@ -12,18 +14,37 @@ only carries the row's id. The rules, in one place:
 - the result is written in one transaction, conditional on the row still being
   running *with this attempt* (a fencing token), so a stale worker can never store a
   second copy;
-- a row left ``running`` by a dead worker (stale heartbeat) is reaped: queued again
-  while attempts remain, else failed with a clear message. The reaper runs when a
-  worker starts, from Celery beat, and whenever someone looks at a stale job.
+- a row left ``running`` by a dead worker (heartbeat older than JOB_STALE_SECONDS) is
+  reaped: queued again while attempts remain, else failed with a clear message;
+- a row still ``queued`` JOB_QUEUED_STALE_SECONDS after its last send is held by no
+  worker (a queued row never is), but its message may only be waiting behind busy
+  workers, so it is *sent again*, never failed for waiting: the conditional claim makes
+  the duplicate harmless. For a queued row ``heartbeat_at`` records its last send.
+  It fails only if the resend cannot reach the broker (or it has no attempts left);
+- the reaper runs every JOB_REAP_SECONDS in every Celery worker (from its start, so no
+  job waits for beat, which also runs it) and, in the embedded default, in the web
+  process (from when it starts serving); and whenever someone looks at a stale job;
+- without a broker (JOBS_EAGER_MODE=thread) jobs run in a bounded pool of
+  JOBS_EMBEDDED_WORKERS threads of the web process; extra jobs wait ``queued``;
+- an owner cancels a queued or running job (``job_cancel``); a running body notices at
+  its next progress call, a sweep's remaining chunks at their next combination.
+
+Bounds after a crash: a job left running is requeued or failed within
+JOB_STALE_SECONDS + JOB_REAP_SECONDS of a reaper being alive (any worker, beat, or the
+embedded web process once it serves again); a queued job left by a dead embedded
+process is sent again when the process starts serving.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -93,17 +114,52 @@ def job_enqueue(job: Job) -> None:
     transaction.on_commit(lambda: _send(model, pk))
 
 
+class JobEnqueueError(Exception):
+    """The task broker could not take the job; the row was marked failed with the reason."""
+
+
+def _broker_reason(exc: BaseException) -> str:
+    """Why a send failed, without the broker's URL or password: the OS error's text
+    (e.g. "Connection refused") found along the exception chain, else its type."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror
+        if isinstance(e, TimeoutError):
+            return "timed out"
+        # redis-py: "Error 101 connecting to host:port. Network is unreachable."
+        found = re.search(r"connecting to \S+?\.\s+([^.:/@]+)", str(e))
+        if found:
+            return found.group(1).strip()
+        e = e.__cause__ or e.__context__
+    return type(exc).__name__
+
+
 def _send(model: type[Job], pk: int) -> None:
+    from kombu.exceptions import OperationalError
+
     from tradingsite.celery import app
 
     if not app.conf.task_always_eager:
-        app.send_task(model.task_name, args=[pk])
+        try:
+            # Retries are short (CELERY_TASK_PUBLISH_RETRY_POLICY) so a request never
+            # hangs on a dead broker.
+            app.send_task(model.task_name, args=[pk])
+        except (OperationalError, OSError) as exc:
+            message = f"could not reach the task broker: {_broker_reason(exc)}"
+            model.objects.filter(pk=pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+            )
+            logger.error("%s %s not started: %s", model.__name__, pk, message)
+            raise JobEnqueueError(message) from None
         return
     # Embedded default (no broker): run in-process. "thread" answers the request at once
     # and lets the page watch the progress, like a worker would; "inline" (tests) runs
     # before returning. Failures are stored on the row either way.
     if _setting("JOBS_EAGER_MODE", "inline") == "thread":
-        threading.Thread(target=_run_in_thread, args=(model, pk), daemon=True).start()
+        embedded_runner().submit(model, pk)
     else:
         _eager_task(model.task_name).apply(args=[pk])
 
@@ -117,13 +173,108 @@ def _eager_task(name: str):
     return app.tasks[name]
 
 
-def _run_in_thread(model: type[Job], pk: int) -> None:
-    try:
-        _eager_task(model.task_name).apply(args=[pk])
-    finally:
+class EmbeddedRunner:
+    """The embedded default's worker: a bounded pool of threads in the web process (jobs
+    beyond JOBS_EMBEDDED_WORKERS wait queued) and a reaper thread that runs at start-up,
+    then every JOB_REAP_SECONDS. A job already waiting in the pool is not queued twice."""
+
+    def __init__(self, workers: int, reap_every: float):
+        self.workers, self.reap_every = max(1, workers), reap_every
+        self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="job")
+        self._waiting: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+        self.stop = threading.Event()
+
+    def submit(self, model: type[Job], pk: int) -> bool:
+        key = (model._meta.label, pk)
+        with self._lock:
+            if key in self._waiting:
+                return False
+            self._waiting.add(key)
+        self.pool.submit(self._run, model, pk, key)
+        return True
+
+    def _run(self, model: type[Job], pk: int, key: tuple[str, int]) -> None:
+        with self._lock:
+            self._waiting.discard(key)
+        try:
+            _eager_task(model.task_name).apply(args=[pk])
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    def start_reaper(self) -> bool:
+        """Reap now (a previous process may have died mid-job), then periodically. At
+        start-up nothing of a previous process's pool survives: every queued row is sent
+        again at once (a duplicate is harmless) instead of waiting for it to age."""
+        with self._lock:
+            if self._reaper is not None:
+                return False
+            self._reaper = reaper_thread(
+                self.stop, self.reap_every, first_queued_after=0, who="embedded"
+            )
+        self._reaper.start()
+        return True
+
+
+def reaper_thread(
+    stop: threading.Event,
+    every: float,
+    *,
+    first_queued_after: float | None,
+    who: str,
+    wait_first: bool = False,
+) -> threading.Thread:
+    """A daemon thread that runs ``jobs_reap_all`` now (or after one period) and then
+    every ``every`` seconds until ``stop`` is set (the embedded web process, workers)."""
+
+    def loop() -> None:
         from django.db import connection
 
-        connection.close()
+        queued_after = first_queued_after
+        if wait_first and stop.wait(every):
+            return
+        while True:
+            try:
+                result = jobs_reap_all(queued_after=queued_after)
+                if any(any(v.values()) for v in result.values()):
+                    logger.warning("%s reaper: %s", who, result)
+            except Exception:  # noqa: BLE001 - the reaper must outlive a bad moment
+                logger.exception("%s reaper failed", who)
+            finally:
+                connection.close()
+            queued_after = None
+            if stop.wait(every):
+                return
+
+    return threading.Thread(target=loop, daemon=True, name=f"{who}-job-reaper")
+
+
+_runner: EmbeddedRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def embedded_runner() -> EmbeddedRunner:
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = EmbeddedRunner(
+                _setting("JOBS_EMBEDDED_WORKERS", 2), _setting("JOB_REAP_SECONDS", 30)
+            )
+        return _runner
+
+
+def jobs_embedded_start() -> bool:
+    """Called when a web process starts serving (wsgi/asgi): in the embedded default
+    (no broker, JOBS_EAGER_MODE=thread) start the reaper thread; otherwise nothing
+    (Celery workers and beat reap). Management commands never call this."""
+    from tradingsite.celery import app
+
+    if not app.conf.task_always_eager or _setting("JOBS_EAGER_MODE", "inline") != "thread":
+        return False
+    return embedded_runner().start_reaper()
 
 
 def job_claim(model: type[J], pk: int) -> J | None:
@@ -135,7 +286,7 @@ def job_claim(model: type[J], pk: int) -> J | None:
         started_at=now,
         heartbeat_at=now,
         attempts=F("attempts") + 1,
-        worker=f"{socket.gethostname()}:{threading.get_native_id()}"[:200],
+        worker=f"{socket.gethostname()}:{os.getpid()}:{threading.get_native_id()}"[:200],
         error="",
     )
     if not updated:
@@ -260,27 +411,37 @@ def job_cancel(job: Job) -> bool:
     )
 
 
-def job_reap_stale(model: type[Job], *, pk: int | None = None) -> dict[str, int]:
-    """Requeue (or fail) jobs whose worker stopped heartbeating."""
+def job_reap_stale(
+    model: type[Job], *, pk: int | None = None, queued_after: float | None = None
+) -> dict[str, int]:
+    """Requeue (or fail) running jobs whose worker stopped heartbeating, and send again
+    queued jobs whose last send is older than ``queued_after`` seconds (default
+    JOB_QUEUED_STALE_SECONDS)."""
     stale_after = _setting("JOB_STALE_SECONDS", 60)
     max_attempts = _setting("JOB_MAX_ATTEMPTS", 2)
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=stale_after)
     stale = model.objects.filter(status=JobStatus.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
     if pk is not None:
         stale = stale.filter(pk=pk)
-    requeued = failed = 0
+    requeued = failed = resent = 0
     for job in stale.only("pk", "attempts"):
         base = model.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
         if job.attempts < max_attempts:
-            with transaction.atomic():
-                if base.update(status=JobStatus.QUEUED, progress=0.0, worker="", heartbeat_at=None):
-                    requeued += 1
-                    job_enqueue(job)
-                    logger.warning(
-                        "%s %s: its worker stopped; queued again", model.__name__, job.pk
-                    )
+            try:
+                with transaction.atomic():
+                    if base.update(
+                        status=JobStatus.QUEUED, progress=0.0, worker="", heartbeat_at=now
+                    ):
+                        requeued += 1
+                        job_enqueue(job)
+                        logger.warning(
+                            "%s %s: its worker stopped; queued again", model.__name__, job.pk
+                        )
+            except JobEnqueueError:
+                requeued, failed = requeued - 1, failed + 1
         elif base.update(
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
@@ -288,7 +449,35 @@ def job_reap_stale(model: type[Job], *, pk: int | None = None) -> dict[str, int]
         ):
             failed += 1
             logger.warning("%s %s: its worker stopped again; marked failed", model.__name__, job.pk)
-    return {"requeued": requeued, "failed": failed}
+
+    if queued_after is None:
+        queued_after = _setting("JOB_QUEUED_STALE_SECONDS", 300)
+    qcut = now - timedelta(seconds=queued_after)
+    waiting = model.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(heartbeat_at__lt=qcut) | Q(heartbeat_at__isnull=True, created_at__lt=qcut)
+    )
+    if pk is not None:
+        waiting = waiting.filter(pk=pk)
+    for job in waiting.only("pk", "attempts", "heartbeat_at"):
+        # Conditional on the last-send stamp: two reapers never both send the same row.
+        base = model.objects.filter(
+            pk=job.pk, status=JobStatus.QUEUED, heartbeat_at=job.heartbeat_at
+        )
+        if job.attempts >= max_attempts:
+            if base.update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                error=f"no attempts left after {job.attempts}; giving up",
+            ):
+                failed += 1
+            continue
+        if base.update(heartbeat_at=timezone.now()):
+            try:
+                _send(model, job.pk)
+                resent += 1
+            except JobEnqueueError:
+                failed += 1
+    return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
 JOB_MODELS: list[type[Job]] = []
@@ -300,5 +489,5 @@ def register_job_model(model: type[J]) -> type[J]:
     return model
 
 
-def jobs_reap_all() -> dict[str, dict[str, int]]:
-    return {m.__name__: job_reap_stale(m) for m in JOB_MODELS}
+def jobs_reap_all(*, queued_after: float | None = None) -> dict[str, dict[str, int]]:
+    return {m.__name__: job_reap_stale(m, queued_after=queued_after) for m in JOB_MODELS}

@@ -1,4 +1,5 @@
-"""Security headers Django 5.2 does not set itself: a strict Content-Security-Policy.
+"""Security headers Django 5.2 does not set itself: a strict Content-Security-Policy; and
+a page whose job the task broker could not take answers with a message, not a 500.
 
 The pages load scripts, styles, fonts and images only from this origin (no inline script
 or style anywhere: behaviour lives in static/js, styling in static/css, JSON data in
@@ -12,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from apps.core.jobs import JobEnqueueError
 
 HEADER = "Content-Security-Policy"
 
@@ -33,4 +36,26 @@ class ContentSecurityPolicyMiddleware:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
         if policy and HEADER not in response:
             response[HEADER] = csp_header(policy)
+        return response
+
+
+class JobEnqueueErrorMiddleware:
+    """A page that started a job the broker refused (JobEnqueueError: the row is already
+    marked failed with the reason) shows the reason on the page it came from. The API
+    answers 503 through its exception handler and never gets here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, JobEnqueueError):
+            return None
+        from django.contrib import messages
+
+        messages.error(request, f"The job was not started: {exception}. Try again later.")
+        response = HttpResponseRedirect(request.get_full_path())
+        response.status_code = 303
         return response

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page whose job the broker refused shows the reason (apps/core/jobs.py).
+    "apps.core.middleware.JobEnqueueErrorMiddleware",
     # Last, as django-axes asks: it answers a sign-in that other views did not (the admin's).
     "axes.middleware.AxesMiddleware",
 ]
@@ -292,6 +294,21 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 # Without a broker: "thread" runs a job in a background thread of the web process so the
 # request answers at once; "inline" runs it before the request returns.
 JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="thread")
+# No job left stuck (issue 12): the reaper runs every JOB_REAP_SECONDS (Celery beat, or the
+# embedded web process); a queued job not claimed JOB_QUEUED_STALE_SECONDS after its last
+# send is sent again; the embedded runner uses at most JOBS_EMBEDDED_WORKERS threads; a send
+# to a dead broker gives up after a few short retries (the job is marked failed, 503).
+JOB_REAP_SECONDS = env.int("JOB_REAP_SECONDS", default=30)
+JOB_QUEUED_STALE_SECONDS = env.int("JOB_QUEUED_STALE_SECONDS", default=300)
+JOBS_EMBEDDED_WORKERS = env.int("JOBS_EMBEDDED_WORKERS", default=2)
+CELERY_BEAT_SCHEDULE["reap-stale-jobs"]["schedule"] = float(JOB_REAP_SECONDS)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 
 # Logging as the original system had it: console INFO, a file at DEBUG, same format.
 LOG_FILE = Path(env("LOG_FILE", default=str(STORAGE_DIR / "logs" / "app.log"))).expanduser()

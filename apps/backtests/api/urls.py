@@ -8,6 +8,7 @@ urlpatterns = [
     path("results/", views.BacktestResultsApi.as_view(), name="results"),
     path("sweeps/", views.SweepListCreateApi.as_view(), name="sweeps"),
     path("sweeps/<int:pk>/", views.SweepDetailApi.as_view(), name="sweep"),
+    path("sweeps/<int:pk>/cancel/", views.SweepCancelApi.as_view(), name="sweep_cancel"),
     path("<int:pk>/", views.BacktestDetailApi.as_view(), name="detail"),
     path("<int:pk>/trades/", views.BacktestTradesApi.as_view(), name="trades"),
     path("<int:pk>/equity/", views.BacktestEquityApi.as_view(), name="equity"),

@@ -104,6 +104,8 @@ class BacktestEquityApi(GenericAPIView):
 
 
 class BacktestCancelApi(GenericAPIView):
+    """Cancel your queued or running backtest. 409 when it has already finished."""
+
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
 
@@ -167,3 +169,20 @@ class SweepDetailApi(GenericAPIView):
         if sweep is None:
             raise Http404
         return Response(SweepOutputSerializer(sweep, context={"with_results": True}).data)
+
+
+class SweepCancelApi(GenericAPIView):
+    """Cancel your queued or running sweep: its remaining chunks stop at their next
+    combination. 409 when it has already finished."""
+
+    queryset = Sweep.objects.none()
+    serializer_class = SweepOutputSerializer
+
+    @extend_schema(request=None, responses={200: SweepOutputSerializer, 409: SweepOutputSerializer})
+    def post(self, request, pk: int):
+        sweep = sweep_get(owner=request.user, pk=pk)
+        if sweep is None:
+            raise Http404
+        cancelled = job_cancel(sweep)
+        sweep.refresh_from_db()
+        return Response(SweepOutputSerializer(sweep).data, status=200 if cancelled else 409)

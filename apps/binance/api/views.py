@@ -14,6 +14,7 @@ from apps.binance.services import (
     schedule_save,
     schedule_update,
 )
+from apps.core.jobs import job_cancel
 from apps.core.schema import error
 from apps.marketdata.api.serializers import CandlesOutputSerializer
 from apps.marketdata.selectors import candles_payload
@@ -191,6 +192,23 @@ class SyncDetailApi(GenericAPIView):
         if job is None:
             raise Http404
         return Response(SyncOutputSerializer(job).data)
+
+
+class SyncCancelApi(GenericAPIView):
+    """Cancel your queued or running sync (it stops after the page it is fetching; the
+    candles stored so far stay). 409 when it has already finished."""
+
+    serializer_class = SyncOutputSerializer
+    queryset = KlineSync.objects.none()
+
+    @extend_schema(request=None, responses={200: SyncOutputSerializer, 409: SyncOutputSerializer})
+    def post(self, request, pk: int):
+        job = KlineSync.objects.filter(owner=request.user, pk=pk).first()
+        if job is None:
+            raise Http404
+        cancelled = job_cancel(job)
+        job.refresh_from_db()
+        return Response(SyncOutputSerializer(job).data, status=200 if cancelled else 409)
 
 
 class ScheduleListCreateApi(GenericAPIView):

@@ -269,6 +269,7 @@ MATRIX: dict[str, Route] = {
     "api/backtests/results/": Route(lists=True, ids=((BacktestRun, "run"),), a_sees=False),
     "api/backtests/sweeps/": Route(lists=True, ids=((Sweep, "id"),), cases=SWEEP_REFUSED),
     "api/backtests/sweeps/<int:pk>/": Route(obj="sweep", probe=GET200),
+    "api/backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (409,))),
     "api/backtests/<int:pk>/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/trades/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/equity/": Route(obj="run", probe=GET200),
@@ -316,13 +317,16 @@ MATRIX: dict[str, Route] = {
         ),
     ),
     "backtests/sweeps/<int:pk>/": Route(obj="sweep", probe=GET200),
+    "backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (302,))),
     # ---- ML models -------------------------------------------------------------------
     "api/ml/models/": Route(lists=True, ids=((TrainedModel, "id"),)),  # POST names no object
     "api/ml/models/<int:pk>/": Route(obj="model", probe=GET200),
     "api/ml/models/<int:pk>/predict/": Route(obj="model", probe=("post", (200,))),
+    "api/ml/models/<int:pk>/cancel/": Route(obj="model", probe=("post", (409,))),
     "ml/": Route(lists=True, links=("ml/<int:pk>/",)),  # the training form names no object
     "ml/<int:pk>/": Route(obj="model", probe=GET200),
     "ml/<int:pk>/delete/": Route(obj="model", probe=("post", (302,))),
+    "ml/<int:pk>/cancel/": Route(obj="model", probe=("post", (302,))),
     # ---- agents ----------------------------------------------------------------------
     "api/agents/": Route(
         lists=True,
@@ -518,6 +522,8 @@ MATRIX: dict[str, Route] = {
     "api/binance/status/": Route(lists=True, b_sees=True),
     "api/binance/syncs/": Route(lists=True, ids=((KlineSync, "id"),), a_sees=False),
     "api/binance/syncs/<int:pk>/": Route(obj="sync", probe=GET200),
+    "api/binance/syncs/<int:pk>/cancel/": Route(obj="sync", probe=("post", (409,))),
+    "binance/syncs/<int:pk>/cancel/": Route(obj="sync", probe=("post", (302,))),
     "api/binance/schedules/": Route(
         lists=True,
         ids=((SyncSchedule, "id"),),

@@ -79,7 +79,7 @@ def test_a_stale_run_is_requeued_then_failed_and_a_stale_worker_cannot_store(que
     original = jobs._send
     jobs._send = lambda model, pk: sent.append(pk)
     try:
-        assert job_reap_stale(TrainedModel) == {"requeued": 1, "failed": 0}
+        assert job_reap_stale(TrainedModel) == {"requeued": 1, "failed": 0, "resent": 0}
     finally:
         jobs._send = original
     assert sent == [job.pk]
@@ -92,6 +92,6 @@ def test_a_stale_run_is_requeued_then_failed_and_a_stale_worker_cannot_store(que
     TrainedModel.objects.filter(pk=job.pk).update(
         heartbeat_at=timezone.now() - timedelta(minutes=10)
     )
-    assert job_reap_stale(TrainedModel) == {"requeued": 0, "failed": 1}
+    assert job_reap_stale(TrainedModel) == {"requeued": 0, "failed": 1, "resent": 0}
     queued.refresh_from_db()
     assert queued.status == JobStatus.FAILED and "stopped 2 time(s)" in queued.error

@@ -5,6 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.core.api.serializers import SymbolQuerySerializer
+from apps.core.jobs import job_cancel
 from apps.ml.models import TrainedModel
 from apps.ml.selectors import model_get, model_list
 from apps.ml.services import model_delete, model_predict, model_train_start
@@ -88,3 +89,18 @@ class ModelPredictApi(GenericAPIView):
             return Response(model_predict(model=model, at=data.validated_data.get("at")))
         except ModelIntegrityError as exc:
             return Response({"detail": str(exc), "usable": False}, status=status.HTTP_409_CONFLICT)
+
+
+class ModelCancelApi(GenericAPIView):
+    """Cancel your queued or running training (it stops at its next progress step).
+    409 when it has already finished."""
+
+    queryset = TrainedModel.objects.none()
+    serializer_class = ModelOutputSerializer
+
+    @extend_schema(request=None, responses={200: ModelOutputSerializer, 409: ModelOutputSerializer})
+    def post(self, request, pk: int):
+        model = _get(request, pk)
+        cancelled = job_cancel(model)
+        model.refresh_from_db()
+        return Response(ModelOutputSerializer(model).data, status=200 if cancelled else 409)
