@@ -264,9 +264,16 @@ def test_tokens_are_not_stored_in_clear(api_client, user):
         ("LOGIN_LOCKOUT_MINUTES", "0", "LOGIN_LOCKOUT_MINUTES must be a whole number"),
         ("API_TOKEN_TTL_HOURS", "1e9", "API_TOKEN_TTL_HOURS must be a whole number"),
         ("API_TOKEN_MAX_PER_USER", "", "API_TOKEN_MAX_PER_USER must be a whole number"),
+        # Every other setting read from the environment goes through the same checks.
+        ("THROTTLE_HEALTH", "fast", "THROTTLE_HEALTH must be a rate such as 10/min"),
+        ("JOB_STALE_SECONDS", "1m", "JOB_STALE_SECONDS must be a whole number 1 or more"),
+        ("JOBS_EAGER_MODE", "threads", "JOBS_EAGER_MODE must be one of thread, inline"),
+        ("JSON_MAX_DEPTH", "deep", "JSON_MAX_DEPTH must be a whole number"),
+        ("DEBUG", "maybe", "DEBUG must be true or false"),
+        ("BINANCE_TIMEOUT", "nan", "BINANCE_TIMEOUT must be a number of 0 or more"),
     ],
 )
-def test_bad_sign_in_settings_stop_start_up_naming_the_variable(name, value, message):
+def test_bad_settings_stop_start_up_naming_the_variable(name, value, message):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local", name: value}
     p = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import environ
 
-from .envcheck import env_int, env_positive_int, env_rate
+from .envcheck import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_positive_int,
+    env_rate,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -17,7 +24,7 @@ if (BASE_DIR / ".env").exists():
 STORAGE_DIR = Path(env("STORAGE_DIR", default=str(BASE_DIR / "storage"))).expanduser()
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-change-me-3f9a1c0e7b5d4e2a8c6b")
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -100,7 +107,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Cache: per-process memory by default; CACHE_URL=redis://... shares it between processes.
@@ -172,22 +179,22 @@ STORAGES = {
 }
 
 # Uploads: candle files are capped; the cap is checked before the file is parsed.
-MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
-MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)
+MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+MARKETDATA_CANDLES_MAX_POINTS = env_positive_int("MARKETDATA_CANDLES_MAX_POINTS", 5000)
 # JSON from users (API bodies, JSON text areas): arrays/objects nested at most this deep
 # (integers beyond +/- 2**53 and NaN/Infinity are always refused; apps/core/jsonsafe.py).
-JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+JSON_MAX_DEPTH = env_positive_int("JSON_MAX_DEPTH", 32)
 
 # Backtests: stored equity curve points, the largest sweep grid, combinations per task.
-BACKTEST_EQUITY_POINTS = env.int("BACKTEST_EQUITY_POINTS", default=2000)
-SWEEP_MAX_COMBINATIONS = env.int("SWEEP_MAX_COMBINATIONS", default=5000)
-SWEEP_CHUNK_SIZE = env.int("SWEEP_CHUNK_SIZE", default=25)
+BACKTEST_EQUITY_POINTS = env_positive_int("BACKTEST_EQUITY_POINTS", 2000)
+SWEEP_MAX_COMBINATIONS = env_positive_int("SWEEP_MAX_COMBINATIONS", 5000)
+SWEEP_CHUNK_SIZE = env_positive_int("SWEEP_CHUNK_SIZE", 25)
 
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
 ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models"))).expanduser()
-ML_N_JOBS = env.int("ML_N_JOBS", default=1)
+ML_N_JOBS = env_positive_int("ML_N_JOBS", 1)
 
 # Binance: the REST base URL (tests point it at a local fake exchange), request timeout, and
 # the Fernet keys that encrypt stored API secrets (comma-separated; the first encrypts).
@@ -197,7 +204,7 @@ BINANCE_KEY_FILE = Path(
     env("BINANCE_KEY_FILE", default=str(Path.home() / ".config" / "tradingsite" / "binance.key"))
 ).expanduser()
 BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
-BINANCE_TIMEOUT = env.float("BINANCE_TIMEOUT", default=10.0)
+BINANCE_TIMEOUT = env_float("BINANCE_TIMEOUT", 10.0)
 BINANCE_FERNET_KEYS = env("BINANCE_FERNET_KEYS", default="")
 BINANCE_KEY_FILE_FALLBACK = True
 
@@ -261,11 +268,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3300)
+CELERY_TASK_TIME_LIMIT = env_positive_int("CELERY_TASK_TIME_LIMIT", 3600)
+CELERY_TASK_SOFT_TIME_LIMIT = env_positive_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Must exceed the longest task, or Redis redelivers a task that is still running.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4000),
+    "visibility_timeout": env_positive_int("CELERY_VISIBILITY_TIMEOUT", 4000),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
@@ -287,28 +294,28 @@ HEALTH_BEAT_STALE_SECONDS = env_positive_int("HEALTH_BEAT_STALE_SECONDS", 90)
 
 # Jobs (apps/core/jobs.py): progress writes at most every JOB_PROGRESS_INTERVAL s; a running
 # job whose heartbeat is older than JOB_STALE_SECONDS is requeued, up to JOB_MAX_ATTEMPTS.
-JOB_PROGRESS_INTERVAL = env.float("JOB_PROGRESS_INTERVAL", default=1.0)
-JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=5.0)
-JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
-JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+JOB_PROGRESS_INTERVAL = env_float("JOB_PROGRESS_INTERVAL", 1.0)
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 5.0, minimum=0.1)
+JOB_STALE_SECONDS = env_positive_int("JOB_STALE_SECONDS", 60)
+JOB_MAX_ATTEMPTS = env_positive_int("JOB_MAX_ATTEMPTS", 2)
 # Without a broker: "thread" runs a job in a background thread of the web process so the
 # request answers at once; "inline" runs it before the request returns.
-JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="thread")
+JOBS_EAGER_MODE = env_choice("JOBS_EAGER_MODE", "thread", ("thread", "inline"))
 # No job left stuck (issue 12): the reaper runs every JOB_REAP_SECONDS (Celery beat, or the
 # embedded web process); a queued job not claimed JOB_QUEUED_STALE_SECONDS after its last
 # send is sent again; the embedded runner uses at most JOBS_EMBEDDED_WORKERS threads; a send
 # to a dead broker gives up after a few short retries (the job is marked failed, 503).
-JOB_REAP_SECONDS = env.int("JOB_REAP_SECONDS", default=30)
-JOB_QUEUED_STALE_SECONDS = env.int("JOB_QUEUED_STALE_SECONDS", default=300)
-JOBS_EMBEDDED_WORKERS = env.int("JOBS_EMBEDDED_WORKERS", default=2)
+JOB_REAP_SECONDS = env_positive_int("JOB_REAP_SECONDS", 30)
+JOB_QUEUED_STALE_SECONDS = env_positive_int("JOB_QUEUED_STALE_SECONDS", 300)
+JOBS_EMBEDDED_WORKERS = env_positive_int("JOBS_EMBEDDED_WORKERS", 2)
 CELERY_BEAT_SCHEDULE["reap-stale-jobs"]["schedule"] = float(JOB_REAP_SECONDS)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 2),
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
 
 # Logging as the original system had it: console INFO, a file at DEBUG, same format.
 LOG_FILE = Path(env("LOG_FILE", default=str(STORAGE_DIR / "logs" / "app.log"))).expanduser()

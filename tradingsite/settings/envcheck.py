@@ -8,6 +8,7 @@ in place of env.int / env(...) for values a typo could break.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -57,3 +58,43 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
 def env_positive_int(name: str, default: int, *, maximum: int | None = None) -> int:
     """An integer of 1 or more."""
     return env_int(name, default, minimum=1, maximum=maximum)
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """A finite number of ``minimum`` or more."""
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not math.isfinite(number) or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number of {minimum:g} or more, got {value!r}")
+    return number
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """true/false (also 1/0, yes/no, on/off)."""
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``."""
+    value = _raw(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value

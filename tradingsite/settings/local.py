@@ -1,6 +1,6 @@
 """Development and the embedded default (`make run`)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .envcheck import env_bool
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env_bool("DEBUG", True)

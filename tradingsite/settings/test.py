@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import LOGGING, env
+from .envcheck import env_bool, env_choice, env_float, env_positive_int
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -25,10 +26,10 @@ STORAGES = {
 
 # Tests run tasks in-process unless a test asks for the real worker (the `celery_worker`
 # fixture flips this off for its duration; the worker process itself gets "false").
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-JOBS_EAGER_MODE = env("JOBS_EAGER_MODE", default="inline")
-JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=1.0)
-JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=6)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+JOBS_EAGER_MODE = env_choice("JOBS_EAGER_MODE", "inline", ("thread", "inline"))
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 1.0)
+JOB_STALE_SECONDS = env_positive_int("JOB_STALE_SECONDS", 6)
 # A fixed key for tests only (production refuses to start without its own).
 BINANCE_FERNET_KEYS = env(
     "BINANCE_FERNET_KEYS", default="785FSUpMeWCar0Sh9-kJtnvDlUJp2_K_vN6wPwjuQQo="
