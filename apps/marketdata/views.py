@@ -1,3 +1,7 @@
+"""The market-data page: coverage, the chart, and the upload form (same limits and the same
+per-user upload rate as the API)."""
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,6 +12,10 @@ from .models import CandleImport
 from .permissions import IMPORT_PERMISSION
 from .selectors import candle_import_list, symbol_coverage, symbol_get, symbol_list
 from .services import candles_import, import_report
+from .throttles import upload_rate_text, upload_throttle_wait
+
+# Multipart overhead allowed on top of the file itself (the API allows the same).
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
 
 @login_required
@@ -25,14 +33,31 @@ def index(request):
     can_import = request.user.has_perm(IMPORT_PERMISSION)
     form = CandleUploadForm()
     report = None
+    response_status = 200
     if request.method == "POST":
         if not can_import:
             messages.error(
                 request, "You need the 'import candles' permission to upload market data."
             )
             return redirect("marketdata:index")
-        form = CandleUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        wait = upload_throttle_wait(request)
+        cap = settings.MARKETDATA_UPLOAD_MAX_BYTES
+        if wait is not None:
+            messages.error(
+                request,
+                f"Too many uploads: the limit is {upload_rate_text()}, counting this page and "
+                f"the API together. Try again in {wait} s.",
+            )
+            response_status = 429
+        elif _content_length(request) > cap + UPLOAD_OVERHEAD_BYTES:
+            # Refused before the body is read: request.FILES would spool it all to disk.
+            form.add_error(
+                "file", f"The upload is {_content_length(request)} bytes; the limit is {cap} bytes."
+            )
+            response_status = 413
+        else:
+            form = CandleUploadForm(request.POST, request.FILES)
+        if response_status == 200 and form.is_valid():
             upload = form.cleaned_data["file"]
             record = candles_import(
                 source=upload.read(),
@@ -54,7 +79,7 @@ def index(request):
                 )
                 return redirect(url)
             report = import_report(record)
-    return render(
+    response = render(
         request,
         "marketdata/index.html",
         {
@@ -67,4 +92,15 @@ def index(request):
             "report": report,
             "imports": candle_import_list(user=request.user)[:10],
         },
+        status=response_status,
     )
+    if response_status == 429:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

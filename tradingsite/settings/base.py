@@ -132,6 +132,28 @@ STORAGES = {
 
 # Uploads: candle files are capped; the cap is checked before the file is parsed.
 MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+# What a candle file may expand to and hold, checked while streaming, before any parsing
+# (SPEC §13). 256 MiB admits a 1M-row Binance 1m kline CSV (~130 MB) with room; real candle
+# CSVs compress 3x-25x, so past 16 MiB a file may expand at most MAX_RATIO times its size.
+MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES = env.int(
+    "MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES", default=256 * 1024 * 1024
+)
+MARKETDATA_UPLOAD_MAX_RATIO = env.int("MARKETDATA_UPLOAD_MAX_RATIO", default=100)
+MARKETDATA_UPLOAD_MAX_MEMBERS = env.int("MARKETDATA_UPLOAD_MAX_MEMBERS", default=16)
+MARKETDATA_CSV_MAX_COLUMNS = env.int("MARKETDATA_CSV_MAX_COLUMNS", default=64)
+MARKETDATA_CSV_MAX_LINE_BYTES = env.int("MARKETDATA_CSV_MAX_LINE_BYTES", default=4096)
+for _name in (
+    "MARKETDATA_UPLOAD_MAX_BYTES",
+    "MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES",
+    "MARKETDATA_UPLOAD_MAX_RATIO",
+    "MARKETDATA_UPLOAD_MAX_MEMBERS",
+    "MARKETDATA_CSV_MAX_COLUMNS",
+    "MARKETDATA_CSV_MAX_LINE_BYTES",
+):
+    if globals()[_name] < 1:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{_name} must be a positive integer, not {globals()[_name]}")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)

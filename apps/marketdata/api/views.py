@@ -7,7 +7,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.schema import VALIDATION_ERROR, error, error_ref
@@ -20,7 +19,8 @@ from apps.marketdata.selectors import (
     symbol_coverage,
     symbol_list,
 )
-from apps.marketdata.services import candles_import, import_report
+from apps.marketdata.services import candles_import, import_report, upload_limits_text
+from apps.marketdata.throttles import UploadRateThrottle
 from engine.indicators import INDICATORS, compute, lookback
 
 from .serializers import (
@@ -129,10 +129,6 @@ class CandlesApi(APIView):
         return Response(payload)
 
 
-class UploadRateThrottle(UserRateThrottle):
-    scope = "upload"
-
-
 class CandleImportListCreateApi(GenericAPIView):
     """POST: upload a candle file (multipart) and get the import report. GET: your imports."""
 
@@ -156,6 +152,12 @@ class CandleImportListCreateApi(GenericAPIView):
         return self.get_paginated_response([import_report(r) for r in page])
 
     @extend_schema(
+        description=(
+            "Upload a candle file (Binance kline CSV or OHLCV CSV with a header; .gz and .zip "
+            "accepted) and get the import report. " + upload_limits_text() + " Files over a "
+            "limit are refused before they are parsed (400, the report names the limit); the "
+            "upload rate limit (THROTTLE_UPLOAD) is shared with the upload page."
+        ),
         request={"multipart/form-data": CandleImportInputSerializer},
         responses={
             201: CandleImportOutputSerializer,
