@@ -51,8 +51,9 @@ def index(request):
             response_status = 429
         elif _content_length(request) > cap + UPLOAD_OVERHEAD_BYTES:
             # Refused before the body is read: request.FILES would spool it all to disk.
-            form.add_error(
-                "file", f"The upload is {_content_length(request)} bytes; the limit is {cap} bytes."
+            messages.error(
+                request,
+                f"The upload is {_content_length(request)} bytes; the limit is {cap} bytes.",
             )
             response_status = 413
         else:

@@ -237,22 +237,25 @@ def _fast_binance(
     every bad line.
     """
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            skiprows=1 if header else 0,
-            usecols=range(6),
-            dtype={
-                0: "int64",
-                1: "float64",
-                2: "float64",
-                3: "float64",
-                4: "float64",
-                5: "float64",
-            },
-            na_filter=False,
-            engine="c",
-        )
+        # A time like 1e30 does not fit int64: the parse fails (then the general path
+        # names the line) and numpy's cast warning is noise.
+        with np.errstate(invalid="ignore"):
+            df = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                skiprows=1 if header else 0,
+                usecols=range(6),
+                dtype={
+                    0: "int64",
+                    1: "float64",
+                    2: "float64",
+                    3: "float64",
+                    4: "float64",
+                    5: "float64",
+                },
+                na_filter=False,
+                engine="c",
+            )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, OverflowError):
         return None
     n = len(df)

@@ -1,6 +1,8 @@
 import numpy as np
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -152,11 +154,13 @@ class CandleImportListCreateApi(GenericAPIView):
         return self.get_paginated_response([import_report(r) for r in page])
 
     @extend_schema(
-        description=(
+        # Lazy: the limits are read when the schema is generated, not when this module loads.
+        description=format_lazy(
             "Upload a candle file (Binance kline CSV or OHLCV CSV with a header; .gz and .zip "
-            "accepted) and get the import report. " + upload_limits_text() + " Files over a "
-            "limit are refused before they are parsed (400, the report names the limit); the "
-            "upload rate limit (THROTTLE_UPLOAD) is shared with the upload page."
+            "accepted) and get the import report. {} Files over a limit are refused before "
+            "they are parsed (400, the report names the limit); the upload rate limit "
+            "(THROTTLE_UPLOAD) is shared with the upload page.",
+            lazy(upload_limits_text, str)(),
         ),
         request={"multipart/form-data": CandleImportInputSerializer},
         responses={
