@@ -12,6 +12,8 @@ checked early but never trusted. The line check is vectorised over blocks of the
 from __future__ import annotations
 
 import io
+import lzma
+import re
 import struct
 import zipfile
 import zlib
@@ -27,6 +29,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ARCHIVE_MAGICS = (_GZIP_MAGIC, _ZIP_MAGIC, b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf", b"Rar!")
 _ARCHIVE_SUFFIXES = (".gz", ".tgz", ".zip", ".bz2", ".xz", ".7z", ".rar", ".tar", ".zst")
+_NOT_ZERO = re.compile(rb"[^\x00]")
 _IN_STEP = 64 * KiB  # compressed bytes fed to zlib at a time (bounds unconsumed_tail copies)
 _OUT_STEP = 1 * MiB  # decompressed bytes produced at a time
 _SCAN_BLOCK = 4 * MiB  # bytes per vectorised step of the line check
@@ -104,7 +107,20 @@ def _inflate(
         for chunk in chunks():  # second pass: the same bytes, into a buffer of known size
             view[at : at + len(chunk)] = chunk
             at += len(chunk)
-    except (zlib.error, EOFError, zipfile.BadZipFile) as exc:
+    except CandleFileError:
+        raise
+    except (
+        zlib.error,
+        lzma.LZMAError,
+        zipfile.BadZipFile,
+        EOFError,  # a stream cut short
+        OSError,  # bzip2 members report bad data so
+        ValueError,  # zipfile: a local header offset that points before the file
+        struct.error,
+        OverflowError,
+        NotImplementedError,  # zip: an unsupported compression method
+        RuntimeError,  # zip: an encrypted member
+    ) as exc:
         raise CandleFileError(f"the {kind} file is corrupt: {exc}") from None
     return out
 
@@ -147,7 +163,7 @@ def _gzip_chunks(raw: bytes) -> Iterator[bytes]:
             return
         if data[pos : pos + 2] == _GZIP_MAGIC:
             continue
-        if not data[pos:].tobytes().strip(b"\x00"):
+        if _NOT_ZERO.search(data[pos:]) is None:
             return
         raise CandleFileError(
             "the gzip file is corrupt: it has data after its end that is not another gzip member"
@@ -161,9 +177,11 @@ def _zip_directory_check(raw: bytes, limits: ReadLimits) -> None:
     if at < 0 or at + 22 > len(raw):
         return  # zipfile reports it as corrupt
     entries, dir_size = struct.unpack_from("<HI", raw, at + 10)
-    if (entries == 0xFFFF or dir_size == 0xFFFFFFFF) and raw[at - 20 : at - 16] == b"PK\x06\x07":
+    zip64 = entries == 0xFFFF or dir_size == 0xFFFFFFFF
+    if zip64 and at >= 20 and raw[at - 20 : at - 16] == b"PK\x06\x07":
+        # Zip64: the real counts are in the zip64 end record the locator points to.
         (record,) = struct.unpack_from("<Q", raw, at - 12)
-        if raw[record : record + 4] == b"PK\x06\x06":
+        if raw[record : record + 4] == b"PK\x06\x06" and record + 56 <= len(raw):
             entries, dir_size = struct.unpack_from("<QQ", raw, record + 32)
     if entries > limits.max_members:
         raise CandleFileError(
@@ -180,7 +198,16 @@ def _unzip(raw: bytes, limits: ReadLimits) -> bytearray:
     _zip_directory_check(raw, limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        struct.error,
+        OverflowError,
+        NotImplementedError,
+    ) as exc:
         raise CandleFileError(f"the zip file is corrupt: {exc}") from None
     with zf:
         infos = zf.infolist()
@@ -207,19 +234,16 @@ def _unzip(raw: bytes, limits: ReadLimits) -> bytearray:
             raise CandleFileError(_too_big(cap, len(raw), limits))
 
         def chunks() -> Iterator[bytes]:
-            try:
-                with zf.open(info) as fh:
-                    first = True
-                    while chunk := fh.read(_OUT_STEP):
-                        if first and chunk.startswith(_ARCHIVE_MAGICS):
-                            raise CandleFileError(
-                                f"the zip archive holds another archive ({info.filename}); "
-                                "upload the CSV itself"
-                            )
-                        first = False
-                        yield chunk
-            except (NotImplementedError, RuntimeError) as exc:
-                raise CandleFileError(f"the zip member cannot be read: {exc}") from None
+            with zf.open(info) as fh:
+                first = True
+                while chunk := fh.read(_OUT_STEP):
+                    if first and chunk.startswith(_ARCHIVE_MAGICS):
+                        raise CandleFileError(
+                            f"the zip archive holds another archive ({info.filename}); "
+                            "upload the CSV itself"
+                        )
+                    first = False
+                    yield chunk
 
         return _inflate(chunks, len(raw), limits, "zip")
 

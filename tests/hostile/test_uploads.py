@@ -413,3 +413,41 @@ def test_page_throttle_does_not_count_users_without_the_permission(
     client.force_login(user)
     for _ in range(5):
         assert _page_upload(client, b"x", name="a.csv").status_code == 302
+
+
+def _mutations(seed: bytes, rng, count: int):
+    for _ in range(count):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            op = rng.random()
+            if op < 0.6:
+                data[at] = rng.randrange(256)
+            elif op < 0.8:
+                del data[at : at + rng.randint(1, 50)]
+            else:
+                data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 20)))
+        yield bytes(data)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, "gzip"],
+)
+def test_corrupted_archives_are_candle_file_errors_never_crashes(method):
+    # zipfile raised ValueError ("negative seek value") on a mangled header: a 500.
+    import random
+
+    plain = b"\n".join(BTC.read_bytes().splitlines()[:50]) + b"\n"
+    if method == "gzip":
+        seed = gzip.compress(plain) * 2
+    else:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=method) as zf:
+            zf.writestr("a.csv", plain)
+        seed = out.getvalue()
+    for data in _mutations(seed, random.Random(method if method == "gzip" else int(method)), 300):
+        try:
+            read_candles(data)
+        except CandleFileError:
+            pass
