@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -347,6 +348,7 @@ def read_candles(
             df = pd.read_csv(
                 io.StringIO(text),
                 header=None,
+                skiprows=first_line_no - 1,  # leading blank lines (counted in `lines` below)
                 usecols=range(6),
                 names=["time", *OHLCV],
                 dtype=str,
@@ -355,13 +357,25 @@ def read_candles(
             )
             line_offset = 1
         else:
-            df = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                skip_blank_lines=False,
-                keep_default_na=False,
-                skipinitialspace=True,
-            )
+            # index_col=False: a first row wider than the header would otherwise become an
+            # index (one level per extra field) and shift every column; pandas then drops
+            # the extra fields with a warning, which names no line, so find it here.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = pd.read_csv(
+                    io.StringIO(text),
+                    skiprows=first_line_no - 1,  # else a leading blank line is the header
+                    dtype=str,
+                    index_col=False,
+                    skip_blank_lines=False,
+                    keep_default_na=False,
+                    skipinitialspace=True,
+                )
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                line, fields = _first_wider_line(text, first_line_no, len(df.columns))
+                raise CandleFileError(
+                    f"line {line} has {fields} fields; the header has {len(df.columns)}"
+                )
             df.columns = [str(c).strip().strip('"').lower() for c in df.columns]
             time_col = next((c for c in TIME_COLUMNS if c in df.columns), None)
             missing = [c for c in OHLCV if c not in df.columns]
@@ -481,6 +495,24 @@ def read_candles(
         timestamp_units=tuple(sorted(units)),
         gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
+
+
+def _first_wider_line(text: str, header_line: int, width: int) -> tuple[int, int]:
+    """(line number, field count) of the first line after the header with more than
+    ``width`` fields. Only called on a file already known to have one, near the top."""
+    at = 0
+    for _ in range(header_line):
+        at = text.index("\n", at) + 1
+    line = header_line
+    while at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        line += 1
+        fields = text.count(",", at, end) + 1
+        if fields > width:
+            return line, fields
+        at = end + 1
+    return header_line + 1, width + 1  # not reached: pandas saw one
 
 
 def find_gaps(

@@ -451,3 +451,19 @@ def test_corrupted_archives_are_candle_file_errors_never_crashes(method):
             read_candles(data)
         except CandleFileError:
             pass
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["time,open,high,low,close,volume", "1699999200000,1,2,0.5,1.5,10,7,8"], "line 2 has 8"),
+        (["", "time,open,high,low,close,volume", "1699999200000,1,2,0.5,1.5,10,7"], "line 3 has 7"),
+    ],
+)
+def test_a_first_row_wider_than_the_header_is_named_not_shifted(lines, message):
+    # pandas made the extra fields an index and shifted every column (one index level per
+    # extra field: the 200,001-field row built a 199,995-level index).
+    rest = ["1700002800000,1,2,0.5,1.5,10", "1700006400000,1,2,0.5,1.5,10"]
+    with pytest.raises(CandleFileError) as err:
+        read_candles(("\n".join(lines + rest) + "\n").encode())
+    assert str(err.value).startswith(message) and "the header has 6" in str(err.value)
