@@ -13,6 +13,7 @@ from .permissions import IMPORT_PERMISSION
 from .selectors import candle_import_list, symbol_coverage, symbol_get, symbol_list
 from .services import candles_import, import_report
 from .throttles import upload_rate_text, upload_throttle_wait
+from .uploads import upload_too_large
 
 # Multipart overhead allowed on top of the file itself (the API allows the same).
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
@@ -49,11 +50,12 @@ def index(request):
                 f"the API together. Try again in {wait} s.",
             )
             response_status = 429
-        elif _content_length(request) > cap + UPLOAD_OVERHEAD_BYTES:
-            # Refused before the body is read: request.FILES would spool it all to disk.
+        # Parsing the body (here, or earlier in the CSRF middleware) goes through
+        # CappedUploadHandler, which stops a file at the cap; a body far over it is not parsed.
+        elif _content_length(request) > cap + UPLOAD_OVERHEAD_BYTES or _file_over_cap(request):
             messages.error(
                 request,
-                f"The upload is {_content_length(request)} bytes; the limit is {cap} bytes.",
+                f"The upload is over the limit of {cap} bytes ({_content_length(request)} sent).",
             )
             response_status = 413
         else:
@@ -98,6 +100,11 @@ def index(request):
     if response_status == 429:
         response["Retry-After"] = str(wait)
     return response
+
+
+def _file_over_cap(request) -> bool:
+    request.FILES  # noqa: B018 -- parse now, so the handler's verdict is known
+    return upload_too_large(request)
 
 
 def _content_length(request) -> int:

@@ -156,6 +156,12 @@ for _name in (
         raise ImproperlyConfigured(f"{_name} must be a positive integer, not {globals()[_name]}")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# The first handler stops any uploaded file at MARKETDATA_UPLOAD_MAX_BYTES while it streams.
+FILE_UPLOAD_HANDLERS = [
+    "apps.marketdata.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MARKETDATA_CANDLES_MAX_POINTS = env.int("MARKETDATA_CANDLES_MAX_POINTS", default=5000)
 
 # Backtests: stored equity curve points, the largest sweep grid, combinations per task.

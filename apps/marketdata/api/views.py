@@ -23,6 +23,7 @@ from apps.marketdata.selectors import (
 )
 from apps.marketdata.services import candles_import, import_report, upload_limits_text
 from apps.marketdata.throttles import UploadRateThrottle
+from apps.marketdata.uploads import upload_too_large
 from engine.indicators import INDICATORS, compute, lookback
 
 from .serializers import (
@@ -189,6 +190,8 @@ class CandleImportListCreateApi(GenericAPIView):
                 {"file": [f"the upload is {length} bytes; the limit is {cap} bytes"]}
             )
         serializer = CandleImportInputSerializer(data=request.data)
+        if upload_too_large(request):  # the parser stopped the file at the cap
+            raise PayloadTooLarge({"file": [f"the file is over the limit of {cap} bytes"]})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data["file"]
