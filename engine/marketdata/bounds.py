@@ -65,8 +65,9 @@ class ReadLimits:
     def describe(self) -> str:
         """One sentence for forms and API descriptions."""
         return (
-            f"at most {size_text(self.max_bytes)} once decompressed and "
-            f"{self.max_ratio}x its compressed size, {self.max_members} entries per zip, "
+            f"at most {size_text(self.max_bytes)} once decompressed and, past "
+            f"{size_text(self.ratio_floor)}, {self.max_ratio}x its compressed size, "
+            f"{self.max_members} entries per zip, "
             f"{self.max_columns} columns and {self.max_line_bytes} bytes per line"
         )
 
@@ -78,7 +79,7 @@ def size_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def decompress(raw: bytes, name: str | None, limits: ReadLimits) -> bytes | bytearray:
+def decompress(raw: bytes, limits: ReadLimits) -> bytes | bytearray:
     """The file's bytes, inflated if it is a gzip or zip archive, within ``limits``."""
     if raw.startswith(_GZIP_MAGIC):
         return _inflate(lambda: _gzip_chunks(raw), len(raw), limits, "gzip")

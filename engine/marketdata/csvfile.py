@@ -5,6 +5,9 @@ Owns the file-level rules of SPEC §3: layout detection, timestamp units (s, ms,
 interval inference and alignment, and the gap report. Everything is vectorised
 over the whole file; no per-row Python loop runs on a valid file.
 
+Before any of that, ``bounds`` caps what the file may cost (decompressed size, archive
+members, columns and line length), so pandas only ever sees a file of bounded shape.
+
 The result is a ``CandleFile`` whose ``frame`` is the product's candle frame: a
 UTC ``DatetimeIndex`` named ``open_time`` (ascending, unique) and float64
 columns open, high, low, close, volume.
@@ -197,7 +200,6 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set
         if ok.any():
             units.add("iso")
     out_of_range |= ~bad & ((ms < _MIN_MS) | (ms > _MAX_MS))
-    out_of_range &= ~bad
     return ms, bad, out_of_range, units
 
 
@@ -330,7 +332,7 @@ def read_candles(
     """
     if interval is not None:
         interval_ms(interval)  # validates the name
-    raw = decompress(_read_bytes(source), name, limits)
+    raw = decompress(_read_bytes(source), limits)
     check_lines(raw, limits)
     text = _decode(raw)
     del raw  # the text is the copy pandas reads; don't hold both
