@@ -212,7 +212,7 @@ def test_good_archives_still_read_the_same_candles():
     ],
 )
 def test_malformed_and_nested_archives_are_named(data, message):
-    with pytest.raises(CandleFileError, match=None) as err:
+    with pytest.raises(CandleFileError) as err:
         read_candles(data)
     assert message in str(err.value)
 
