@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from engine.marketdata import INTERVALS
 
-from .services import symbol_name_clean
+from .services import symbol_name_clean, upload_limits_text
 
 
 class CandleUploadForm(forms.Form):
@@ -15,6 +15,14 @@ class CandleUploadForm(forms.Form):
     interval = forms.ChoiceField(
         choices=[("", "detect from the file")] + [(i, i) for i in INTERVALS], required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form, so the text follows the settings (they can change between tests).
+        self.fields["file"].help_text = (
+            "Binance kline CSV or OHLCV CSV with a header; .gz and .zip accepted. "
+            + upload_limits_text()
+        )
 
     def clean_symbol(self) -> str:
         try:

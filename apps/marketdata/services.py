@@ -20,11 +20,13 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from apps.core.validators import name_clean
-from engine.marketdata import INTERVALS, CandleFile, CandleFileError, read_candles
+from engine.marketdata import INTERVALS, CandleFile, CandleFileError, ReadLimits, read_candles
+from engine.marketdata.bounds import size_text
 
 from . import pgbinary
 from .models import WEEKDAY_ASSET_CLASSES, Candle, CandleImport, Symbol
@@ -34,6 +36,25 @@ logger = logging.getLogger(__name__)
 SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,29}$")
 KNOWN_QUOTES = ("USDT", "BUSD", "USDC", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR", "USD", "TRY")
 SQLITE_BATCH = 5_000
+
+
+def upload_limits() -> ReadLimits:
+    """What one candle file may cost, from the settings (the engine takes them as data)."""
+    return ReadLimits(
+        max_bytes=settings.MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES,
+        max_ratio=settings.MARKETDATA_UPLOAD_MAX_RATIO,
+        max_members=settings.MARKETDATA_UPLOAD_MAX_MEMBERS,
+        max_columns=settings.MARKETDATA_CSV_MAX_COLUMNS,
+        max_line_bytes=settings.MARKETDATA_CSV_MAX_LINE_BYTES,
+    )
+
+
+def upload_limits_text() -> str:
+    """The limits in one sentence, for the upload form and the API description."""
+    return (
+        f"Uploads up to {size_text(settings.MARKETDATA_UPLOAD_MAX_BYTES)}, "
+        f"{upload_limits().describe()}."
+    )
 
 
 def symbol_name_clean(name: str, field: str = "symbol") -> str:
@@ -238,7 +259,11 @@ def candles_import(
     klass = known_class or asset_class or _split_pair(symbol_name)[2]
     try:
         parsed: CandleFile = read_candles(
-            raw, interval=interval, name=filename, weekdays_only=klass in WEEKDAY_ASSET_CLASSES
+            raw,
+            interval=interval,
+            name=filename,
+            weekdays_only=klass in WEEKDAY_ASSET_CLASSES,
+            limits=upload_limits(),
         )
     except CandleFileError as exc:
         record.status = CandleImport.Status.REJECTED

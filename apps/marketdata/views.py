@@ -1,3 +1,7 @@
+"""The market-data page: coverage, the chart, and the upload form (same limits and the same
+per-user upload rate as the API)."""
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,6 +12,11 @@ from .models import CandleImport
 from .permissions import IMPORT_PERMISSION
 from .selectors import candle_import_list, symbol_coverage, symbol_get, symbol_list
 from .services import candles_import, import_report
+from .throttles import upload_rate_text, upload_throttle_wait
+from .uploads import upload_too_large
+
+# Multipart overhead allowed on top of the file itself (the API allows the same).
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
 
 @login_required
@@ -25,14 +34,33 @@ def index(request):
     can_import = request.user.has_perm(IMPORT_PERMISSION)
     form = CandleUploadForm()
     report = None
+    response_status = 200
     if request.method == "POST":
         if not can_import:
             messages.error(
                 request, "You need the 'import candles' permission to upload market data."
             )
             return redirect("marketdata:index")
-        form = CandleUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        wait = upload_throttle_wait(request)
+        cap = settings.MARKETDATA_UPLOAD_MAX_BYTES
+        if wait is not None:
+            messages.error(
+                request,
+                f"Too many uploads: the limit is {upload_rate_text()}, counting this page and "
+                f"the API together. Try again in {wait} s.",
+            )
+            response_status = 429
+        # Parsing the body (here, or earlier in the CSRF middleware) goes through
+        # CappedUploadHandler, which stops a file at the cap; a body far over it is not parsed.
+        elif _content_length(request) > cap + UPLOAD_OVERHEAD_BYTES or _file_over_cap(request):
+            messages.error(
+                request,
+                f"The upload is over the limit of {cap} bytes ({_content_length(request)} sent).",
+            )
+            response_status = 413
+        else:
+            form = CandleUploadForm(request.POST, request.FILES)
+        if response_status == 200 and form.is_valid():
             upload = form.cleaned_data["file"]
             record = candles_import(
                 source=upload.read(),
@@ -54,7 +82,7 @@ def index(request):
                 )
                 return redirect(url)
             report = import_report(record)
-    return render(
+    response = render(
         request,
         "marketdata/index.html",
         {
@@ -67,4 +95,20 @@ def index(request):
             "report": report,
             "imports": candle_import_list(user=request.user)[:10],
         },
+        status=response_status,
     )
+    if response_status == 429:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _file_over_cap(request) -> bool:
+    request.FILES  # noqa: B018 -- parse now, so the handler's verdict is known
+    return upload_too_large(request)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

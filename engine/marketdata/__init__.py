@@ -1,5 +1,6 @@
 """Candle files and intervals: reading, validating and describing market data."""
 
+from .bounds import ReadLimits
 from .csvfile import (
     OHLCV,
     CandleFile,
@@ -23,6 +24,7 @@ __all__ = [
     "INTERVALS",
     "INTERVAL_MS",
     "OHLCV",
+    "ReadLimits",
     "CandleFile",
     "CandleFileError",
     "Gap",

@@ -5,6 +5,9 @@ Owns the file-level rules of SPEC §3: layout detection, timestamp units (s, ms,
 interval inference and alignment, and the gap report. Everything is vectorised
 over the whole file; no per-row Python loop runs on a valid file.
 
+Before any of that, ``bounds`` caps what the file may cost (decompressed size, archive
+members, columns and line length), so pandas only ever sees a file of bounded shape.
+
 The result is a ``CandleFile`` whose ``frame`` is the product's candle frame: a
 UTC ``DatetimeIndex`` named ``open_time`` (ascending, unique) and float64
 columns open, high, low, close, volume.
@@ -12,9 +15,9 @@ columns open, high, low, close, volume.
 
 from __future__ import annotations
 
-import gzip
 import io
-import zipfile
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from .bounds import CandleFileError, ReadLimits, check_lines, decompress
 from .intervals import INTERVAL_MS, interval_from_ms, interval_ms, interval_offset_ms
 
 DAY_MS = 86_400_000
@@ -30,16 +34,17 @@ OHLCV = ("open", "high", "low", "close", "volume")
 TIME_COLUMNS = ("open_time", "timestamp", "date", "datetime", "time")
 MAX_REPORTED_REJECTIONS = 20
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZIP_MAGIC = b"PK\x03\x04"
 # Epoch thresholds for telling units apart: 1e11 s is the year 5138, 1e14 ms is 5138 too.
 _MS_THRESHOLD = 10**11
 _US_THRESHOLD = 10**14
 _NS_THRESHOLD = 10**17
-
-
-class CandleFileError(ValueError):
-    """The file as a whole cannot be read (empty, binary, no OHLCV columns...)."""
+# Open times must fit pandas' nanosecond timestamps (1677-09-22 .. 2262-04-11), which the
+# rest of the product uses; an epoch of 1e30 or the year 9999 is a bad row, not a crash.
+_MIN_MS = -9_223_372_036_854
+_MAX_MS = 9_223_372_036_854
+_NOT_BLANK = re.compile(rb"\S")
+OUT_OF_RANGE = "the time is out of range: dates must fall between 1677-09-22 and 2262-04-11"
+DEFAULT_LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -102,36 +107,8 @@ def _read_bytes(source: str | Path | bytes | BinaryIO) -> bytes:
     return source.read()
 
 
-def _decompress(raw: bytes, name: str | None) -> bytes:
-    if raw.startswith(_GZIP_MAGIC):
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise CandleFileError(f"the gzip file is corrupt: {exc}") from None
-    if raw.startswith(_ZIP_MAGIC):
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-                members = [
-                    m
-                    for m in zf.infolist()
-                    if not m.is_dir() and not m.filename.startswith("__MACOSX/")
-                ]
-                if not members:
-                    raise CandleFileError("the zip archive is empty")
-                csvs = [m for m in members if m.filename.lower().endswith(".csv")]
-                chosen = csvs or members
-                if len(chosen) > 1:
-                    raise CandleFileError(
-                        "the zip archive holds several files; upload one CSV per archive"
-                    )
-                return zf.read(chosen[0])
-        except zipfile.BadZipFile as exc:
-            raise CandleFileError(f"the zip file is corrupt: {exc}") from None
-    return raw
-
-
-def _decode(raw: bytes) -> str:
-    if not raw.strip():
+def _decode(raw: bytes | bytearray) -> str:
+    if _NOT_BLANK.search(raw) is None:  # a search, not raw.strip(): no copy of the file
         raise CandleFileError("the file is empty")
     if b"\x00" in raw[:65536]:
         raise CandleFileError("the file is binary, not a CSV text file")
@@ -166,11 +143,12 @@ def _detect_layout(first_line: str) -> tuple[str, list[str] | None]:
     return "generic", header
 
 
-def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
+def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[str]]:
     """Convert a column of epoch numbers or ISO dates to int64 ms.
 
-    Returns (ms, bad_mask, units_seen). The unit of epoch numbers is decided per row by
-    magnitude, so a file mixing 2024 ms rows with 2025 µs rows reads correctly.
+    Returns (ms, bad_mask, out_of_range_mask, units_seen). The unit of epoch numbers is
+    decided per row by magnitude, so a file mixing 2024 ms rows with 2025 µs rows reads
+    correctly. Times pandas cannot hold in nanoseconds are out of range.
     """
     units: set[str] = set()
     numeric = pd.to_numeric(col, errors="coerce")
@@ -178,14 +156,18 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
     values = numeric.to_numpy(dtype="float64", na_value=np.nan)
     ms = np.zeros(len(col), dtype="int64")
     bad = np.zeros(len(col), dtype=bool)
+    out_of_range = np.zeros(len(col), dtype=bool)
 
     if is_num.any():
         v = values[is_num]
-        if np.any(v != np.floor(v)) or np.any(v < 0):
-            frac_or_neg = np.zeros(len(col), dtype=bool)
-            frac_or_neg[is_num] = (v != np.floor(v)) | (v < 0)
-            bad |= frac_or_neg
-        iv = np.where(np.isfinite(v), v, 0).astype("int64")
+        with np.errstate(invalid="ignore"):
+            negative = v < 0
+            fraction = np.isfinite(v) & (v != np.floor(v))
+            # Beyond int64 (1e30, inf) the cast below would wrap to garbage.
+            huge = v >= 2.0**63
+        bad[is_num] = negative | fraction
+        out_of_range[is_num] = huge
+        iv = np.where(negative | fraction | huge, 0, v).astype("int64")
         out = np.empty_like(iv)
         sec = iv < _MS_THRESHOLD
         msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
@@ -212,13 +194,13 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
         parsed = pd.to_datetime(col[text_rows], utc=True, errors="coerce", format="mixed")
         ok = parsed.notna().to_numpy()
         idx = np.flatnonzero(text_rows)
-        ms[idx[ok]] = (
-            parsed[ok].astype("datetime64[ns, UTC]").astype("int64") // 1_000_000
-        ).to_numpy()
+        # pandas picks the resolution (µs for ISO text); ms holds any year, ns would not.
+        ms[idx[ok]] = parsed[ok].dt.as_unit("ms").astype("int64").to_numpy()
         bad[idx[~ok]] = True
         if ok.any():
             units.add("iso")
-    return ms, bad, units
+    out_of_range |= ~bad & ((ms < _MIN_MS) | (ms > _MAX_MS))
+    return ms, bad, out_of_range, units
 
 
 def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
@@ -258,22 +240,25 @@ def _fast_binance(
     every bad line.
     """
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            skiprows=1 if header else 0,
-            usecols=range(6),
-            dtype={
-                0: "int64",
-                1: "float64",
-                2: "float64",
-                3: "float64",
-                4: "float64",
-                5: "float64",
-            },
-            na_filter=False,
-            engine="c",
-        )
+        # A time like 1e30 does not fit int64: the parse fails (then the general path
+        # names the line) and numpy's cast warning is noise.
+        with np.errstate(invalid="ignore"):
+            df = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                skiprows=1 if header else 0,
+                usecols=range(6),
+                dtype={
+                    0: "int64",
+                    1: "float64",
+                    2: "float64",
+                    3: "float64",
+                    4: "float64",
+                    5: "float64",
+                },
+                na_filter=False,
+                engine="c",
+            )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, OverflowError):
         return None
     n = len(df)
@@ -287,6 +272,8 @@ def _fast_binance(
     if us.any() and np.any(iv[us] % 1000):
         return None
     ms = np.where(us, iv // 1000, iv)
+    if ms.max() > _MAX_MS:  # the general path names the line
+        return None
     if np.any(np.diff(ms) <= 0):
         return None
     with np.errstate(invalid="ignore"):
@@ -331,8 +318,12 @@ def read_candles(
     interval: str | None = None,
     name: str | None = None,
     weekdays_only: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> CandleFile:
     """Read and validate a candle file (``weekdays_only``: see `find_gaps`).
+
+    ``limits`` bound what the file may cost (decompressed size, archive members, columns,
+    line length); they are checked before any parsing and raise ``CandleFileError``.
 
     Rows that break a rule are listed in ``rejected`` (line numbers are the file's own,
     1-based, header included) and left out of ``frame``; the caller decides whether a
@@ -341,8 +332,10 @@ def read_candles(
     """
     if interval is not None:
         interval_ms(interval)  # validates the name
-    raw = _decompress(_read_bytes(source), name)
+    raw = decompress(_read_bytes(source), limits)
+    check_lines(raw, limits)
     text = _decode(raw)
+    del raw  # the text is the copy pandas reads; don't hold both
     first_line = text.lstrip("\r\n").split("\n", 1)[0].strip("\r")
     layout, header = _detect_layout(first_line)
     leading_blank = len(text) - len(text.lstrip("\r\n"))
@@ -357,6 +350,7 @@ def read_candles(
             df = pd.read_csv(
                 io.StringIO(text),
                 header=None,
+                skiprows=first_line_no - 1,  # leading blank lines (counted in `lines` below)
                 usecols=range(6),
                 names=["time", *OHLCV],
                 dtype=str,
@@ -365,13 +359,25 @@ def read_candles(
             )
             line_offset = 1
         else:
-            df = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                skip_blank_lines=False,
-                keep_default_na=False,
-                skipinitialspace=True,
-            )
+            # index_col=False: a first row wider than the header would otherwise become an
+            # index (one level per extra field) and shift every column; pandas then drops
+            # the extra fields with a warning, which names no line, so find it here.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = pd.read_csv(
+                    io.StringIO(text),
+                    skiprows=first_line_no - 1,  # else a leading blank line is the header
+                    dtype=str,
+                    index_col=False,
+                    skip_blank_lines=False,
+                    keep_default_na=False,
+                    skipinitialspace=True,
+                )
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                line, fields = _first_wider_line(text, first_line_no, len(df.columns))
+                raise CandleFileError(
+                    f"line {line} has {fields} fields; the header has {len(df.columns)}"
+                )
             df.columns = [str(c).strip().strip('"').lower() for c in df.columns]
             time_col = next((c for c in TIME_COLUMNS if c in df.columns), None)
             missing = [c for c in OHLCV if c not in df.columns]
@@ -400,8 +406,9 @@ def read_candles(
         fresh = mask & (reasons == "")
         reasons[fresh] = reason
 
-    ms, bad_time, units = _time_to_ms(df["time"].fillna(""))
+    ms, bad_time, out_of_range, units = _time_to_ms(df["time"].fillna(""))
     reject(bad_time, "the time is not an epoch number or an ISO date")
+    reject(out_of_range, OUT_OF_RANGE)
 
     values: dict[str, np.ndarray] = {}
     for c in OHLCV:
@@ -490,6 +497,24 @@ def read_candles(
         timestamp_units=tuple(sorted(units)),
         gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
+
+
+def _first_wider_line(text: str, header_line: int, width: int) -> tuple[int, int]:
+    """(line number, field count) of the first line after the header with more than
+    ``width`` fields. Only called on a file already known to have one, near the top."""
+    at = 0
+    for _ in range(header_line):
+        at = text.index("\n", at) + 1
+    line = header_line
+    while at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        line += 1
+        fields = text.count(",", at, end) + 1
+        if fields > width:
+            return line, fields
+        at = end + 1
+    return header_line + 1, width + 1  # not reached: pandas saw one
 
 
 def find_gaps(

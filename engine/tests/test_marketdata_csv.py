@@ -244,3 +244,15 @@ def test_weekend_closed_markets_have_no_weekend_gaps():
         ("Tuesday", "Wednesday", 2)
     ]
     assert len(find_gaps(ms, "1d")) == 2
+
+
+@pytest.mark.parametrize("header", [False, True])
+def test_leading_blank_lines_keep_line_numbers_true(header):
+    rows = [
+        "1699999200000,1,2,0.5,1.5,10",
+        "1700002800000,1,2,0.5,1.5,10",
+        "1700006400000,1,2,x,1.5,10",
+    ]
+    head = ["open_time,open,high,low,close,volume"] if header else []
+    cf = read_candles(("\n\n" + "\n".join(head + rows) + "\n").encode())
+    assert [(r.line, r.reason) for r in cf.rejected] == [(5 + header, "low is not a number")]

@@ -180,8 +180,24 @@ STORAGES = {
 
 # Uploads: candle files are capped; the cap is checked before the file is parsed.
 MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# What a candle file may expand to and hold, checked while streaming, before any parsing
+# (SPEC §13). 256 MiB admits a 1M-row Binance 1m kline CSV (~130 MB) with room; real candle
+# CSVs compress 3x-25x, so past 16 MiB a file may expand at most MAX_RATIO times its size.
+MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES = env_positive_int(
+    "MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES", 256 * 1024 * 1024
+)
+MARKETDATA_UPLOAD_MAX_RATIO = env_positive_int("MARKETDATA_UPLOAD_MAX_RATIO", 100)
+MARKETDATA_UPLOAD_MAX_MEMBERS = env_positive_int("MARKETDATA_UPLOAD_MAX_MEMBERS", 16)
+MARKETDATA_CSV_MAX_COLUMNS = env_positive_int("MARKETDATA_CSV_MAX_COLUMNS", 64)
+MARKETDATA_CSV_MAX_LINE_BYTES = env_positive_int("MARKETDATA_CSV_MAX_LINE_BYTES", 4096)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_positive_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+# The first handler stops any uploaded file at MARKETDATA_UPLOAD_MAX_BYTES while it streams.
+FILE_UPLOAD_HANDLERS = [
+    "apps.marketdata.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MARKETDATA_CANDLES_MAX_POINTS = env_positive_int("MARKETDATA_CANDLES_MAX_POINTS", 5000)
 # JSON from users (API bodies, JSON text areas): arrays/objects nested at most this deep
 # (integers beyond +/- 2**53 and NaN/Infinity are always refused; apps/core/jsonsafe.py).

@@ -1,13 +1,14 @@
 import numpy as np
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.schema import VALIDATION_ERROR, error, error_ref
@@ -20,7 +21,9 @@ from apps.marketdata.selectors import (
     symbol_coverage,
     symbol_list,
 )
-from apps.marketdata.services import candles_import, import_report
+from apps.marketdata.services import candles_import, import_report, upload_limits_text
+from apps.marketdata.throttles import UploadRateThrottle
+from apps.marketdata.uploads import upload_too_large
 from engine.indicators import INDICATORS, compute, lookback
 
 from .serializers import (
@@ -129,10 +132,6 @@ class CandlesApi(APIView):
         return Response(payload)
 
 
-class UploadRateThrottle(UserRateThrottle):
-    scope = "upload"
-
-
 class CandleImportListCreateApi(GenericAPIView):
     """POST: upload a candle file (multipart) and get the import report. GET: your imports."""
 
@@ -156,6 +155,14 @@ class CandleImportListCreateApi(GenericAPIView):
         return self.get_paginated_response([import_report(r) for r in page])
 
     @extend_schema(
+        # Lazy: the limits are read when the schema is generated, not when this module loads.
+        description=format_lazy(
+            "Upload a candle file (Binance kline CSV or OHLCV CSV with a header; .gz and .zip "
+            "accepted) and get the import report. {} Files over a limit are refused before "
+            "they are parsed (400, the report names the limit); the upload rate limit "
+            "(THROTTLE_UPLOAD) is shared with the upload page.",
+            lazy(upload_limits_text, str)(),
+        ),
         request={"multipart/form-data": CandleImportInputSerializer},
         responses={
             201: CandleImportOutputSerializer,
@@ -183,6 +190,8 @@ class CandleImportListCreateApi(GenericAPIView):
                 {"file": [f"the upload is {length} bytes; the limit is {cap} bytes"]}
             )
         serializer = CandleImportInputSerializer(data=request.data)
+        if upload_too_large(request):  # the parser stopped the file at the cap
+            raise PayloadTooLarge({"file": [f"the file is over the limit of {cap} bytes"]})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data["file"]
