@@ -364,7 +364,7 @@ def test_api_docs_render_under_the_csp(page, watch, shots, live_server):
     assert "tradingsite API" in text(page, ".swagger-ui .information-container .title")
     page.wait_for_selector(".opblock")
     assert page.locator(".opblock").count() > 20
-    token = page.locator(".opblock", has_text="/api/auth/token/")
+    token = page.locator(".opblock-post", has_text="/api/auth/token/")
     token.locator(".opblock-summary").click()
     token.locator(".opblock-body").wait_for()
     assert "username" in token.inner_text()

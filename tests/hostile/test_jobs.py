@@ -24,10 +24,11 @@ from apps.binance.models import KlineSync
 from apps.core.jobs import JobStatus, job_claim, job_reap_stale, jobs_embedded_start
 from apps.marketdata.models import CandleImport
 from apps.ml.models import TrainedModel
+from tests.hostile.conftest import DEAD_BROKER_SECRET as SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECRET = "s3cretBrokerPass"
+
 SHAPE = {
     "symbol": "BTCUSDT",
     "indicators": {"rsi": {"period": 14, "buy_below": 30, "sell_above": 70}, "ema": {"period": 20}},
@@ -46,24 +47,6 @@ def owner_api(owner):
     client = APIClient()
     client.force_authenticate(owner)
     return client
-
-
-@pytest.fixture
-def dead_broker(settings):
-    """A broker URL at a closed port (with a password that must never be shown)."""
-    from tradingsite.celery import app
-
-    saved = app.conf.broker_url
-    app.conf.broker_url = f"redis://:{SECRET}@127.0.0.1:1/0"
-    app.conf.task_always_eager = False
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url = saved
-    app.conf.task_always_eager = True
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 CREATE = {
