@@ -1,14 +1,13 @@
 import json
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.jobs import job_cancel
 from apps.core.jsonsafe import JSONLimitError, json_loads
+from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
 
 from .forms import BacktestForm, SweepForm
@@ -98,26 +97,14 @@ def backtest_detail_view(request, pk: int):
 @require_POST
 def backtest_cancel_view(request, pk: int):
     run = backtest_get(owner=request.user, pk=pk)
-    if run is None:
-        raise Http404("No such backtest")
-    if job_cancel(run):
-        messages.info(request, "Backtest cancelled.")
-    else:
-        messages.error(request, "This backtest has already finished.")
-    return redirect("backtests:detail", pk=pk)
+    return job_cancel_page(request, run, label="backtest", to="backtests:detail", pk=pk)
 
 
 @login_required
 @require_POST
 def sweep_cancel_view(request, pk: int):
     sweep = sweep_get(owner=request.user, pk=pk)
-    if sweep is None:
-        raise Http404("No such sweep")
-    if job_cancel(sweep):
-        messages.info(request, "Sweep cancelled.")
-    else:
-        messages.error(request, "This sweep has already finished.")
-    return redirect("backtests:sweep", pk=pk)
+    return job_cancel_page(request, sweep, label="sweep", to="backtests:sweep", pk=pk)
 
 
 @login_required

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.forms import form_clean
-from apps.core.jobs import job_cancel
+from apps.core.pages import job_cancel_page
 
 from .forms import ScheduleChoiceForm, ScheduleForm, SyncForm
 from .models import BinanceCredential, KlineSync, SyncSchedule
@@ -89,9 +89,5 @@ def _page(request, status: int = 200):
 @login_required
 @require_POST
 def sync_cancel_view(request, pk: int):
-    job = get_object_or_404(KlineSync, owner=request.user, pk=pk)
-    if job_cancel(job):
-        messages.info(request, f"Sync #{pk} cancelled.")
-    else:
-        messages.error(request, f"Sync #{pk} has already finished.")
-    return redirect("binance:settings")
+    job = KlineSync.objects.filter(owner=request.user, pk=pk).first()
+    return job_cancel_page(request, job, label=f"sync #{pk}", to="binance:settings")

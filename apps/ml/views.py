@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.jobs import job_cancel
+from apps.core.pages import job_cancel_page
 from apps.marketdata.selectors import symbol_list
 
 from .forms import TrainForm
@@ -80,10 +80,4 @@ def model_delete_view(request, pk: int):
 @require_POST
 def model_cancel_view(request, pk: int):
     model = model_get(owner=request.user, pk=pk)
-    if model is None:
-        raise Http404("No such model")
-    if job_cancel(model):
-        messages.info(request, f"Training of model #{pk} cancelled.")
-    else:
-        messages.error(request, "This training has already finished.")
-    return redirect("ml:detail", pk=pk)
+    return job_cancel_page(request, model, label=f"training of model #{pk}", to="ml:detail", pk=pk)

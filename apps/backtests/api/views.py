@@ -14,7 +14,7 @@ from apps.backtests.selectors import (
     sweep_list,
 )
 from apps.backtests.services import backtest_create, sweep_create
-from apps.core.jobs import job_cancel
+from apps.core.api.jobs import job_cancel_response
 
 from .serializers import (
     BacktestCreateInputSerializer,
@@ -113,10 +113,7 @@ class BacktestCancelApi(GenericAPIView):
         request=None, responses={200: BacktestRunOutputSerializer, 409: BacktestRunOutputSerializer}
     )
     def post(self, request, pk: int):
-        run = _run(request, pk)
-        cancelled = job_cancel(run)
-        run.refresh_from_db()
-        return Response(BacktestRunOutputSerializer(run).data, status=200 if cancelled else 409)
+        return job_cancel_response(_run(request, pk), BacktestRunOutputSerializer)
 
 
 class BacktestResultsApi(GenericAPIView):
@@ -180,9 +177,4 @@ class SweepCancelApi(GenericAPIView):
 
     @extend_schema(request=None, responses={200: SweepOutputSerializer, 409: SweepOutputSerializer})
     def post(self, request, pk: int):
-        sweep = sweep_get(owner=request.user, pk=pk)
-        if sweep is None:
-            raise Http404
-        cancelled = job_cancel(sweep)
-        sweep.refresh_from_db()
-        return Response(SweepOutputSerializer(sweep).data, status=200 if cancelled else 409)
+        return job_cancel_response(sweep_get(owner=request.user, pk=pk), SweepOutputSerializer)

@@ -14,7 +14,7 @@ from apps.binance.services import (
     schedule_save,
     schedule_update,
 )
-from apps.core.jobs import job_cancel
+from apps.core.api.jobs import job_cancel_response
 from apps.core.schema import error
 from apps.marketdata.api.serializers import CandlesOutputSerializer
 from apps.marketdata.selectors import candles_payload
@@ -204,11 +204,7 @@ class SyncCancelApi(GenericAPIView):
     @extend_schema(request=None, responses={200: SyncOutputSerializer, 409: SyncOutputSerializer})
     def post(self, request, pk: int):
         job = KlineSync.objects.filter(owner=request.user, pk=pk).first()
-        if job is None:
-            raise Http404
-        cancelled = job_cancel(job)
-        job.refresh_from_db()
-        return Response(SyncOutputSerializer(job).data, status=200 if cancelled else 409)
+        return job_cancel_response(job, SyncOutputSerializer)
 
 
 class ScheduleListCreateApi(GenericAPIView):

@@ -4,8 +4,8 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.jobs import job_cancel_response
 from apps.core.api.serializers import SymbolQuerySerializer
-from apps.core.jobs import job_cancel
 from apps.ml.models import TrainedModel
 from apps.ml.selectors import model_get, model_list
 from apps.ml.services import model_delete, model_predict, model_train_start
@@ -100,7 +100,4 @@ class ModelCancelApi(GenericAPIView):
 
     @extend_schema(request=None, responses={200: ModelOutputSerializer, 409: ModelOutputSerializer})
     def post(self, request, pk: int):
-        model = _get(request, pk)
-        cancelled = job_cancel(model)
-        model.refresh_from_db()
-        return Response(ModelOutputSerializer(model).data, status=200 if cancelled else 409)
+        return job_cancel_response(_get(request, pk), ModelOutputSerializer)
