@@ -8,7 +8,8 @@ API's request bodies, the pages' JSON text areas, JSON fields of serializers) go
 
 - nesting at most ``JSON_MAX_DEPTH`` arrays/objects deep;
 - integers within +/- 2**53 (the range every JSON reader keeps exact, RFC 7493 I-JSON);
-- floats finite (a literal such as 1e400 reads as infinity and is refused too).
+- floats finite (a literal such as 1e400 reads as infinity and is refused too);
+- no NUL character in a string or key (PostgreSQL's text and jsonb cannot hold one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from django.conf import settings
 MAX_SAFE_INTEGER = 2**53
 # Longer digit strings are refused before int() sees them (int() of 4,300+ digits raises).
 _MAX_INT_DIGITS = 20
+
+
+_NUL = "a NUL character (\\u0000), which no text here may hold"
 
 
 class JSONLimitError(ValueError):
@@ -60,11 +64,18 @@ def json_problem(value: Any, depth: int | None = None) -> JSONLimitError | None:
         if isinstance(node, dict | list):
             if level > limit:
                 return JSONLimitError(f"nested deeper than {limit} levels", path)
+            if isinstance(node, dict):
+                bad_key = next((k for k in node if "\x00" in k), None)
+                if bad_key is not None:
+                    return JSONLimitError(_NUL, _join(path, bad_key.replace("\x00", "\\u0000")))
             items = node.items() if isinstance(node, dict) else enumerate(node)
             stack.extend((v, level + 1, _join(path, k)) for k, v in items)
         elif isinstance(node, _HugeInt):
             return JSONLimitError("an integer beyond +/- 2**53", path)
-        elif isinstance(node, bool) or node is None or isinstance(node, str):
+        elif isinstance(node, str):
+            if "\x00" in node:
+                return JSONLimitError(_NUL, path)
+        elif isinstance(node, bool) or node is None:
             continue
         elif isinstance(node, int):
             if abs(node) > MAX_SAFE_INTEGER:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from apps.core.jobs import JobEnqueueError
@@ -59,3 +60,23 @@ class JobEnqueueErrorMiddleware:
         response = HttpResponseRedirect(request.get_full_path())
         response.status_code = 303
         return response
+
+
+class NulCharacterMiddleware:
+    """Refuse a URL whose path or query holds a NUL character (400 naming where).
+
+    No name, symbol or id here contains one, and PostgreSQL refuses it even inside a query's
+    parameters: `/market-data/?symbol=%00` reached the database and answered 500 there.
+    Bodies are covered by the form and serializer fields (and apps.core.jsonsafe)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise BadRequest("The URL's path contains a NUL character.")
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                name = key.replace("\x00", "\\x00")
+                raise BadRequest(f"The query parameter '{name}' contains a NUL character.")
+        return self.get_response(request)
