@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from apps.core.jobs import JobStatus, jobs_inline
 from apps.marketdata.models import CandleImport
 from apps.marketdata.services import candles_import
 
@@ -185,7 +186,7 @@ def demo_agents_and_decision(*, user, report: DemoReport) -> None:
         if Agent.objects.filter(owner=user, symbol=symbol).exists():
             continue
         model = TrainedModel.objects.filter(
-            owner=user, symbol=symbol, interval="1h", status="succeeded"
+            owner=user, symbol=symbol, interval="1h", status=JobStatus.SUCCEEDED
         ).first()
         agent_create(
             owner=user,
@@ -219,22 +220,18 @@ def demo_strategies_and_backtest(*, user, report: DemoReport) -> None:
             owner=user, definition=item["definition"], name=item["name"], notes=item["notes"]
         )
     report.strategies.append(f"strategies: {', '.join(created)}")
-    if BacktestRun.objects.filter(owner=user, status="succeeded").exists():
+    if BacktestRun.objects.filter(owner=user, status=JobStatus.SUCCEEDED).exists():
         report.strategies.append("backtest: already run")
         return
-    previous = getattr(settings, "JOBS_EAGER_MODE", "inline")
-    settings.JOBS_EAGER_MODE = "inline"
-    try:
+    with jobs_inline():
         run = backtest_create(
             owner=user,
             strategy=created["RSI dip in uptrend"].pk,
             start=datetime(2024, 1, 1, tzinfo=UTC),
             slippage_bps=2.0,
         )
-    finally:
-        settings.JOBS_EAGER_MODE = previous
     run.refresh_from_db()
-    if run.status != "succeeded":
+    if run.status != JobStatus.SUCCEEDED:
         raise RuntimeError(f"the demo backtest failed: {run.error}")
     m = run.metrics
     report.strategies.append(
@@ -248,12 +245,10 @@ def demo_models_train(*, user, report: DemoReport) -> None:
     from apps.ml.models import TrainedModel
     from apps.ml.services import model_train_start
 
-    previous = getattr(settings, "JOBS_EAGER_MODE", "inline")
-    settings.JOBS_EAGER_MODE = "inline"
-    try:
+    with jobs_inline():
         for symbol, interval, last_n in DEMO_MODELS:
             done = TrainedModel.objects.filter(
-                owner=user, symbol=symbol, interval=interval, status="succeeded"
+                owner=user, symbol=symbol, interval=interval, status=JobStatus.SUCCEEDED
             )
             if done.exists():
                 report.models.append(f"model {symbol} {interval}: already trained")
@@ -271,11 +266,9 @@ def demo_models_train(*, user, report: DemoReport) -> None:
                 name=f"{symbol} {interval} demo forest",
             )
             job.refresh_from_db()
-            if job.status != "succeeded":
+            if job.status != JobStatus.SUCCEEDED:
                 raise RuntimeError(f"demo model {symbol} {interval} failed: {job.error}")
             report.models.append(
                 f"model {symbol} {interval}: held-out accuracy {job.metrics['accuracy']:.4f} "
                 f"vs baseline {job.baseline_accuracy:.4f}"
             )
-    finally:
-        settings.JOBS_EAGER_MODE = previous

@@ -3,7 +3,8 @@
 The database row is the truth about a job: status, progress, error, timings. Celery
 only carries the row's id. The rules, in one place:
 
-- enqueue on commit, with the id only (``job_enqueue``). A send the broker refuses
+- enqueue on commit, with the id only (``job_enqueue``); inside ``jobs_inline()`` the job
+  runs in the enqueuing process instead, whatever the broker (the demo loader). A send the broker refuses
   (unreachable) marks the row failed with "could not reach the task broker: <reason>"
   and raises ``JobEnqueueError`` (the API answers 503, a page shows the message);
 - a worker *claims* the row with a conditional UPDATE (queued -> running, attempt + 1);
@@ -37,14 +38,16 @@ process is sent again when the process starts serving.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -137,11 +140,30 @@ def _broker_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+_inline = contextvars.ContextVar("jobs_inline", default=False)
+
+
+@contextmanager
+def jobs_inline() -> Iterator[None]:
+    """Jobs enqueued inside this block run in this process before their enqueue returns,
+    whatever the broker: for a caller that needs the result now (the demo loader), with or
+    without workers running. The job protocol is unchanged: the row is claimed, fenced and
+    finished as a worker would."""
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
+
+
 def _send(model: type[Job], pk: int) -> None:
     from kombu.exceptions import OperationalError
 
     from tradingsite.celery import app
 
+    if _inline.get():
+        _eager_task(model.task_name).apply(args=[pk])
+        return
     if not app.conf.task_always_eager:
         try:
             # Retries are short (CELERY_TASK_PUBLISH_RETRY_POLICY) so a request never
