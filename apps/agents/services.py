@@ -22,6 +22,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from apps.core.jobs import JobStatus
 from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
@@ -220,7 +221,7 @@ def agent_create(
             raise ValidationError(
                 {"model": [f"the model was trained on {model.symbol}, not {symbol}"]}
             )
-        if model.status != "succeeded":
+        if model.status != JobStatus.SUCCEEDED:
             raise ValidationError({"model": ["the model has not finished training"]})
     try:
         with transaction.atomic():

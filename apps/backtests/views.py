@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.jobs import JobStatus
 from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
@@ -147,7 +148,7 @@ def sweep_detail_view(request, pk: int):
     sweep = sweep_get(owner=request.user, pk=pk)
     if sweep is None:
         raise Http404("No such sweep")
-    rows = sweep_table(sweep) if sweep.status == "succeeded" else []
+    rows = sweep_table(sweep) if sweep.status == JobStatus.SUCCEEDED else []
     keys = list(sweep.grid)
     heat = None
     if len(keys) >= 2 and rows:

@@ -402,10 +402,10 @@ def job_execute(model: type[J], pk: int, body: Callable[[J, JobContext], None]) 
     beat.start()
     try:
         body(job, ctx)
-        return "succeeded"
+        return JobStatus.SUCCEEDED
     except JobCancelled:
         logger.info("%s %s cancelled while running", model.__name__, pk)
-        return "cancelled"
+        return JobStatus.CANCELLED
     except Exception as exc:  # noqa: BLE001 - every failure is stored on the row
         from celery.exceptions import SoftTimeLimitExceeded
 
@@ -416,7 +416,7 @@ def job_execute(model: type[J], pk: int, body: Callable[[J, JobContext], None]) 
         )
         logger.exception("%s %s failed: %s", model.__name__, pk, message)
         ctx.running().update(status=JobStatus.FAILED, error=message, finished_at=timezone.now())
-        return "failed"
+        return JobStatus.FAILED
     finally:
         beat.stop.set()
         beat.join(timeout=10)

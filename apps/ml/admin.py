@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from apps.core.jobs import job_cancel
+from apps.core.jobs import JobStatus, job_cancel
 
 from .models import TrainedModel
 from .services import model_load
@@ -40,7 +40,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
     @admin.action(description="Verify the artifacts' integrity")
     def verify_artifacts(self, request, queryset):
         ok = bad = 0
-        for model in queryset.filter(status="succeeded"):
+        for model in queryset.filter(status=JobStatus.SUCCEEDED):
             try:
                 model_load(model)
                 ok += 1

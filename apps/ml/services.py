@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 import engine
-from apps.core.jobs import JobContext, job_cancel, job_enqueue, job_execute
+from apps.core.jobs import JobContext, JobStatus, job_cancel, job_enqueue, job_execute
 from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
@@ -200,7 +200,7 @@ def _train_body(job: TrainedModel, ctx: JobContext) -> None:
 
 def model_load(model: TrainedModel):
     """The fitted estimator, after the integrity checks; marks the model unusable on failure."""
-    if model.status != "succeeded":
+    if model.status != JobStatus.SUCCEEDED:
         raise ValidationError({"model": [f"the model is {model.status}, not trained"]})
     if not model.usable:
         raise ModelIntegrityError(model.unusable_reason or "the model is marked unusable")

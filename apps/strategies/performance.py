@@ -7,6 +7,7 @@ from statistics import mean
 from typing import Any
 
 from apps.backtests.models import BacktestRun
+from apps.core.jobs import JobStatus
 from apps.marketdata.selectors import candles_frame
 from apps.portfolio.models import TradeLog
 from apps.portfolio.money import fmt, money_sum
@@ -19,7 +20,7 @@ from .models import Strategy
 
 def strategy_performance(*, strategy: Strategy) -> dict[str, Any]:
     runs = BacktestRun.objects.filter(
-        strategy=strategy, status="succeeded", sweep__isnull=True
+        strategy=strategy, status=JobStatus.SUCCEEDED, sweep__isnull=True
     ).order_by("-finished_at")
     rows = [
         {

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.binance.models import KlineSync
 from apps.binance.services import kline_sync_execute
+from apps.core.jobs import JobStatus
 from engine.marketdata import INTERVALS
 
 
@@ -65,5 +66,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{job.symbol} {job.interval}: {job.status}, {job.pages} page(s), {job.candles_inserted} inserted, {job.candles_present} already present"
         )
-        if job.status != "succeeded":
+        if job.status != JobStatus.SUCCEEDED:
             raise CommandError(job.error)
