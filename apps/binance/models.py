@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.core.jobs import Job, register_job_model
+from apps.core.schedules import ScheduleBase
 from engine.marketdata import INTERVALS
 
 
@@ -47,7 +48,7 @@ class KlineSync(Job):
         return f"sync {self.symbol} {self.interval} ({self.status})"
 
 
-class SyncSchedule(models.Model):
+class SyncSchedule(ScheduleBase):
     """Keep one market in sync: Celery beat starts a kline sync every `every_minutes` while
     `enabled` (off until the user turns it on). Each run resumes from the last stored candle."""
 
@@ -57,9 +58,6 @@ class SyncSchedule(models.Model):
     symbol = models.CharField(max_length=30)
     interval = models.CharField(max_length=3, choices=[(i, i) for i in INTERVALS])
     start = models.DateTimeField(help_text="history starts here on the first run")
-    every_minutes = models.PositiveIntegerField(default=60)
-    enabled = models.BooleanField(default=False)
-    last_run_at = models.DateTimeField(null=True, blank=True)
     last_sync = models.ForeignKey(
         KlineSync, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

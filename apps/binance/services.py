@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -270,17 +270,16 @@ def schedule_update(
     )
 
 
-def schedules_due(now: datetime | None = None) -> list[SyncSchedule]:
-    now = now or timezone.now()
-    return [
-        s
-        for s in SyncSchedule.objects.filter(enabled=True).select_related("owner", "last_sync")
-        if s.last_run_at is None or now - s.last_run_at >= timedelta(minutes=s.every_minutes)
-    ]
-
-
-def schedule_run(schedule: SyncSchedule) -> KlineSync | None:
-    """Start the schedule's sync unless its previous one is still queued or running."""
+def schedule_run(*, schedule_id: int) -> KlineSync | None:
+    """Start the sync of one schedule that beat claimed (apps/core/schedules.py), unless its
+    previous sync is still queued or running or the schedule was turned off since."""
+    schedule = (
+        SyncSchedule.objects.select_related("owner", "last_sync")
+        .filter(pk=schedule_id, enabled=True)
+        .first()
+    )
+    if schedule is None:
+        return None
     if schedule.last_sync is not None and schedule.last_sync.is_active:
         return None
     if not can_store_candles(schedule.owner):
@@ -293,5 +292,5 @@ def schedule_run(schedule: SyncSchedule) -> KlineSync | None:
         interval=schedule.interval,
         start=schedule.start,
     )
-    SyncSchedule.objects.filter(pk=schedule.pk).update(last_run_at=timezone.now(), last_sync=job)
+    SyncSchedule.objects.filter(pk=schedule.pk).update(last_sync=job)
     return job

@@ -1,10 +1,9 @@
-import logging
-
 from celery import shared_task
 
-from .services import kline_sync_execute, schedule_run, schedules_due
+from apps.core.schedules import schedules_enqueue_due
 
-logger = logging.getLogger(__name__)
+from .models import SyncSchedule
+from .services import kline_sync_execute, schedule_run
 
 
 @shared_task(name="binance.kline_sync", acks_late=True, reject_on_worker_lost=True)
@@ -12,13 +11,14 @@ def kline_sync(sync_id: int) -> str:
     return kline_sync_execute(sync_id)
 
 
+@shared_task(name="binance.schedule_run")
+def binance_schedule_run(schedule_id: int) -> int | None:
+    """Start one market's scheduled sync (the sync itself is a job of its own)."""
+    job = schedule_run(schedule_id=schedule_id)
+    return job.pk if job else None
+
+
 @shared_task(name="binance.sync_schedules")
 def sync_schedules() -> int:
-    """Start the kline sync of every schedule that is due; beat calls this every minute."""
-    started = 0
-    for schedule in schedules_due():
-        try:
-            started += schedule_run(schedule) is not None
-        except Exception:  # noqa: BLE001 - one market's failure must not stop the others
-            logger.exception("scheduled sync %s failed to start", schedule.pk)
-    return started
+    """Enqueue the start of every due market's sync; beat calls this every minute."""
+    return schedules_enqueue_due(SyncSchedule, binance_schedule_run)

@@ -4,6 +4,8 @@ it was taken or skipped; and the per-user schedule (off by default)."""
 from django.conf import settings
 from django.db import models
 
+from apps.core.schedules import ScheduleBase
+
 
 class Decision(models.Model):
     owner = models.ForeignKey(
@@ -32,16 +34,15 @@ class Decision(models.Model):
         return f"decision {self.pk} ({self.chosen} chosen)"
 
 
-class Schedule(models.Model):
+class Schedule(ScheduleBase):
+    """A user's Mother AI on a clock (apps/core/schedules.py: beat enqueues each due one)."""
+
     owner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="motherai_schedule"
     )
-    enabled = models.BooleanField(default=False)
-    every_minutes = models.PositiveIntegerField(default=60)
     top_n = models.PositiveSmallIntegerField(default=3)
     min_score = models.FloatField(default=0.75)
     execute = models.BooleanField(default=False, help_text="place the chosen paper orders")
-    last_run_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Mother AI schedule of {self.owner} ({'on' if self.enabled else 'off'})"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -196,20 +195,16 @@ def decision_execute(*, decision: Decision, portfolio=None) -> Decision:
     return decision
 
 
-def schedules_due(now=None) -> list[Schedule]:
-    now = now or timezone.now()
-    return [
-        s
-        for s in Schedule.objects.filter(enabled=True).select_related("owner")
-        if s.last_run_at is None or now - s.last_run_at >= timedelta(minutes=s.every_minutes)
-    ]
-
-
-def schedule_run(schedule: Schedule) -> Decision:
+def schedule_run(*, schedule_id: int) -> Decision | None:
+    """Run one schedule that beat claimed (apps/core/schedules.py); None if it was deleted
+    or turned off since."""
+    schedule = Schedule.objects.select_related("owner").filter(pk=schedule_id, enabled=True)
+    schedule = schedule.first()
+    if schedule is None:
+        return None
     decision = decision_make(
         owner=schedule.owner, top_n=schedule.top_n, min_score=schedule.min_score, trigger="schedule"
     )
     if schedule.execute and decision.chosen:
         decision = decision_execute(decision=decision)
-    Schedule.objects.filter(pk=schedule.pk).update(last_run_at=timezone.now())
     return decision

@@ -1,22 +1,21 @@
 """Mother AI on a schedule (Celery beat, per user, off by default)."""
 
-import logging
-
 from celery import shared_task
 
-from .services import schedule_run, schedules_due
+from apps.core.schedules import schedules_enqueue_due
 
-logger = logging.getLogger(__name__)
+from .models import Schedule
+from .services import schedule_run
+
+
+@shared_task(name="motherai.schedule_run")
+def motherai_schedule_run(schedule_id: int) -> int | None:
+    """One user's cycle: decide (and execute, if the schedule says so)."""
+    decision = schedule_run(schedule_id=schedule_id)
+    return decision.pk if decision else None
 
 
 @shared_task(name="motherai.cycle")
 def motherai_cycle() -> int:
-    """Run every schedule that is due; beat calls this every minute."""
-    ran = 0
-    for schedule in schedules_due():
-        try:
-            schedule_run(schedule)
-            ran += 1
-        except Exception:  # noqa: BLE001 - one user's failure must not stop the others
-            logger.exception("Mother AI cycle failed for user %s", schedule.owner_id)
-    return ran
+    """Enqueue one run per due schedule; beat calls this every minute."""
+    return schedules_enqueue_due(Schedule, motherai_schedule_run)
