@@ -11,7 +11,7 @@ def test_database_is_postgresql():
 
 
 def test_worker_executes_a_task_end_to_end(celery_worker, btc_candles):
-    from apps.core.tasks import worker_ping
+    from apps.dashboard.tasks import worker_ping
 
     result = worker_ping.delay().get(timeout=60)
     assert result == {"hostname": result["hostname"], "database": "postgresql", "candles": 7477}

@@ -3,11 +3,20 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.backtests.api.views import StrategyPerformanceApi
+
 app_name = "api"
 urlpatterns = [
     path("", include("apps.core.api.urls")),
     path("", include("apps.accounts.api.urls")),
     path("market-data/", include("apps.marketdata.api.urls")),
+    # A strategy's performance is a backtests report (backtests build on strategies, not
+    # the other way round), served under the strategy's URL.
+    path(
+        "strategies/<str:ref>/performance/",
+        StrategyPerformanceApi.as_view(),
+        name="strategy-performance",
+    ),
     path("strategies/", include("apps.strategies.api.urls")),
     path("backtests/", include("apps.backtests.api.urls")),
     path("ml/", include("apps.ml.api.urls")),

@@ -20,5 +20,5 @@ urlpatterns = [
     path("agents/", include("apps.agents.urls")),
     path("mother-ai/", include("apps.motherai.urls")),
     path("binance/", include("apps.binance.urls")),
-    path("", include("apps.core.urls")),
+    path("", include("apps.dashboard.urls")),
 ]

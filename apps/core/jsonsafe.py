@@ -54,9 +54,12 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def json_problem(value: Any, depth: int | None = None) -> JSONLimitError | None:
+def json_problem(
+    value: Any, depth: int | None = None, *, nul: bool = True
+) -> JSONLimitError | None:
     """The first way an already-parsed value breaks the limits, or None. Iterative, so a
-    deep value cannot exhaust the stack here."""
+    deep value cannot exhaust the stack here. ``nul=False`` leaves NUL characters to the
+    fields that read the value (DRF's text fields refuse them, naming the field)."""
     limit = max_depth() if depth is None else depth
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
@@ -64,7 +67,7 @@ def json_problem(value: Any, depth: int | None = None) -> JSONLimitError | None:
         if isinstance(node, dict | list):
             if level > limit:
                 return JSONLimitError(f"nested deeper than {limit} levels", path)
-            if isinstance(node, dict):
+            if nul and isinstance(node, dict):
                 bad_key = next((k for k in node if "\x00" in k), None)
                 if bad_key is not None:
                     return JSONLimitError(_NUL, _join(path, bad_key.replace("\x00", "\\u0000")))
@@ -73,7 +76,7 @@ def json_problem(value: Any, depth: int | None = None) -> JSONLimitError | None:
         elif isinstance(node, _HugeInt):
             return JSONLimitError("an integer beyond +/- 2**53", path)
         elif isinstance(node, str):
-            if "\x00" in node:
+            if nul and "\x00" in node:
                 return JSONLimitError(_NUL, path)
         elif isinstance(node, bool) or node is None:
             continue
@@ -86,7 +89,7 @@ def json_problem(value: Any, depth: int | None = None) -> JSONLimitError | None:
     return None
 
 
-def json_loads(text: str | bytes) -> Any:
+def json_loads(text: str | bytes, *, nul: bool = True) -> Any:
     """json.loads within the limits; JSONLimitError (a ValueError) names the problem and
     json.JSONDecodeError (also a ValueError) reports bad syntax."""
     try:
@@ -96,7 +99,7 @@ def json_loads(text: str | bytes) -> Any:
     except RecursionError:
         # The C decoder stops cleanly at the interpreter's recursion limit; far beyond ours.
         raise JSONLimitError(f"nested deeper than {max_depth()} levels") from None
-    problem = json_problem(value)
+    problem = json_problem(value, nul=nul)
     if problem is not None:
         raise problem
     return value

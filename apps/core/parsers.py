@@ -32,7 +32,9 @@ class SafeJSONParser(JSONParser):
                 f"JSON parse error - the body is not {encoding}: {exc.reason}"
             ) from None
         try:
-            return json_loads(text)
+            # NUL characters are the fields' business: a text field refuses one naming
+            # itself, a strategy's JSON names the place (apps.core.jsonsafe).
+            return json_loads(text, nul=False)
         except JSONLimitError as exc:
             where = f" at {exc.path}" if exc.path else ""
             raise ParseError(f"JSON refused - {exc.message}{where}") from None

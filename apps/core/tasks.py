@@ -1,21 +1,6 @@
-"""Core tasks: a round trip through the broker and a worker, used by health checks and tests."""
-
-import socket
+"""Core tasks: the reaper of stale jobs and beat's liveness tick (both on Celery beat)."""
 
 from celery import shared_task
-from django.db import connection
-
-from apps.marketdata.models import Candle
-
-
-@shared_task(name="core.worker_ping")
-def worker_ping() -> dict:
-    """Prove a worker can reach the database: its host, the DB vendor and the candle count."""
-    return {
-        "hostname": socket.gethostname(),
-        "database": connection.vendor,
-        "candles": Candle.objects.count(),
-    }
 
 
 @shared_task(name="core.jobs_reap")

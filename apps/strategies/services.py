@@ -34,6 +34,11 @@ def strategy_errors(exc: StrategyError) -> dict[str, list[str]]:
     return out
 
 
+def _limit_error(field: str, exc: JSONLimitError) -> ValidationError:
+    """A JSON limit broken inside the strategy, named at its place like the grammar's errors."""
+    return ValidationError({f"{field}.{exc.path}" if exc.path else field: [exc.message]})
+
+
 def strategy_parse(
     definition: Any,
     *,
@@ -54,7 +59,7 @@ def strategy_parse(
         try:
             definition = json_loads(definition)
         except JSONLimitError as exc:
-            raise ValidationError({field: [str(exc)]}) from None
+            raise _limit_error(field, exc) from None
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 {field: [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]}
@@ -62,7 +67,7 @@ def strategy_parse(
     if not isinstance(definition, dict):
         raise ValidationError({field: ["must be a JSON object"]})
     if (problem := json_problem(definition)) is not None:
-        raise ValidationError({field: [str(problem)]})
+        raise _limit_error(field, problem)
     if len(json.dumps(definition)) > MAX_DEFINITION_BYTES:
         raise ValidationError(
             {field: [f"the strategy is larger than {MAX_DEFINITION_BYTES} bytes"]}

@@ -328,7 +328,7 @@ def test_the_same_round_trips_hold_on_postgresql(user):
 
 
 def test_a_strategy_s_total_paper_pnl_is_an_exact_sum(user):
-    from apps.strategies.performance import strategy_performance
+    from apps.backtests.report import strategy_performance
     from apps.strategies.services import strategy_create
     from apps.strategies.tests.test_strategies_api import SHAPE_A
 

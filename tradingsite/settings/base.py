@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "apps.agents",
     "apps.motherai",
     "apps.binance",
+    # The top floor: imports every app above; nothing imports it.
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +154,7 @@ REST_KNOX = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

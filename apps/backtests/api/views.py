@@ -15,13 +15,17 @@ from apps.backtests.selectors import (
 )
 from apps.backtests.services import backtest_create, sweep_create
 from apps.core.api.jobs import job_cancel_response
+from apps.strategies.api.views import get_strategy_or_404
+from apps.strategies.models import Strategy
 
+from ..report import strategy_performance
 from .serializers import (
     BacktestCreateInputSerializer,
     BacktestListQuerySerializer,
     BacktestRunOutputSerializer,
     BacktestTradeOutputSerializer,
     EquityOutputSerializer,
+    StrategyPerformanceOutputSerializer,
     SweepCreateInputSerializer,
     SweepOutputSerializer,
 )
@@ -178,3 +182,14 @@ class SweepCancelApi(GenericAPIView):
     @extend_schema(request=None, responses={200: SweepOutputSerializer, 409: SweepOutputSerializer})
     def post(self, request, pk: int):
         return job_cancel_response(sweep_get(owner=request.user, pk=pk), SweepOutputSerializer)
+
+
+class StrategyPerformanceApi(GenericAPIView):
+    """Its finished backtests, its paper trades (win rate, average ROI, health) and the
+    drift between paper and a backtest of the same window."""
+
+    queryset = Strategy.objects.none()
+
+    @extend_schema(responses=StrategyPerformanceOutputSerializer)
+    def get(self, request, ref: str):
+        return Response(strategy_performance(strategy=get_strategy_or_404(request, ref)))

@@ -142,11 +142,11 @@ def _tail(path, n: int) -> bytes:
 
 
 def _demo_like_data(user) -> dict[str, dict[str, str]]:
-    """A small apps.core.demo: every kind of object, owned by ``user``; jobs run inline."""
+    """A small apps.dashboard.demo: every kind of object, owned by ``user``; jobs run inline."""
     from apps.agents.services import agent_create, agent_evaluate
     from apps.backtests.services import backtest_create, sweep_create
     from apps.binance.services import credential_connect, kline_sync_start, schedule_save
-    from apps.core.demo import DEMO_STRATEGIES
+    from apps.dashboard.demo import DEMO_STRATEGIES
     from apps.marketdata.models import CandleImport
     from apps.marketdata.services import candles_import
     from apps.ml.services import model_train_start

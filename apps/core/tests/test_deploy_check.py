@@ -58,7 +58,7 @@ def test_check_deploy_is_clean_with_the_required_settings(tmp_path):
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
-        ("BINANCE_FERNET_KEYS", "core.W001"),
+        ("BINANCE_FERNET_KEYS", "binance.W001"),
         ("CACHE_URL", "core.W002"),
         ("SECRET_KEY", "SECRET_KEY must be set"),
     ],

@@ -4,7 +4,6 @@ from rest_framework import serializers
 from apps.core.api.serializers import InputSerializer
 from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
-from apps.portfolio.api.serializers import StrategyHealthSerializer
 from engine.marketdata import INTERVALS
 
 
@@ -80,61 +79,3 @@ class StrategyValidateOutputSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     normalized = serializers.JSONField()
     indicators_used = serializers.ListField(child=serializers.CharField())
-
-
-class BacktestSummarySerializer(serializers.Serializer):
-    run = serializers.IntegerField()
-    version = serializers.IntegerField(allow_null=True)
-    symbol = serializers.CharField()
-    interval = serializers.CharField()
-    window = serializers.ListField(
-        child=serializers.DateTimeField(allow_null=True), help_text="first and last candle"
-    )
-    total_return_pct = serializers.FloatField(allow_null=True)
-    buy_and_hold_return_pct = serializers.FloatField(allow_null=True)
-    max_drawdown_pct = serializers.FloatField(allow_null=True)
-    sharpe = serializers.FloatField(allow_null=True)
-    win_rate_pct = serializers.FloatField(allow_null=True)
-    num_trades = serializers.IntegerField(allow_null=True)
-
-
-class BacktestsSummarySerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    latest = BacktestSummarySerializer(allow_null=True)
-    runs = BacktestSummarySerializer(many=True, help_text="the 20 most recent")
-
-
-class PaperSummarySerializer(serializers.Serializer):
-    total_trades = serializers.IntegerField()
-    win_rate = serializers.FloatField()
-    avg_roi = serializers.FloatField()
-    total_pnl = serializers.CharField()
-    window = serializers.ListField(child=serializers.DateTimeField())
-    health = StrategyHealthSerializer()
-
-
-class DriftSideSerializer(serializers.Serializer):
-    num_trades = serializers.IntegerField()
-    win_rate = serializers.FloatField(allow_null=True)
-    avg_trade_return_pct = serializers.FloatField(allow_null=True)
-    total_return_pct = serializers.FloatField(required=False, allow_null=True)
-
-
-class DriftSerializer(serializers.Serializer):
-    window = serializers.ListField(child=serializers.DateTimeField())
-    backtest = DriftSideSerializer(required=False)
-    paper = DriftSideSerializer(required=False)
-    trade_count_difference = serializers.IntegerField(required=False)
-    win_rate_difference = serializers.FloatField(required=False, allow_null=True)
-    detail = serializers.CharField(
-        required=False, help_text="why there is no backtest of the paper window"
-    )
-
-
-class StrategyPerformanceOutputSerializer(serializers.Serializer):
-    strategy_id = serializers.CharField()
-    name = serializers.CharField()
-    version = serializers.IntegerField()
-    backtests = BacktestsSummarySerializer()
-    paper = PaperSummarySerializer(allow_null=True, help_text="null: no paper trades yet")
-    drift = DriftSerializer(allow_null=True)

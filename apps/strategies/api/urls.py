@@ -8,5 +8,4 @@ urlpatterns = [
     path("validate/", views.StrategyValidateApi.as_view(), name="validate"),
     path("<str:ref>/", views.StrategyDetailApi.as_view(), name="detail"),
     path("<str:ref>/versions/", views.StrategyVersionListApi.as_view(), name="versions"),
-    path("<str:ref>/performance/", views.StrategyPerformanceApi.as_view(), name="performance"),
 ]

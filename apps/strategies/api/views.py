@@ -17,7 +17,6 @@ from apps.strategies.services import (
 from .serializers import (
     StrategyInputSerializer,
     StrategyOutputSerializer,
-    StrategyPerformanceOutputSerializer,
     StrategyUpdateInputSerializer,
     StrategyValidateInputSerializer,
     StrategyValidateOutputSerializer,
@@ -147,16 +146,3 @@ class StrategyValidateApi(GenericAPIView):
                 "indicators_used": parsed.indicators_used(),
             }
         )
-
-
-class StrategyPerformanceApi(GenericAPIView):
-    """Its finished backtests, its paper trades (win rate, average ROI, health) and the
-    drift between paper and a backtest of the same window."""
-
-    queryset = Strategy.objects.none()
-
-    @extend_schema(responses=StrategyPerformanceOutputSerializer)
-    def get(self, request, ref: str):
-        from apps.strategies.performance import strategy_performance
-
-        return Response(strategy_performance(strategy=get_strategy_or_404(request, ref)))

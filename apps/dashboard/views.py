@@ -16,7 +16,7 @@ def home(request):
     portfolio = portfolio_get_or_create_default(owner=request.user)
     return render(
         request,
-        "core/home.html",
+        "dashboard/home.html",
         {
             "predictions": [
                 prediction_item(a) for a in agent_list(owner=request.user, enabled_only=True)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.core.demo import demo_load
+from apps.dashboard.demo import demo_load
 
 
 class Command(BaseCommand):

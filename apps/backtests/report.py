@@ -1,4 +1,4 @@
-"""A strategy's performance: its finished backtests, its paper trades, and the drift
+"""A strategy's performance, a report of the backtests app: its finished backtests, its paper trades, and the drift
 between them (the paper window backtested with the same version, side by side)."""
 
 from __future__ import annotations
@@ -6,16 +6,16 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
-from apps.backtests.models import BacktestRun
 from apps.core.jobs import JobStatus
 from apps.marketdata.selectors import candles_frame
 from apps.portfolio.models import TradeLog
 from apps.portfolio.money import fmt, money_sum
 from apps.portfolio.selectors import strategy_health
+from apps.strategies.models import Strategy
 from engine.backtest import BacktestConfig, run_backtest
 from engine.strategy import parse_strategy
 
-from .models import Strategy
+from .models import BacktestRun
 
 
 def strategy_performance(*, strategy: Strategy) -> dict[str, Any]:
