@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -230,6 +231,38 @@ def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
     return interval
 
 
+def _value_rules(
+    values: Mapping[str, np.ndarray],
+    text: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[tuple[np.ndarray, str]]:
+    """Every rule a row's open, high, low, close and volume keep, as (rows that break it,
+    reason), in the order a row's first broken rule is the one reported. Both readers use
+    it: the general path names each bad line, the fast path gives up on any.
+
+    ``text`` gives, per column, the rows whose field was empty and those spelled NaN, so
+    those are named as the file wrote them; without it a NaN is "not a number".
+    """
+    rules: list[tuple[np.ndarray, str]] = []
+    for c in OHLCV:
+        num = values[c]
+        nan = np.isnan(num)
+        if text is not None:
+            missing, spelled_nan = text[c]
+            rules += [(missing, f"{c} is missing"), (spelled_nan, f"{c} is NaN")]
+            nan &= ~missing & ~spelled_nan
+        rules += [(nan, f"{c} is not a number"), (np.isinf(num), f"{c} is infinite")]
+    o, h, lo, cl, v = (values[c] for c in OHLCV)
+    with np.errstate(invalid="ignore"):
+        rules += [(values[c] <= 0, f"{c} must be positive") for c in OHLCV[:4]]
+        rules += [
+            (v < 0, "volume must not be negative"),
+            (h < np.fmax(o, cl), "high is below max(open, close)"),
+            (lo > np.fmin(o, cl), "low is above min(open, close)"),
+            (h < lo, "high is below low"),
+        ]
+    return rules
+
+
 def _fast_binance(
     text: str, header: bool, interval: str | None, weekdays_only: bool = False
 ) -> CandleFile | None:
@@ -276,22 +309,8 @@ def _fast_binance(
         return None
     if np.any(np.diff(ms) <= 0):
         return None
-    with np.errstate(invalid="ignore"):
-        ok = (
-            np.isfinite(o).all()
-            and np.isfinite(h).all()
-            and np.isfinite(lo).all()
-            and np.isfinite(cl).all()
-            and np.isfinite(v).all()
-            and (o > 0).all()
-            and (h > 0).all()
-            and (lo > 0).all()
-            and (cl > 0).all()
-            and (v >= 0).all()
-            and (h >= np.maximum(o, cl)).all()
-            and (lo <= np.minimum(o, cl)).all()
-        )
-    if not ok:
+    values = {"open": o, "high": h, "low": lo, "close": cl, "volume": v}
+    if any(broken.any() for broken, _ in _value_rules(values)):
         return None
     try:
         interval = _resolve_interval(ms, interval)
@@ -411,27 +430,20 @@ def read_candles(
     reject(out_of_range, OUT_OF_RANGE)
 
     values: dict[str, np.ndarray] = {}
+    text: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for c in OHLCV:
         raw_col = df[c]
-        num = pd.to_numeric(raw_col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        missing_val = raw_col.isna().to_numpy() | (raw_col.fillna("").str.strip() == "").to_numpy()
-        text_nan = (
-            raw_col.fillna("").str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+        values[c] = pd.to_numeric(raw_col, errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
         )
-        reject(missing_val, f"{c} is missing")
-        reject(text_nan, f"{c} is NaN")
-        reject(np.isnan(num) & ~missing_val & ~text_nan, f"{c} is not a number")
-        reject(np.isinf(num), f"{c} is infinite")
-        values[c] = num
-
+        stripped = raw_col.fillna("").str.strip()
+        text[c] = (
+            raw_col.isna().to_numpy() | (stripped == "").to_numpy(),
+            stripped.str.lower().isin(["nan", "-nan", "+nan"]).to_numpy(),
+        )
+    for broken, reason in _value_rules(values, text):
+        reject(broken, reason)
     o, h, lo, cl, v = (values[c] for c in OHLCV)
-    with np.errstate(invalid="ignore"):
-        for c, arr in (("open", o), ("high", h), ("low", lo), ("close", cl)):
-            reject(arr <= 0, f"{c} must be positive")
-        reject(v < 0, "volume must not be negative")
-        reject(h < np.fmax(o, cl), "high is below max(open, close)")
-        reject(lo > np.fmin(o, cl), "low is above min(open, close)")
-        reject(h < lo, "high is below low")
 
     good = reasons == ""
     interval = _resolve_interval(np.unique(ms[good]), interval)
