@@ -169,25 +169,9 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set
         bad[is_num] = negative | fraction
         out_of_range[is_num] = huge
         iv = np.where(negative | fraction | huge, 0, v).astype("int64")
-        out = np.empty_like(iv)
-        sec = iv < _MS_THRESHOLD
-        msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
-        usk = (iv >= _US_THRESHOLD) & (iv < _NS_THRESHOLD)
-        nsk = iv >= _NS_THRESHOLD
-        out[sec] = iv[sec] * 1000
-        out[msk] = iv[msk]
-        out[usk] = iv[usk] // 1000
-        out[nsk] = iv[nsk] // 1_000_000
-        for name, mask in (("s", sec), ("ms", msk), ("us", usk), ("ns", nsk)):
-            if mask.any():
-                units.add(name)
-        # Sub-millisecond remainders mean the value is not a candle open time.
-        sub_ms = np.zeros(len(iv), dtype=bool)
-        sub_ms[usk] = iv[usk] % 1000 != 0
-        sub_ms[nsk] = iv[nsk] % 1_000_000 != 0
-        tmp = np.zeros(len(col), dtype=bool)
-        tmp[is_num] = sub_ms
-        bad |= tmp
+        out, sub_ms, seen = _epoch_ms(iv)
+        units |= seen
+        bad[is_num] |= sub_ms
         ms[is_num] = out
 
     text_rows = ~is_num
@@ -200,8 +184,40 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set
         bad[idx[~ok]] = True
         if ok.any():
             units.add("iso")
-    out_of_range |= ~bad & ((ms < _MIN_MS) | (ms > _MAX_MS))
+    out_of_range |= ~bad & _out_of_range(ms)
     return ms, bad, out_of_range, units
+
+
+def _epoch_ms(iv: np.ndarray) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Whole, non-negative epoch numbers to ms, each row's unit (s, ms, µs, ns) decided by
+    its magnitude: (ms, rows with a sub-millisecond remainder, which are not a candle open
+    time, units seen). Both readers convert times with it."""
+    out = np.empty_like(iv)
+    sec = iv < _MS_THRESHOLD
+    msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
+    usk = (iv >= _US_THRESHOLD) & (iv < _NS_THRESHOLD)
+    nsk = iv >= _NS_THRESHOLD
+    out[sec] = iv[sec] * 1000
+    out[msk] = iv[msk]
+    out[usk] = iv[usk] // 1000
+    out[nsk] = iv[nsk] // 1_000_000
+    units = {
+        name for name, mask in (("s", sec), ("ms", msk), ("us", usk), ("ns", nsk)) if mask.any()
+    }
+    sub_ms = np.zeros(len(iv), dtype=bool)
+    sub_ms[usk] = iv[usk] % 1000 != 0
+    sub_ms[nsk] = iv[nsk] % 1_000_000 != 0
+    return out, sub_ms, units
+
+
+def _out_of_range(ms: np.ndarray) -> np.ndarray:
+    """Open times pandas cannot hold in nanoseconds."""
+    return (ms < _MIN_MS) | (ms > _MAX_MS)
+
+
+def _misaligned(ms: np.ndarray, interval: str) -> np.ndarray:
+    """Open times off the interval's grid (weeks start on Monday, as Binance's do)."""
+    return (ms - interval_offset_ms(interval)) % interval_ms(interval) != 0
 
 
 def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
@@ -299,13 +315,10 @@ def _fast_binance(
         return None
     iv = df[0].to_numpy()
     o, h, lo, cl, v = (df[i].to_numpy() for i in range(1, 6))
-    if iv.min() < _MS_THRESHOLD or iv.max() >= _NS_THRESHOLD:
+    if iv.min() < _MS_THRESHOLD or iv.max() >= _NS_THRESHOLD:  # ms and µs only
         return None
-    us = iv >= _US_THRESHOLD
-    if us.any() and np.any(iv[us] % 1000):
-        return None
-    ms = np.where(us, iv // 1000, iv)
-    if ms.max() > _MAX_MS:  # the general path names the line
+    ms, sub_ms, units = _epoch_ms(iv)
+    if sub_ms.any() or _out_of_range(ms).any():  # the general path names the line
         return None
     if np.any(np.diff(ms) <= 0):
         return None
@@ -316,9 +329,8 @@ def _fast_binance(
         interval = _resolve_interval(ms, interval)
     except CandleFileError:
         return None
-    if np.any((ms - interval_offset_ms(interval)) % interval_ms(interval)):
+    if _misaligned(ms, interval).any():
         return None
-    units = tuple(u for u, m in (("ms", ~us), ("us", us)) if m.any())
     index = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True), name="open_time")
     frame = pd.DataFrame({"open": o, "high": h, "low": lo, "close": cl, "volume": v}, index=index)
     return CandleFile(
@@ -326,7 +338,7 @@ def _fast_binance(
         interval=interval,
         layout="binance_header" if header else "binance",
         rows_total=n,
-        timestamp_units=units,
+        timestamp_units=tuple(sorted(units)),
         gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
 
@@ -448,9 +460,7 @@ def read_candles(
     good = reasons == ""
     interval = _resolve_interval(np.unique(ms[good]), interval)
 
-    step = interval_ms(interval)
-    offset = interval_offset_ms(interval)
-    reject(good & ((ms - offset) % step != 0), f"the time is not aligned to the {interval} grid")
+    reject(good & _misaligned(ms, interval), f"the time is not aligned to the {interval} grid")
 
     # In-file duplicates: identical rows collapse; conflicting ones are rejected.
     good = reasons == ""
