@@ -1,5 +1,7 @@
-"""What the strategy language may call: each indicator's parameters, defaults, output
-lines, inputs and warm-up (the number of leading NaN bars, as TA-Lib has it)."""
+"""What the strategy language may call: each indicator's parameters, defaults, the rules
+its parameters keep (ranges, order; `validate_params`), output lines, inputs and warm-up
+(the number of leading NaN bars, as TA-Lib has it). The grammar places these rules' errors
+at its field paths; this package never imports the strategy language."""
 
 from __future__ import annotations
 
@@ -11,6 +13,13 @@ import pandas as pd
 
 from . import core
 
+MAX_PERIOD = 10_000  # the longest window any indicator takes (about 14 months of 1h bars)
+
+
+class IndicatorParamError(ValueError):
+    """An indicator's parameters break one of its rules; the message names the indicator,
+    the parameter and the value, and the caller adds where it came from."""
+
 
 @dataclass(frozen=True)
 class IndicatorSpec:
@@ -18,6 +27,10 @@ class IndicatorSpec:
     params: tuple[str, ...]
     defaults: tuple[float, ...]
     integer: tuple[bool, ...]
+    # Allowed range per parameter: whole-number parameters take minimum <= v <= maximum;
+    # real ones minimum < v <= maximum (a band of zero width means nothing).
+    minimums: tuple[float, ...]
+    maximums: tuple[float, ...]
     lines: tuple[str, ...]
     default_line: str
     inputs: str  # "close" or "hlc"
@@ -25,6 +38,8 @@ class IndicatorSpec:
     bounds: tuple[float, float] | None
     lookback: Callable[[tuple[float, ...]], int]
     compute: Callable[..., object]
+    # (i, j): parameter i must be shorter than parameter j (MACD's fast and slow periods).
+    shorter: tuple[int, int] | None = None
 
     def label(self, params: tuple[float, ...], line: str | None = None) -> str:
         shown = ",".join(_fmt(p) for p in params)
@@ -38,90 +53,112 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _one_window(
+    name: str,
+    *,
+    default: int,
+    minimum: int,
+    inputs: str,
+    bounds: tuple[float, float] | None,
+    lookback: Callable[[tuple[float, ...]], int],
+    compute: Callable[..., object],
+) -> IndicatorSpec:
+    """An indicator with one window length (``period``) and one output line."""
+    return IndicatorSpec(
+        name=name,
+        params=("period",),
+        defaults=(default,),
+        integer=(True,),
+        minimums=(minimum,),
+        maximums=(MAX_PERIOD,),
+        lines=("value",),
+        default_line="value",
+        inputs=inputs,
+        bounds=bounds,
+        lookback=lookback,
+        compute=compute,
+    )
+
+
 INDICATORS: dict[str, IndicatorSpec] = {
-    "sma": IndicatorSpec(
+    "sma": _one_window(
         "sma",
-        ("period",),
-        (20,),
-        (True,),
-        ("value",),
-        "value",
-        "close",
-        None,
-        lambda p: int(p[0]) - 1,
-        core.sma,
+        default=20,
+        minimum=2,
+        inputs="close",
+        bounds=None,
+        lookback=lambda p: int(p[0]) - 1,
+        compute=core.sma,
     ),
-    "ema": IndicatorSpec(
+    "ema": _one_window(
         "ema",
-        ("period",),
-        (20,),
-        (True,),
-        ("value",),
-        "value",
-        "close",
-        None,
-        lambda p: int(p[0]) - 1,
-        core.ema,
+        default=20,
+        minimum=2,
+        inputs="close",
+        bounds=None,
+        lookback=lambda p: int(p[0]) - 1,
+        compute=core.ema,
     ),
-    "rsi": IndicatorSpec(
+    "rsi": _one_window(
         "rsi",
-        ("period",),
-        (14,),
-        (True,),
-        ("value",),
-        "value",
-        "close",
-        (0.0, 100.0),
-        lambda p: int(p[0]),
-        core.rsi,
+        default=14,
+        minimum=2,
+        inputs="close",
+        bounds=(0.0, 100.0),
+        lookback=lambda p: int(p[0]),
+        compute=core.rsi,
     ),
     "macd": IndicatorSpec(
-        "macd",
-        ("fast", "slow", "signal"),
-        (12, 26, 9),
-        (True, True, True),
-        ("macd", "signal", "hist"),
-        "macd",
-        "close",
-        None,
-        lambda p: int(p[1]) - 1 + int(p[2]) - 1,
-        core.macd,
+        name="macd",
+        params=("fast", "slow", "signal"),
+        defaults=(12, 26, 9),
+        integer=(True, True, True),
+        minimums=(2, 2, 1),
+        maximums=(MAX_PERIOD, MAX_PERIOD, MAX_PERIOD),
+        lines=("macd", "signal", "hist"),
+        default_line="macd",
+        inputs="close",
+        bounds=None,
+        lookback=lambda p: int(p[1]) - 1 + int(p[2]) - 1,
+        compute=core.macd,
+        shorter=(0, 1),
     ),
     "bollinger": IndicatorSpec(
-        "bollinger",
-        ("period", "nbdev"),
-        (20, 2.0),
-        (True, False),
-        ("upper", "middle", "lower"),
-        "middle",
-        "close",
-        None,
-        lambda p: int(p[0]) - 1,
-        core.bollinger,
+        name="bollinger",
+        params=("period", "nbdev"),
+        defaults=(20, 2.0),
+        integer=(True, False),
+        minimums=(2, 0.0),
+        maximums=(MAX_PERIOD, 10.0),
+        lines=("upper", "middle", "lower"),
+        default_line="middle",
+        inputs="close",
+        bounds=None,
+        lookback=lambda p: int(p[0]) - 1,
+        compute=core.bollinger,
     ),
-    "atr": IndicatorSpec(
+    "atr": _one_window(
         "atr",
-        ("period",),
-        (14,),
-        (True,),
-        ("value",),
-        "value",
-        "hlc",
-        None,
-        lambda p: int(p[0]),
-        core.atr,
+        default=14,
+        minimum=1,
+        inputs="hlc",
+        bounds=None,
+        lookback=lambda p: int(p[0]),
+        compute=core.atr,
     ),
     "stoch": IndicatorSpec(
-        "stoch",
-        ("k_period", "d_period"),
-        (14, 3),
-        (True, True),
-        ("k", "d"),
-        "k",
-        "hlc",
-        (0.0, 100.0),
-        lambda p: int(p[0]) - 1 + 3 - 1 + int(p[1]) - 1,
-        core.stoch,
+        name="stoch",
+        params=("k_period", "d_period"),
+        defaults=(14, 3),
+        integer=(True, True),
+        minimums=(1, 1),
+        maximums=(MAX_PERIOD, MAX_PERIOD),
+        lines=("k", "d"),
+        default_line="k",
+        inputs="hlc",
+        bounds=(0.0, 100.0),
+        lookback=lambda p: int(p[0]) - 1 + 3 - 1 + int(p[1]) - 1,
+        compute=core.stoch,
     ),
 }
 PRICE_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
@@ -155,12 +192,46 @@ def compute(
     return dict(zip(spec.lines, out, strict=True))
 
 
-def parse_spec(text: str, max_items: int = 8) -> list[tuple[str, tuple[float, ...]]]:
-    """``"rsi:14,ema:20,macd:12:26:9"`` -> [(name, params)]; ValueError naming the bad part.
-    Parameters are checked for arity and range by the strategy grammar's rules."""
-    from engine.strategy.errors import StrategyError
-    from engine.strategy.grammar import check_params
+def validate_params(name: str, params: tuple[float, ...]) -> tuple[float, ...]:
+    """An indicator's parameters checked against its rules (arity, whole numbers, ranges,
+    order) with defaults filled in; IndicatorParamError names the first broken rule."""
+    spec = INDICATORS[name]
+    if len(params) > len(spec.params):
+        raise IndicatorParamError(
+            f"{name} takes at most {len(spec.params)} argument(s) ({', '.join(spec.params)}), "
+            f"got {len(params)}"
+        )
+    full = tuple(params) + spec.defaults[len(params) :]
+    out: list[float] = []
+    for pname, value, is_int, lo, hi in zip(
+        spec.params, full, spec.integer, spec.minimums, spec.maximums, strict=True
+    ):
+        if is_int:
+            if float(value) != int(value):
+                raise IndicatorParamError(f"{name} {pname} must be a whole number, got {value}")
+            if not lo <= int(value) <= hi:
+                raise IndicatorParamError(
+                    f"{name} {pname} must be between {_fmt(lo)} and {_fmt(hi)}, got {int(value)}"
+                )
+            out.append(int(value))
+        else:
+            if not lo < float(value) <= hi:
+                raise IndicatorParamError(
+                    f"{name} {pname} must be in ({_fmt(lo)}, {_fmt(hi)}], got {value}"
+                )
+            out.append(float(value))
+    if spec.shorter:
+        i, j = spec.shorter
+        if out[i] >= out[j]:
+            raise IndicatorParamError(
+                f"{name} {spec.params[i]} ({out[i]}) must be shorter than "
+                f"{spec.params[j]} ({out[j]})"
+            )
+    return tuple(out)
 
+
+def parse_spec(text: str, max_items: int = 8) -> list[tuple[str, tuple[float, ...]]]:
+    """``"rsi:14,ema:20,macd:12:26:9"`` -> [(name, params)]; ValueError naming the bad part."""
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
     if not parts:
         raise ValueError("empty indicator list")
@@ -177,7 +248,7 @@ def parse_spec(text: str, max_items: int = 8) -> list[tuple[str, tuple[float, ..
         except ValueError:
             raise ValueError(f"bad parameters in {part!r}") from None
         try:
-            out.append((name, check_params(name, params, part)))
-        except StrategyError as exc:
-            raise ValueError(str(exc)) from None
+            out.append((name, validate_params(name, params)))
+        except IndicatorParamError as exc:
+            raise ValueError(f"{part}: {exc}") from None
     return out

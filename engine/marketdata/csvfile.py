@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -168,25 +169,9 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set
         bad[is_num] = negative | fraction
         out_of_range[is_num] = huge
         iv = np.where(negative | fraction | huge, 0, v).astype("int64")
-        out = np.empty_like(iv)
-        sec = iv < _MS_THRESHOLD
-        msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
-        usk = (iv >= _US_THRESHOLD) & (iv < _NS_THRESHOLD)
-        nsk = iv >= _NS_THRESHOLD
-        out[sec] = iv[sec] * 1000
-        out[msk] = iv[msk]
-        out[usk] = iv[usk] // 1000
-        out[nsk] = iv[nsk] // 1_000_000
-        for name, mask in (("s", sec), ("ms", msk), ("us", usk), ("ns", nsk)):
-            if mask.any():
-                units.add(name)
-        # Sub-millisecond remainders mean the value is not a candle open time.
-        sub_ms = np.zeros(len(iv), dtype=bool)
-        sub_ms[usk] = iv[usk] % 1000 != 0
-        sub_ms[nsk] = iv[nsk] % 1_000_000 != 0
-        tmp = np.zeros(len(col), dtype=bool)
-        tmp[is_num] = sub_ms
-        bad |= tmp
+        out, sub_ms, seen = _epoch_ms(iv)
+        units |= seen
+        bad[is_num] |= sub_ms
         ms[is_num] = out
 
     text_rows = ~is_num
@@ -199,8 +184,40 @@ def _time_to_ms(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, set
         bad[idx[~ok]] = True
         if ok.any():
             units.add("iso")
-    out_of_range |= ~bad & ((ms < _MIN_MS) | (ms > _MAX_MS))
+    out_of_range |= ~bad & _out_of_range(ms)
     return ms, bad, out_of_range, units
+
+
+def _epoch_ms(iv: np.ndarray) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Whole, non-negative epoch numbers to ms, each row's unit (s, ms, µs, ns) decided by
+    its magnitude: (ms, rows with a sub-millisecond remainder, which are not a candle open
+    time, units seen). Both readers convert times with it."""
+    out = np.empty_like(iv)
+    sec = iv < _MS_THRESHOLD
+    msk = (iv >= _MS_THRESHOLD) & (iv < _US_THRESHOLD)
+    usk = (iv >= _US_THRESHOLD) & (iv < _NS_THRESHOLD)
+    nsk = iv >= _NS_THRESHOLD
+    out[sec] = iv[sec] * 1000
+    out[msk] = iv[msk]
+    out[usk] = iv[usk] // 1000
+    out[nsk] = iv[nsk] // 1_000_000
+    units = {
+        name for name, mask in (("s", sec), ("ms", msk), ("us", usk), ("ns", nsk)) if mask.any()
+    }
+    sub_ms = np.zeros(len(iv), dtype=bool)
+    sub_ms[usk] = iv[usk] % 1000 != 0
+    sub_ms[nsk] = iv[nsk] % 1_000_000 != 0
+    return out, sub_ms, units
+
+
+def _out_of_range(ms: np.ndarray) -> np.ndarray:
+    """Open times pandas cannot hold in nanoseconds."""
+    return (ms < _MIN_MS) | (ms > _MAX_MS)
+
+
+def _misaligned(ms: np.ndarray, interval: str) -> np.ndarray:
+    """Open times off the interval's grid (weeks start on Monday, as Binance's do)."""
+    return (ms - interval_offset_ms(interval)) % interval_ms(interval) != 0
 
 
 def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
@@ -228,6 +245,38 @@ def _resolve_interval(good_ms: np.ndarray, interval: str | None) -> str:
                 f"interval {interval} does not match the file, whose candles are {found} apart"
             )
     return interval
+
+
+def _value_rules(
+    values: Mapping[str, np.ndarray],
+    text: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[tuple[np.ndarray, str]]:
+    """Every rule a row's open, high, low, close and volume keep, as (rows that break it,
+    reason), in the order a row's first broken rule is the one reported. Both readers use
+    it: the general path names each bad line, the fast path gives up on any.
+
+    ``text`` gives, per column, the rows whose field was empty and those spelled NaN, so
+    those are named as the file wrote them; without it a NaN is "not a number".
+    """
+    rules: list[tuple[np.ndarray, str]] = []
+    for c in OHLCV:
+        num = values[c]
+        nan = np.isnan(num)
+        if text is not None:
+            missing, spelled_nan = text[c]
+            rules += [(missing, f"{c} is missing"), (spelled_nan, f"{c} is NaN")]
+            nan &= ~missing & ~spelled_nan
+        rules += [(nan, f"{c} is not a number"), (np.isinf(num), f"{c} is infinite")]
+    o, h, lo, cl, v = (values[c] for c in OHLCV)
+    with np.errstate(invalid="ignore"):
+        rules += [(values[c] <= 0, f"{c} must be positive") for c in OHLCV[:4]]
+        rules += [
+            (v < 0, "volume must not be negative"),
+            (h < np.fmax(o, cl), "high is below max(open, close)"),
+            (lo > np.fmin(o, cl), "low is above min(open, close)"),
+            (h < lo, "high is below low"),
+        ]
+    return rules
 
 
 def _fast_binance(
@@ -266,40 +315,22 @@ def _fast_binance(
         return None
     iv = df[0].to_numpy()
     o, h, lo, cl, v = (df[i].to_numpy() for i in range(1, 6))
-    if iv.min() < _MS_THRESHOLD or iv.max() >= _NS_THRESHOLD:
+    if iv.min() < _MS_THRESHOLD or iv.max() >= _NS_THRESHOLD:  # ms and µs only
         return None
-    us = iv >= _US_THRESHOLD
-    if us.any() and np.any(iv[us] % 1000):
-        return None
-    ms = np.where(us, iv // 1000, iv)
-    if ms.max() > _MAX_MS:  # the general path names the line
+    ms, sub_ms, units = _epoch_ms(iv)
+    if sub_ms.any() or _out_of_range(ms).any():  # the general path names the line
         return None
     if np.any(np.diff(ms) <= 0):
         return None
-    with np.errstate(invalid="ignore"):
-        ok = (
-            np.isfinite(o).all()
-            and np.isfinite(h).all()
-            and np.isfinite(lo).all()
-            and np.isfinite(cl).all()
-            and np.isfinite(v).all()
-            and (o > 0).all()
-            and (h > 0).all()
-            and (lo > 0).all()
-            and (cl > 0).all()
-            and (v >= 0).all()
-            and (h >= np.maximum(o, cl)).all()
-            and (lo <= np.minimum(o, cl)).all()
-        )
-    if not ok:
+    values = {"open": o, "high": h, "low": lo, "close": cl, "volume": v}
+    if any(broken.any() for broken, _ in _value_rules(values)):
         return None
     try:
         interval = _resolve_interval(ms, interval)
     except CandleFileError:
         return None
-    if np.any((ms - interval_offset_ms(interval)) % interval_ms(interval)):
+    if _misaligned(ms, interval).any():
         return None
-    units = tuple(u for u, m in (("ms", ~us), ("us", us)) if m.any())
     index = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True), name="open_time")
     frame = pd.DataFrame({"open": o, "high": h, "low": lo, "close": cl, "volume": v}, index=index)
     return CandleFile(
@@ -307,7 +338,7 @@ def _fast_binance(
         interval=interval,
         layout="binance_header" if header else "binance",
         rows_total=n,
-        timestamp_units=units,
+        timestamp_units=tuple(sorted(units)),
         gaps=tuple(find_gaps(frame.index, interval, weekdays_only=weekdays_only)),
     )
 
@@ -411,34 +442,25 @@ def read_candles(
     reject(out_of_range, OUT_OF_RANGE)
 
     values: dict[str, np.ndarray] = {}
+    text: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for c in OHLCV:
         raw_col = df[c]
-        num = pd.to_numeric(raw_col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        missing_val = raw_col.isna().to_numpy() | (raw_col.fillna("").str.strip() == "").to_numpy()
-        text_nan = (
-            raw_col.fillna("").str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+        values[c] = pd.to_numeric(raw_col, errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
         )
-        reject(missing_val, f"{c} is missing")
-        reject(text_nan, f"{c} is NaN")
-        reject(np.isnan(num) & ~missing_val & ~text_nan, f"{c} is not a number")
-        reject(np.isinf(num), f"{c} is infinite")
-        values[c] = num
-
+        stripped = raw_col.fillna("").str.strip()
+        text[c] = (
+            raw_col.isna().to_numpy() | (stripped == "").to_numpy(),
+            stripped.str.lower().isin(["nan", "-nan", "+nan"]).to_numpy(),
+        )
+    for broken, reason in _value_rules(values, text):
+        reject(broken, reason)
     o, h, lo, cl, v = (values[c] for c in OHLCV)
-    with np.errstate(invalid="ignore"):
-        for c, arr in (("open", o), ("high", h), ("low", lo), ("close", cl)):
-            reject(arr <= 0, f"{c} must be positive")
-        reject(v < 0, "volume must not be negative")
-        reject(h < np.fmax(o, cl), "high is below max(open, close)")
-        reject(lo > np.fmin(o, cl), "low is above min(open, close)")
-        reject(h < lo, "high is below low")
 
     good = reasons == ""
     interval = _resolve_interval(np.unique(ms[good]), interval)
 
-    step = interval_ms(interval)
-    offset = interval_offset_ms(interval)
-    reject(good & ((ms - offset) % step != 0), f"the time is not aligned to the {interval} grid")
+    reject(good & _misaligned(ms, interval), f"the time is not aligned to the {interval} grid")
 
     # In-file duplicates: identical rows collapse; conflicting ones are rejected.
     good = reasons == ""

@@ -15,14 +15,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine.indicators import INDICATORS, PRICE_FIELDS
+from engine.indicators import INDICATORS, PRICE_FIELDS, IndicatorParamError, validate_params
 
 from .errors import FieldError, StrategyError
 
 OPERATORS = ("<", "<=", ">", ">=", "crosses_above", "crosses_below")
 MAX_LENGTH = 200
 MAX_TOKENS = 24
-MAX_PARAM = 10_000
 
 
 @dataclass(frozen=True)
@@ -136,47 +135,11 @@ def _number(tok: _Token, path: str) -> float:
 
 
 def check_params(name: str, params: tuple[float, ...], path: str) -> tuple[float, ...]:
-    """Arity, integer-ness and ranges of an indicator's parameters (defaults filled in)."""
-    spec = INDICATORS[name]
-    if len(params) > len(spec.params):
-        raise StrategyError(
-            [
-                FieldError(
-                    path,
-                    f"{name} takes at most {len(spec.params)} argument(s) ({', '.join(spec.params)}), got {len(params)}",
-                )
-            ]
-        )
-    full = tuple(params) + spec.defaults[len(params) :]
-    out: list[float] = []
-    for pname, value, is_int in zip(spec.params, full, spec.integer, strict=True):
-        if is_int:
-            if float(value) != int(value):
-                raise StrategyError(
-                    [FieldError(path, f"{name} {pname} must be a whole number, got {value}")]
-                )
-            minimum = 1 if pname in ("signal", "k_period", "d_period") or name == "atr" else 2
-            if not minimum <= int(value) <= MAX_PARAM:
-                raise StrategyError(
-                    [
-                        FieldError(
-                            path,
-                            f"{name} {pname} must be between {minimum} and {MAX_PARAM}, got {int(value)}",
-                        )
-                    ]
-                )
-            out.append(int(value))
-        else:
-            if not 0 < float(value) <= 10:
-                raise StrategyError(
-                    [FieldError(path, f"{name} {pname} must be in (0, 10], got {value}")]
-                )
-            out.append(float(value))
-    if name == "macd" and out[0] >= out[1]:
-        raise StrategyError(
-            [FieldError(path, f"macd fast ({out[0]}) must be shorter than slow ({out[1]})")]
-        )
-    return tuple(out)
+    """The indicator's own parameter rules (defaults filled in), errors placed at ``path``."""
+    try:
+        return validate_params(name, params)
+    except IndicatorParamError as exc:
+        raise StrategyError([FieldError(path, str(exc))]) from None
 
 
 def check_line(name: str, line: str | None, path: str) -> str | None:

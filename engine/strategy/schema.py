@@ -351,7 +351,7 @@ def _shape_a(
         if bad:
             continue
         if name == "rsi":
-            period = _num(cfg.get("period", 14))
+            period = _num(cfg.get("period", INDICATORS["rsi"].defaults[0]))
             buy, sell = _num(cfg.get("buy_below", 30)), _num(cfg.get("sell_above", 70))
             if period is None:
                 errs.add(f"{path}.period", "must be a number")
@@ -382,7 +382,7 @@ def _shape_a(
                 )
             )
         elif name in ("ema", "sma"):
-            period = _num(cfg.get("period", 20))
+            period = _num(cfg.get("period", INDICATORS[name].defaults[0]))
             if period is None:
                 errs.add(f"{path}.period", "must be a number")
                 continue
@@ -400,7 +400,8 @@ def _shape_a(
                 )
         else:
             values = tuple(
-                _num(cfg.get(k, d)) for k, d in (("fast", 12), ("slow", 26), ("signal", 9))
+                _num(cfg.get(k, d))
+                for k, d in zip(INDICATORS["macd"].params, INDICATORS["macd"].defaults, strict=True)
             )
             if any(v is None for v in values):
                 errs.add(path, "fast, slow and signal must be numbers")

@@ -27,6 +27,12 @@ def run(*args):
     )
 
 
+def python(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_backtest_prints_trades_and_metrics(tmp_path):
     path = tmp_path / "s.json"
     path.write_text(json.dumps(SHAPE_A))
@@ -99,10 +105,24 @@ def test_engine_imports_no_web_layer():
         "bad=[m for m in sys.modules if m.split('.')[0] in ('django','rest_framework','celery','apps','tradingsite')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    out = python(code)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_indicators_import_nothing_of_the_strategy_language():
+    # The strategy grammar builds on the indicators; the reverse arrow would be a loop.
+    code = (
+        "import sys, engine.indicators as i; i.parse_spec('rsi:14,macd:12:26:9');"
+        "bad=[m for m in sys.modules if m.startswith('engine.strategy')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    out = python(code)
+    assert out.returncode == 0, out.stdout + out.stderr
+    pattern = re.compile(
+        r"^\s*(from|import)\s+(engine\.strategy|\.\.strategy|engine\s+import\s+strategy)\b", re.M
+    )
+    for path in (ROOT / "engine" / "indicators").rglob("*.py"):
+        assert not pattern.search(path.read_text()), path
 
 
 def test_no_forbidden_import_or_eval_in_engine_source():

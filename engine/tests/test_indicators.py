@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from engine.indicators import (
     INDICATORS,
+    IndicatorParamError,
     atr,
     bollinger,
     compute,
@@ -20,6 +21,7 @@ from engine.indicators import (
     rsi,
     sma,
     stoch,
+    validate_params,
 )
 from engine.marketdata import read_candles
 
@@ -178,6 +180,40 @@ def test_short_input_is_all_nan_and_bad_periods_raise():
         ema([1.0, 2.0], 0)
     with pytest.raises(ValueError, match="fast"):
         macd([1.0] * 50, 26, 12, 9)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("macd", (), (12, 26, 9)),
+        ("macd", (5,), (5, 26, 9)),
+        ("bollinger", (30, 2.5), (30, 2.5)),
+        ("atr", (1,), (1,)),
+        ("stoch", (1, 1), (1, 1)),
+        ("sma", (10_000,), (10_000,)),
+    ],
+)
+def test_validate_params_fills_defaults_and_keeps_values_in_range(name, params, expected):
+    assert validate_params(name, params) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("rsi", (14, 3), "rsi takes at most 1 argument(s) (period), got 2"),
+        ("ema", (2.5,), "ema period must be a whole number, got 2.5"),
+        ("sma", (1,), "sma period must be between 2 and 10000, got 1"),
+        ("atr", (0,), "atr period must be between 1 and 10000, got 0"),
+        ("macd", (12, 26, 0), "macd signal must be between 1 and 10000, got 0"),
+        ("bollinger", (20, 0), "bollinger nbdev must be in (0, 10], got 0"),
+        ("bollinger", (20, 10.5), "bollinger nbdev must be in (0, 10], got 10.5"),
+        ("macd", (26, 12), "macd fast (26) must be shorter than slow (12)"),
+    ],
+)
+def test_validate_params_names_the_broken_rule(name, params, message):
+    with pytest.raises(IndicatorParamError) as info:
+        validate_params(name, params)
+    assert str(info.value) == message
 
 
 @settings(max_examples=60, deadline=None)
