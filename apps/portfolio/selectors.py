@@ -1,18 +1,82 @@
-"""Portfolio reads: state with live valuation, the trade log, performance and strategy health."""
+"""Portfolio reads: quotes from the candles, state with live valuation, the trade log,
+performance and strategy health.
+
+Selectors only read: they take a portfolio (the default portfolio's get-or-create is a
+service, ``portfolio_resolve``) and never import services.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import mean, pstdev
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Order, Portfolio, Snapshot, TradeLog
+from apps.marketdata.models import Candle
+from apps.marketdata.selectors import candles_frame
+from engine.marketdata import interval_ms
+
+from .models import Order, Portfolio, Position, Snapshot, TradeLog
 from .money import add, div, fmt, money, money_sum, mul, sub
-from .services import latest_quote, positions_value
+
+
+@dataclass(frozen=True)
+class Quote:
+    price: Decimal
+    time: datetime
+    source: str
+
+
+def latest_quote(symbol: str) -> Quote | None:
+    """The latest close of the symbol over any interval, and the time that close happened."""
+    candle = (
+        Candle.objects.filter(symbol__name=symbol)
+        .order_by("-open_time")
+        .values("open_time", "close", "interval")
+        .first()
+    )
+    if candle is None:
+        return None
+    close_time = candle["open_time"] + timedelta(milliseconds=interval_ms(candle["interval"]))
+    return Quote(
+        price=Decimal(repr(candle["close"])),
+        time=close_time,
+        source=f"close of {candle['interval']} candle {candle['open_time']:%Y-%m-%d %H:%M}",
+    )
+
+
+def _mark_price(position: Position) -> Decimal:
+    """What a position is valued at: its symbol's latest close, else its average price."""
+    quote = latest_quote(position.symbol)
+    return quote.price if quote else position.avg_price
+
+
+def positions_value(portfolio: Portfolio) -> Decimal:
+    """The positions at their latest closes (else their average price), exactly summed and
+    rounded half-even to 8 places once."""
+    values = [mul(p.quantity, _mark_price(p)) for p in portfolio.positions.all()]
+    return money(money_sum(values))
+
+
+def drawdown_pct(
+    *, symbol: str, entry_price: Decimal, start: datetime, end: datetime, exit_price: Decimal
+) -> float:
+    """Worst move against a long position while it was open, in % of the entry price."""
+    worst = float(exit_price)
+    finest = (
+        Candle.objects.filter(symbol__name=symbol).values_list("interval", flat=True).distinct()
+    )
+    intervals = sorted(finest, key=interval_ms)
+    if intervals and end > start:
+        frame = candles_frame(symbol=symbol, interval=intervals[0], start=start, end=end)
+        if len(frame):
+            worst = min(worst, float(frame["low"].min()))
+    return max(0.0, (1.0 - worst / float(entry_price)) * 100.0) if entry_price > 0 else 0.0
 
 
 def portfolio_list(*, owner) -> QuerySet[Portfolio]:
@@ -27,8 +91,7 @@ def portfolio_state(portfolio: Portfolio) -> dict:
     positions = []
     values = []
     for p in portfolio.positions.all().order_by("symbol"):
-        quote = latest_quote(p.symbol)
-        price = quote.price if quote else p.avg_price
+        price = _mark_price(p)
         market_value = money(mul(p.quantity, price))
         values.append(market_value)
         positions.append(
@@ -128,6 +191,22 @@ def performance(*, owner, by: str = "symbol", portfolio: Portfolio | None = None
         {by: key, **_summary([t.roi for t in trades], [t.drawdown for t in trades])}
         for key, trades in sorted(groups.items())
     ]
+
+
+def portfolio_performance(*, owner, portfolio: Portfolio | None = None, lookback: int = 20) -> dict:
+    """The performance report the page and the API show: per symbol, strategy and source,
+    and each tagged strategy's health over its last `lookback` trades."""
+    by_strategy = performance(owner=owner, by="strategy", portfolio=portfolio)
+    return {
+        "by_symbol": performance(owner=owner, by="symbol", portfolio=portfolio),
+        "by_strategy": by_strategy,
+        "by_source": performance(owner=owner, by="source", portfolio=portfolio),
+        "strategy_health": [
+            strategy_health(owner=owner, strategy_name=row["strategy"], lookback=lookback)
+            for row in by_strategy
+            if row["strategy"] != "(none)"
+        ],
+    }
 
 
 def strategy_health(*, owner, strategy_name: str, lookback: int = 20) -> dict:

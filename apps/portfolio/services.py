@@ -9,6 +9,11 @@ after it, to the last unit.
 An idempotency key makes a retried order execute once: the same key with the same body
 returns the first fill; the same key with a different body is refused (422).
 Closed round trips become TradeLog rows.
+
+`order_place` checks, then does (Zulip's actions): `_order_check` validates the fields and
+takes the quote without a lock, returning an `OrderPlan`; under the lock, in the one
+transaction `order_place` owns, `_buy` or `_sell` (which logs the round trip with
+`_trade_log_close`) write it. Reads (quotes, valuation) are selectors.
 """
 
 from __future__ import annotations
@@ -25,10 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.validators import name_clean, name_problem
-from apps.marketdata.models import Candle
-from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
-from engine.marketdata import interval_ms
 
 from .models import Order, Portfolio, Position, Snapshot, Source, TradeLog
 from .money import (
@@ -42,10 +44,10 @@ from .money import (
     div,
     fmt,
     money,
-    money_sum,
     mul,
     quantity_down,
 )
+from .selectors import Quote, drawdown_pct, latest_quote, portfolio_get, positions_value
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,14 @@ def portfolio_get_or_create_default(*, owner) -> Portfolio:
             return Portfolio.objects.create(owner=owner, name="Paper", is_default=True)
     except IntegrityError:
         return Portfolio.objects.get(owner=owner, name="Paper")
+
+
+def portfolio_resolve(*, owner, pk: int | None) -> Portfolio | None:
+    """The portfolio a request names: the owner's portfolio `pk` (None when it is not one of
+    theirs), or with no `pk` their default portfolio, created on first use."""
+    if pk is None:
+        return portfolio_get_or_create_default(owner=owner)
+    return portfolio_get(owner=owner, pk=pk)
 
 
 def portfolio_create(
@@ -119,48 +129,37 @@ def portfolio_create(
 
 
 @dataclass(frozen=True)
-class Quote:
-    price: Decimal
-    time: datetime
+class OrderPlan:
+    """A checked order: what `order_place`'s do steps execute under the portfolio's lock."""
+
+    portfolio: Portfolio
+    symbol: str
+    action: str
+    quote: Quote
+    fingerprint: str
+    confidence: float | None
     source: str
+    idempotency_key: str | None
+    strategy_name: str
+    indicators_used: list[str]
+    notes: str
+    agent: object
+    decision: object
 
-
-def latest_quote(symbol: str) -> Quote | None:
-    """The latest close of the symbol over any interval, and the time that close happened."""
-    candle = (
-        Candle.objects.filter(symbol__name=symbol)
-        .order_by("-open_time")
-        .values("open_time", "close", "interval")
-        .first()
-    )
-    if candle is None:
-        return None
-    close_time = candle["open_time"] + timedelta(milliseconds=interval_ms(candle["interval"]))
-    return Quote(
-        price=Decimal(repr(candle["close"])),
-        time=close_time,
-        source=f"close of {candle['interval']} candle {candle['open_time']:%Y-%m-%d %H:%M}",
-    )
+    @property
+    def tags(self) -> dict:
+        """What the order says about itself, carried onto the position it opens."""
+        return {
+            "strategy_name": self.strategy_name,
+            "indicators_used": self.indicators_used,
+            "confidence": self.confidence,
+            "source": self.source,
+            "agent": self.agent,
+        }
 
 
 def _request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _drawdown_pct(
-    symbol: str, entry_price: Decimal, start: datetime, end: datetime, exit_price: Decimal
-) -> float:
-    """Worst move against a long position while it was open, in % of the entry price."""
-    worst = float(exit_price)
-    finest = (
-        Candle.objects.filter(symbol__name=symbol).values_list("interval", flat=True).distinct()
-    )
-    intervals = sorted(finest, key=interval_ms)
-    if intervals and end > start:
-        frame = candles_frame(symbol=symbol, interval=intervals[0], start=start, end=end)
-        if len(frame):
-            worst = min(worst, float(frame["low"].min()))
-    return max(0.0, (1.0 - worst / float(entry_price)) * 100.0) if entry_price > 0 else 0.0
 
 
 def _price_check(price: Decimal, where: str) -> None:
@@ -168,6 +167,276 @@ def _price_check(price: Decimal, where: str) -> None:
         raise ValidationError(
             {"price": [f"must be between {fmt(PRICE_MIN)} and {fmt(PRICE_MAX)}{where}"]}
         )
+
+
+def _quote_check(*, symbol: str, price) -> Quote:
+    """The order's price: the one given (exact, within bounds), else the latest close."""
+    if price is not None:
+        given = to_decimal(price, "price")
+        _price_check(given, "")
+        if given != money(given):
+            raise ValidationError({"price": ["must have at most 8 decimal places"]})
+        return Quote(price=given, time=timezone.now(), source="given")
+    quote = latest_quote(symbol)
+    if quote is None:
+        raise ValidationError(
+            {
+                "symbol": [
+                    f"no market data for {symbol}, so no price; import candles or give a price"
+                ]
+            }
+        )
+    # A close from the candles may carry more places than a price column: the order
+    # uses the price it stores, rounded half-even to 8 places.
+    where = f" (the latest close of {symbol} is {quote.price})"
+    _price_check(quote.price, where)
+    quote = Quote(price=money(quote.price), time=quote.time, source=quote.source)
+    _price_check(quote.price, where)
+    return quote
+
+
+def _order_check(
+    *,
+    owner,
+    symbol: str,
+    action: str,
+    portfolio: Portfolio | None,
+    price,
+    confidence: float | None,
+    source: str,
+    idempotency_key: str | None,
+    strategy_name: str,
+    indicators_used: list[str] | None,
+    notes: str,
+    agent,
+    decision,
+) -> OrderPlan:
+    """Everything that needs no lock: the fields, the quote, the fingerprint, the portfolio."""
+    symbol = symbol_name_clean(symbol)
+    name_clean(strategy_name, "strategy_name")
+    if action not in (Order.Action.BUY, Order.Action.SELL):
+        raise ValidationError({"action": ["must be 'buy' or 'sell'"]})
+    if source not in Source.values:
+        raise ValidationError({"source": [f"must be one of {', '.join(Source.values)}"]})
+    if confidence is not None and not (0.0 <= float(confidence) <= 1.0):
+        raise ValidationError({"confidence": ["must be between 0 and 1"]})
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 120):
+        raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
+    quote = _quote_check(symbol=symbol, price=price)
+    # The fingerprint names the portfolio as asked (None: the default), before resolving it.
+    fingerprint = _request_hash(
+        {
+            "symbol": symbol,
+            "action": action,
+            "price": str(price) if price is not None else None,
+            "confidence": confidence,
+            "source": source,
+            "portfolio": portfolio.pk if portfolio else None,
+        }
+    )
+    if portfolio is None:
+        portfolio = portfolio_get_or_create_default(owner=owner)
+    elif portfolio.owner_id != owner.pk:
+        raise ValidationError({"portfolio": ["no such portfolio"]})
+    return OrderPlan(
+        portfolio=portfolio,
+        symbol=symbol,
+        action=action,
+        quote=quote,
+        fingerprint=fingerprint,
+        confidence=confidence,
+        source=source,
+        idempotency_key=idempotency_key,
+        strategy_name=strategy_name[:120],
+        indicators_used=indicators_used or [],
+        notes=notes,
+        agent=agent,
+        decision=decision,
+    )
+
+
+def _order_replay(locked: Portfolio, plan: OrderPlan) -> Order | None:
+    """The order first placed with this idempotency key, if any; a different body is refused."""
+    if plan.idempotency_key is None:
+        return None
+    previous = Order.objects.filter(portfolio=locked, idempotency_key=plan.idempotency_key).first()
+    if previous is not None and previous.request_hash != plan.fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was already used for a different order")
+    return previous
+
+
+def _position_locked(locked: Portfolio, symbol: str) -> Position | None:
+    return Position.objects.select_for_update().filter(portfolio=locked, symbol=symbol).first()
+
+
+def _order_create(
+    locked: Portfolio, plan: OrderPlan, *, quantity: Decimal, notional: Decimal, fee: Decimal
+) -> Order:
+    """The fill, with the cash the portfolio holds after it."""
+    return Order.objects.create(
+        portfolio=locked,
+        symbol=plan.symbol,
+        action=plan.action,
+        price=plan.quote.price,
+        price_source=plan.quote.source[:40],
+        market_time=plan.quote.time,
+        **plan.tags,
+        notes=plan.notes,
+        idempotency_key=plan.idempotency_key,
+        request_hash=plan.fingerprint,
+        decision=plan.decision,
+        quantity=quantity,
+        notional=notional,
+        fee=fee,
+        cash_after=locked.cash,
+    )
+
+
+def _buy(locked: Portfolio, plan: OrderPlan) -> Order:
+    """Spend the buy fraction of cash into the position (opened, or averaged into)."""
+    symbol, price = plan.symbol, plan.quote.price
+    # spend <= cash (a fraction <= 1 of an 8-place amount, half-even to 8 places).
+    spend = money(mul(locked.cash, locked.buy_fraction))
+    if spend < MIN_NOTIONAL:
+        raise ValidationError(
+            {"action": [f"not enough cash: {locked.cash} {locked.quote_currency} left"]}
+        )
+    # Spend = notional + fee, so the fee never pushes cash below zero.
+    notional = money(div(spend, add(Decimal(1), locked.fee_rate)))
+    fee = spend - notional
+    quantity = quantity_down(notional, price)
+    if quantity <= 0:
+        raise ValidationError({"price": ["the price is too high to buy any quantity"]})
+    position = _position_locked(locked, symbol)
+    held = position.quantity if position is not None else Decimal(0)
+    if add(held, quantity) > QTY_MAX:
+        raise ValidationError(
+            {
+                "price": [
+                    f"too low for this amount: the {symbol} position would pass "
+                    f"{fmt(QTY_MAX)} units"
+                ]
+            }
+        )
+    if position is not None and add(position.cost, spend) >= AMOUNT_LIMIT:
+        raise ValidationError(
+            {"action": [f"the {symbol} position's cost would pass {fmt(AMOUNT_LIMIT)}"]}
+        )
+    locked.cash = locked.cash - spend
+    order = _order_create(locked, plan, quantity=quantity, notional=notional, fee=fee)
+    if position is None:
+        Position.objects.create(
+            portfolio=locked,
+            symbol=symbol,
+            quantity=quantity,
+            avg_price=price,
+            cost=spend,
+            fees=fee,
+            opened_at=plan.quote.time,
+            **plan.tags,
+        )
+    else:
+        total_qty = add(position.quantity, quantity)
+        # Between the two prices, so within the price bounds; half-even to 8 places.
+        position.avg_price = money(
+            div(add(mul(position.avg_price, position.quantity), mul(price, quantity)), total_qty)
+        )
+        position.quantity = total_qty
+        position.cost = add(position.cost, spend)
+        position.fees = add(position.fees, fee)
+        position.save(update_fields=["avg_price", "quantity", "cost", "fees"])
+    return order
+
+
+def _sell(locked: Portfolio, plan: OrderPlan, now: datetime) -> Order:
+    """Close the whole position into cash, logging the round trip."""
+    symbol, price = plan.symbol, plan.quote.price
+    position = _position_locked(locked, symbol)
+    if position is None:
+        raise ValidationError({"action": [f"nothing to sell: no open {symbol} position"]})
+    quantity = position.quantity
+    notional = money(mul(quantity, price))
+    fee = money(mul(notional, locked.fee_rate))
+    proceeds = notional - fee
+    if notional > CASH_MAX or add(locked.cash, proceeds) > CASH_MAX:
+        raise ValidationError(
+            {
+                "price": [
+                    f"too high for this position: selling {quantity} {symbol} at "
+                    f"{price} would bring the cash past {fmt(CASH_MAX)}"
+                ]
+            }
+        )
+    locked.cash = add(locked.cash, proceeds)
+    order = _order_create(locked, plan, quantity=quantity, notional=notional, fee=fee)
+    _trade_log_close(
+        locked, plan, position=position, exit_order=order, proceeds=proceeds, fee=fee, now=now
+    )
+    position.delete()
+    return order
+
+
+def _trade_log_close(
+    locked: Portfolio,
+    plan: OrderPlan,
+    *,
+    position: Position,
+    exit_order: Order,
+    proceeds: Decimal,
+    fee: Decimal,
+    now: datetime,
+) -> TradeLog:
+    """The closed round trip: P&L and ROI on the position's cost, its tags kept."""
+    symbol, quote = plan.symbol, plan.quote
+    pnl = proceeds - position.cost
+    roi = float(div(mul(pnl, Decimal(100)), position.cost)) if position.cost else 0.0
+    result = (
+        TradeLog.Result.WIN
+        if pnl > 0
+        else TradeLog.Result.LOSS
+        if pnl < 0
+        else TradeLog.Result.BREAKEVEN
+    )
+    entry_order = (
+        Order.objects.filter(
+            portfolio=locked, symbol=symbol, action=Order.Action.BUY, created_at__lte=now
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return TradeLog.objects.create(
+        portfolio=locked,
+        symbol=symbol,
+        entry_time=position.opened_at,
+        exit_time=quote.time,
+        entry_price=position.avg_price,
+        exit_price=quote.price,
+        quantity=position.quantity,
+        position_type="long",
+        result=result,
+        strategy_name=position.strategy_name or plan.strategy_name,
+        indicators_used=position.indicators_used or plan.indicators_used,
+        confidence=position.confidence if position.confidence is not None else plan.confidence,
+        roi=round(roi, 6),
+        pnl=pnl,
+        fees=add(position.fees, fee),
+        drawdown=round(
+            drawdown_pct(
+                symbol=symbol,
+                entry_price=position.avg_price,
+                start=position.opened_at,
+                end=quote.time,
+                exit_price=quote.price,
+            ),
+            6,
+        ),
+        duration=max(quote.time - position.opened_at, timedelta(0)),
+        notes=plan.notes,
+        source=position.source,
+        agent=position.agent or plan.agent,
+        entry_order=entry_order,
+        exit_order=exit_order,
+    )
 
 
 def order_place(
@@ -188,238 +457,43 @@ def order_place(
 ) -> tuple[Order, bool]:
     """Execute a paper trade. Returns (order, created): created is False for a replay of the
     same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key."""
-    symbol = symbol_name_clean(symbol)
-    name_clean(strategy_name, "strategy_name")
-    if action not in (Order.Action.BUY, Order.Action.SELL):
-        raise ValidationError({"action": ["must be 'buy' or 'sell'"]})
-    if source not in Source.values:
-        raise ValidationError({"source": [f"must be one of {', '.join(Source.values)}"]})
-    if confidence is not None and not (0.0 <= float(confidence) <= 1.0):
-        raise ValidationError({"confidence": ["must be between 0 and 1"]})
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 120):
-        raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
-    if price is not None:
-        given = to_decimal(price, "price")
-        _price_check(given, "")
-        if given != money(given):
-            raise ValidationError({"price": ["must have at most 8 decimal places"]})
-        quote = Quote(price=given, time=timezone.now(), source="given")
-    else:
-        quote = latest_quote(symbol)
-        if quote is None:
-            raise ValidationError(
-                {
-                    "symbol": [
-                        f"no market data for {symbol}, so no price; import candles or give a price"
-                    ]
-                }
-            )
-        # A close from the candles may carry more places than a price column: the order
-        # uses the price it stores, rounded half-even to 8 places.
-        where = f" (the latest close of {symbol} is {quote.price})"
-        _price_check(quote.price, where)
-        quote = Quote(price=money(quote.price), time=quote.time, source=quote.source)
-        _price_check(quote.price, where)
-    fingerprint = _request_hash(
-        {
-            "symbol": symbol,
-            "action": action,
-            "price": str(price) if price is not None else None,
-            "confidence": confidence,
-            "source": source,
-            "portfolio": portfolio.pk if portfolio else None,
-        }
+    plan = _order_check(
+        owner=owner,
+        symbol=symbol,
+        action=action,
+        portfolio=portfolio,
+        price=price,
+        confidence=confidence,
+        source=source,
+        idempotency_key=idempotency_key,
+        strategy_name=strategy_name,
+        indicators_used=indicators_used,
+        notes=notes,
+        agent=agent,
+        decision=decision,
     )
-    if portfolio is None:
-        portfolio = portfolio_get_or_create_default(owner=owner)
-    elif portfolio.owner_id != owner.pk:
-        raise ValidationError({"portfolio": ["no such portfolio"]})
-
     with transaction.atomic():
-        locked = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
-        if idempotency_key is not None:
-            previous = Order.objects.filter(
-                portfolio=locked, idempotency_key=idempotency_key
-            ).first()
-            if previous is not None:
-                if previous.request_hash != fingerprint:
-                    raise IdempotencyConflict(
-                        "this Idempotency-Key was already used for a different order"
-                    )
-                return previous, False
-        fee_rate = locked.fee_rate
+        locked = Portfolio.objects.select_for_update().get(pk=plan.portfolio.pk)
+        previous = _order_replay(locked, plan)
+        if previous is not None:
+            return previous, False
         now = timezone.now()
-        common = dict(
-            portfolio=locked,
-            symbol=symbol,
-            action=action,
-            price=quote.price,
-            price_source=quote.source[:40],
-            market_time=quote.time,
-            confidence=confidence,
-            source=source,
-            strategy_name=strategy_name[:120],
-            indicators_used=indicators_used or [],
-            notes=notes,
-            idempotency_key=idempotency_key,
-            request_hash=fingerprint,
-            agent=agent,
-            decision=decision,
-        )
-        if action == Order.Action.BUY:
-            # spend <= cash (a fraction <= 1 of an 8-place amount, half-even to 8 places).
-            spend = money(mul(locked.cash, locked.buy_fraction))
-            if spend < MIN_NOTIONAL:
-                raise ValidationError(
-                    {"action": [f"not enough cash: {locked.cash} {locked.quote_currency} left"]}
-                )
-            # Spend = notional + fee, so the fee never pushes cash below zero.
-            notional = money(div(spend, add(Decimal(1), fee_rate)))
-            fee = spend - notional
-            quantity = quantity_down(notional, quote.price)
-            if quantity <= 0:
-                raise ValidationError({"price": ["the price is too high to buy any quantity"]})
-            position = (
-                Position.objects.select_for_update().filter(portfolio=locked, symbol=symbol).first()
-            )
-            held = position.quantity if position is not None else Decimal(0)
-            if add(held, quantity) > QTY_MAX:
-                raise ValidationError(
-                    {
-                        "price": [
-                            f"too low for this amount: the {symbol} position would pass "
-                            f"{fmt(QTY_MAX)} units"
-                        ]
-                    }
-                )
-            if position is not None and add(position.cost, spend) >= AMOUNT_LIMIT:
-                raise ValidationError(
-                    {"action": [f"the {symbol} position's cost would pass {fmt(AMOUNT_LIMIT)}"]}
-                )
-            locked.cash = locked.cash - spend
-            order = Order.objects.create(
-                **common, quantity=quantity, notional=notional, fee=fee, cash_after=locked.cash
-            )
-            if position is None:
-                Position.objects.create(
-                    portfolio=locked,
-                    symbol=symbol,
-                    quantity=quantity,
-                    avg_price=quote.price,
-                    cost=spend,
-                    fees=fee,
-                    opened_at=quote.time,
-                    strategy_name=strategy_name[:120],
-                    indicators_used=indicators_used or [],
-                    confidence=confidence,
-                    source=source,
-                    agent=agent,
-                )
-            else:
-                total_qty = add(position.quantity, quantity)
-                # Between the two prices, so within the price bounds; half-even to 8 places.
-                position.avg_price = money(
-                    div(
-                        add(mul(position.avg_price, position.quantity), mul(quote.price, quantity)),
-                        total_qty,
-                    )
-                )
-                position.quantity = total_qty
-                position.cost = add(position.cost, spend)
-                position.fees = add(position.fees, fee)
-                position.save(update_fields=["avg_price", "quantity", "cost", "fees"])
+        if plan.action == Order.Action.BUY:
+            order = _buy(locked, plan)
         else:
-            position = (
-                Position.objects.select_for_update().filter(portfolio=locked, symbol=symbol).first()
-            )
-            if position is None:
-                raise ValidationError({"action": [f"nothing to sell: no open {symbol} position"]})
-            quantity = position.quantity
-            notional = money(mul(quantity, quote.price))
-            fee = money(mul(notional, fee_rate))
-            proceeds = notional - fee
-            if notional > CASH_MAX or add(locked.cash, proceeds) > CASH_MAX:
-                raise ValidationError(
-                    {
-                        "price": [
-                            f"too high for this position: selling {quantity} {symbol} at "
-                            f"{quote.price} would bring the cash past {fmt(CASH_MAX)}"
-                        ]
-                    }
-                )
-            locked.cash = add(locked.cash, proceeds)
-            order = Order.objects.create(
-                **common, quantity=quantity, notional=notional, fee=fee, cash_after=locked.cash
-            )
-            pnl = proceeds - position.cost
-            roi = float(div(mul(pnl, Decimal(100)), position.cost)) if position.cost else 0.0
-            result = (
-                TradeLog.Result.WIN
-                if pnl > 0
-                else TradeLog.Result.LOSS
-                if pnl < 0
-                else TradeLog.Result.BREAKEVEN
-            )
-            entry_order = (
-                Order.objects.filter(
-                    portfolio=locked, symbol=symbol, action="buy", created_at__lte=now
-                )
-                .order_by("-created_at", "-id")
-                .first()
-            )
-            TradeLog.objects.create(
-                portfolio=locked,
-                symbol=symbol,
-                entry_time=position.opened_at,
-                exit_time=quote.time,
-                entry_price=position.avg_price,
-                exit_price=quote.price,
-                quantity=quantity,
-                position_type="long",
-                result=result,
-                strategy_name=position.strategy_name or strategy_name[:120],
-                indicators_used=position.indicators_used or indicators_used or [],
-                confidence=position.confidence if position.confidence is not None else confidence,
-                roi=round(roi, 6),
-                pnl=pnl,
-                fees=add(position.fees, fee),
-                drawdown=round(
-                    _drawdown_pct(
-                        symbol, position.avg_price, position.opened_at, quote.time, quote.price
-                    ),
-                    6,
-                ),
-                duration=max(quote.time - position.opened_at, timedelta(0)),
-                notes=notes,
-                source=position.source,
-                agent=position.agent or agent,
-                entry_order=entry_order,
-                exit_order=order,
-            )
-            position.delete()
+            order = _sell(locked, plan, now)
         locked.save(update_fields=["cash", "updated_at"])
         _snapshot(locked, now)
     logger.info(
         "paper %s %s %s @ %s in portfolio %s (%s)",
-        action,
+        plan.action,
         order.quantity,
-        symbol,
+        plan.symbol,
         order.price,
         locked.pk,
-        source,
+        plan.source,
     )
     return order, True
-
-
-def positions_value(portfolio: Portfolio) -> Decimal:
-    """The positions at their latest closes (else their average price), exactly summed and
-    rounded half-even to 8 places once."""
-    values = []
-    for position in portfolio.positions.all():
-        quote = latest_quote(position.symbol)
-        price = quote.price if quote else position.avg_price
-        values.append(mul(position.quantity, price))
-    return money(money_sum(values))
 
 
 def _snapshot(portfolio: Portfolio, when: datetime) -> None:

@@ -10,26 +10,22 @@ from apps.core.forms import query_clean
 from .forms import OrderForm, PortfolioChoiceForm
 from .selectors import (
     order_list,
-    performance,
-    portfolio_get,
     portfolio_list,
+    portfolio_performance,
     portfolio_state,
     snapshots,
-    strategy_health,
     trade_log_list,
 )
-from .services import order_place, portfolio_get_or_create_default, portfolio_reset
+from .services import order_place, portfolio_reset, portfolio_resolve
 
 
 def _portfolio(request):
     raw = request.GET.get("portfolio") or request.POST.get("portfolio")
     pk = query_clean(PortfolioChoiceForm, {"portfolio": raw})["portfolio"]
-    if pk:
-        portfolio = portfolio_get(owner=request.user, pk=pk)
-        if portfolio is None:
-            raise Http404("No such portfolio")
-        return portfolio
-    return portfolio_get_or_create_default(owner=request.user)
+    portfolio = portfolio_resolve(owner=request.user, pk=pk)
+    if portfolio is None:
+        raise Http404("No such portfolio")
+    return portfolio
 
 
 @login_required
@@ -57,7 +53,6 @@ def portfolio_view(request):
             for field, msgs in exc.message_dict.items():
                 for msg in msgs:
                     form.add_error(field if field in form.fields else None, msg)
-    by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
     # A refused order (the form's checks or the service's) answers 400 with the page and
     # the errors beside their fields, as the API does; a GET is a 200.
     refused = request.method == "POST"
@@ -70,14 +65,7 @@ def portfolio_view(request):
             "portfolios": portfolio_list(owner=request.user),
             "orders": order_list(portfolio=portfolio)[:50],
             "trades": trade_log_list(owner=request.user, portfolio=portfolio)[:50],
-            "by_symbol": performance(owner=request.user, by="symbol", portfolio=portfolio),
-            "by_strategy": by_strategy,
-            "by_source": performance(owner=request.user, by="source", portfolio=portfolio),
-            "health": [
-                strategy_health(owner=request.user, strategy_name=r["strategy"])
-                for r in by_strategy
-                if r["strategy"] != "(none)"
-            ],
+            **portfolio_performance(owner=request.user, portfolio=portfolio),
             "history": snapshots(portfolio=portfolio),
             "form": form,
         },

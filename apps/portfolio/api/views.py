@@ -12,12 +12,11 @@ from apps.core.schema import error
 from apps.portfolio.models import Order, Portfolio, TradeLog
 from apps.portfolio.selectors import (
     order_list,
-    performance,
     portfolio_get,
     portfolio_list,
+    portfolio_performance,
     portfolio_state,
     snapshots,
-    strategy_health,
     trade_log_list,
 )
 from apps.portfolio.services import (
@@ -26,6 +25,7 @@ from apps.portfolio.services import (
     portfolio_create,
     portfolio_get_or_create_default,
     portfolio_reset,
+    portfolio_resolve,
 )
 
 from .serializers import (
@@ -51,11 +51,9 @@ def resolve_portfolio(request, pk=None) -> Portfolio:
     if pk is None and (error := query_value_error(request.query_params, "portfolio")):
         raise ValidationError({"portfolio": error})
     pk = pk if pk is not None else request.query_params.get("portfolio")
-    if pk is None:
-        return portfolio_get_or_create_default(owner=request.user)
-    if not re.fullmatch(r"-?[0-9]{1,18}", str(pk)):
+    if pk is not None and not re.fullmatch(r"-?[0-9]{1,18}", str(pk)):
         raise ValidationError({"portfolio": ["must be the id of one of your portfolios"]})
-    portfolio = portfolio_get(owner=request.user, pk=int(pk))
+    portfolio = portfolio_resolve(owner=request.user, pk=None if pk is None else int(pk))
     if portfolio is None:
         raise Http404
     return portfolio
@@ -220,18 +218,6 @@ class PerformanceApi(GenericAPIView):
     def get(self, request):
         portfolio = resolve_portfolio(request) if "portfolio" in request.query_params else None
         lookback = query_int(request.query_params, "lookback", 20, maximum=1000)
-        by_strategy = performance(owner=request.user, by="strategy", portfolio=portfolio)
         return Response(
-            {
-                "by_symbol": performance(owner=request.user, by="symbol", portfolio=portfolio),
-                "by_strategy": by_strategy,
-                "by_source": performance(owner=request.user, by="source", portfolio=portfolio),
-                "strategy_health": [
-                    strategy_health(
-                        owner=request.user, strategy_name=row["strategy"], lookback=lookback
-                    )
-                    for row in by_strategy
-                    if row["strategy"] != "(none)"
-                ],
-            }
+            portfolio_performance(owner=request.user, portfolio=portfolio, lookback=lookback)
         )

@@ -204,8 +204,7 @@ def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candle
 
 
 def test_value_history_runs_from_the_start_to_now(user, btc_candles):
-    from apps.portfolio.selectors import snapshots
-    from apps.portfolio.services import latest_quote
+    from apps.portfolio.selectors import latest_quote, snapshots
 
     p = portfolio_create(owner=user, name="history")
     empty = snapshots(portfolio=p)
