@@ -76,7 +76,7 @@ def _measure(path: Path, limits: dict) -> dict:
 @pytest.fixture(scope="module")
 def control(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("control") / "good.csv.gz"
-    path.write_bytes(gzip.compress(b"\n".join(BTC.read_bytes().splitlines()[:500])))
+    path.write_bytes(gzip.compress(b"\n".join(BTC.read_bytes().splitlines()[:500]), mtime=0))
     result = _measure(path, SMALL)
     assert result["outcome"] == "ok: 500 rows"
     return result
@@ -115,7 +115,7 @@ def _bomb_gz() -> bytes:
 
 def _bomb_multi_member_gz() -> bytes:
     # 32 members of 1 MiB each: every member alone is within the cap, together they are not.
-    one = gzip.compress(_text_bomb(MiB - len(ROW)))
+    one = gzip.compress(_text_bomb(MiB - len(ROW)), mtime=0)
     return one * (BOMB_BYTES // MiB)
 
 
@@ -173,7 +173,7 @@ def test_many_member_zip_is_refused_before_its_directory_is_parsed(tmp_path, con
 
 def test_compression_ratio_refuses_a_text_bomb_under_the_size_cap():
     # The reported case at small scale: text that expands ~300x, below the size cap.
-    bomb = gzip.compress(_text_bomb(8 * MiB))
+    bomb = gzip.compress(_text_bomb(8 * MiB), mtime=0)
     limits = ReadLimits(max_bytes=256 * MiB, ratio_floor=1 * MiB)
     with pytest.raises(CandleFileError, match="more than 100 times its compressed size"):
         read_candles(bomb, limits=limits)
@@ -192,9 +192,9 @@ def test_good_archives_still_read_the_same_candles():
     half = len(plain) // 2
     cut = plain.index(b"\n", half) + 1
     for data in (
-        gzip.compress(plain),
-        gzip.compress(plain[:cut]) + gzip.compress(plain[cut:]),  # multi-member
-        gzip.compress(plain) + b"\x00" * 512,  # zero padding, as gzip(1) allows
+        gzip.compress(plain, mtime=0),
+        gzip.compress(plain[:cut], mtime=0) + gzip.compress(plain[cut:], mtime=0),  # multi-member
+        gzip.compress(plain, mtime=0) + b"\x00" * 512,  # zero padding, as gzip(1) allows
         _zip({"__MACOSX/._k.csv": b"x", "dir/k.csv": plain}),
     ):
         assert read_candles(data).frame.equals(expected)
@@ -203,10 +203,10 @@ def test_good_archives_still_read_the_same_candles():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (gzip.compress(ROW * 3) + b"garbage", "not another gzip member"),
-        (gzip.compress(ROW * 3)[:-10], "gzip file is truncated"),
-        (_zip({"k.csv.gz": gzip.compress(ROW * 3)}), "holds another archive (k.csv.gz)"),
-        (_zip({"k.csv": gzip.compress(ROW * 3)}), "holds another archive (k.csv)"),
+        (gzip.compress(ROW * 3, mtime=0) + b"garbage", "not another gzip member"),
+        (gzip.compress(ROW * 3, mtime=0)[:-10], "gzip file is truncated"),
+        (_zip({"k.csv.gz": gzip.compress(ROW * 3, mtime=0)}), "holds another archive (k.csv.gz)"),
+        (_zip({"k.csv": gzip.compress(ROW * 3, mtime=0)}), "holds another archive (k.csv)"),
         (_zip({"k.csv": _zip({"in.csv": ROW})}), "holds another archive"),
         (_zip({f"{i}.txt": b"" for i in range(17)}), "holds 17 entries; the limit is 16"),
     ],
@@ -326,7 +326,7 @@ def _page_upload(client, content: bytes, name="bomb.csv.gz"):
 @pytest.mark.django_db
 @override_settings(MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES=1 * MiB)
 def test_api_and_page_refuse_a_bomb_with_the_limit_named(importer_client, client, importer):
-    bomb = gzip.compress(_text_bomb(4 * MiB))
+    bomb = gzip.compress(_text_bomb(4 * MiB), mtime=0)
     r = _api_upload(importer_client, bomb)
     assert r.status_code == 400
     assert r.json()["error"].startswith("the file expands beyond 1 MiB when decompressed")
@@ -453,7 +453,7 @@ def test_corrupted_archives_are_candle_file_errors_never_crashes(method):
 
     plain = b"\n".join(BTC.read_bytes().splitlines()[:50]) + b"\n"
     if method == "gzip":
-        seed = gzip.compress(plain) * 2
+        seed = gzip.compress(plain, mtime=0) * 2
     else:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=method) as zf:
