@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.forms import error_lines
 from apps.ml.selectors import model_get, model_list
 from apps.strategies.selectors import strategy_get, strategy_list
 
@@ -45,7 +46,7 @@ def agent_list_view(request):
                 messages.success(request, f"{agent.name} created.")
                 return redirect("agents:list")
             except ValidationError as exc:
-                errors += [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
+                errors += error_lines(exc)
     agents = list(agent_list(owner=request.user))
     return render(
         request,

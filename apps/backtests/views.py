@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.forms import form_errors
 from apps.core.jobs import JobStatus
 from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.core.pages import job_cancel_page
@@ -25,15 +26,6 @@ PARAMS = (
     "take_profit_pct",
     "position_size_pct",
 )
-
-
-def _errors(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(
-                field if field in form.fields else None,
-                f"{field}: {msg}" if field not in form.fields else msg,
-            )
 
 
 @login_required
@@ -67,7 +59,7 @@ def backtest_new_view(request):
             )
             return redirect("backtests:detail", pk=run.pk)
         except ValidationError as exc:
-            _errors(form, exc)
+            form_errors(form, exc)
     return render(request, "backtests/new.html", {"form": form, "has_strategies": bool(strategies)})
 
 
@@ -137,7 +129,7 @@ def sweep_new_view(request):
                 )
                 return redirect("backtests:sweep", pk=sweep.pk)
             except ValidationError as exc:
-                _errors(form, exc)
+                form_errors(form, exc)
     return render(
         request, "backtests/sweep_new.html", {"form": form, "has_strategies": bool(strategies)}
     )

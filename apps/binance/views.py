@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.forms import form_clean
+from apps.core.forms import error_lines, form_clean
 from apps.core.pages import job_cancel_page
 
 from .forms import ScheduleChoiceForm, ScheduleForm, SyncForm
@@ -17,12 +17,6 @@ from .services import (
     schedule_save,
     schedule_update,
 )
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            messages.error(request, f"{field}: {msg}")
 
 
 @login_required
@@ -63,7 +57,8 @@ def settings_view(request):
         except ValidationError as exc:
             # The page again, with each refused field named, as a 400 (not a redirect that
             # would read as success to a script).
-            _errors(request, exc)
+            for line in error_lines(exc):
+                messages.error(request, line)
             return _page(request, status=400)
         except PermissionDenied as exc:
             messages.error(request, str(exc))

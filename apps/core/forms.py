@@ -47,3 +47,21 @@ def query_clean(form_class: type[forms.Form], data) -> dict[str, Any]:
     if not form.is_valid():
         raise BadRequest(form_errors_text(form))
     return form.cleaned_data
+
+
+def form_errors(
+    form: forms.Form, exc: ValidationError, *, onto: dict[str, str] | None = None
+) -> None:
+    """A service's ValidationError onto a page's form: a field's messages beside that field
+    (``onto`` maps a service's field name to the form's, e.g. symbol -> strategy_json); any
+    other field's on the form as a whole, named."""
+    for field, msgs in exc.message_dict.items():
+        target = (onto or {}).get(field, field)
+        beside = target in form.fields
+        for msg in msgs:
+            form.add_error(target if beside else None, msg if beside else f"{field}: {msg}")
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """A service's ValidationError as "field: message" lines (for pages without a form)."""
+    return [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]

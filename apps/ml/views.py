@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.forms import form_errors
 from apps.core.pages import job_cancel_page
 from apps.marketdata.selectors import symbol_list
 
@@ -39,9 +40,7 @@ def model_list_view(request):
             messages.success(request, f"Training model #{job.pk} started.")
             return redirect("ml:detail", pk=job.pk)
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            form_errors(form, exc)
     return render(
         request,
         "ml/list.html",

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.forms import form_clean
+from apps.core.forms import error_lines, form_clean
 
 from .forms import DecisionForm
 from .selectors import decision_get, decision_list
@@ -29,9 +29,8 @@ def decision_list_view(request):
             return redirect("motherai:detail", pk=decision.pk)
         except ValidationError as exc:
             status = 400
-            for field, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    messages.error(request, f"{field}: {msg}")
+            for line in error_lines(exc):
+                messages.error(request, line)
     return render(
         request,
         "motherai/list.html",

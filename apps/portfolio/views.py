@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.forms import query_clean
+from apps.core.forms import form_errors, query_clean
 
 from .forms import OrderForm, PortfolioChoiceForm
 from .selectors import (
@@ -50,9 +50,7 @@ def portfolio_view(request):
             )
             return redirect(f"{request.path}?portfolio={portfolio.pk}")
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            form_errors(form, exc)
     # A refused order (the form's checks or the service's) answers 400 with the page and
     # the errors beside their fields, as the API does; a GET is a 200.
     refused = request.method == "POST"

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.forms import form_errors
+
 from .forms import StrategyForm
 from .selectors import strategy_get, strategy_list, strategy_versions
 from .services import strategy_create, strategy_delete, strategy_update
@@ -33,15 +35,8 @@ def _owned(request, ref):
     return strategy
 
 
-def _errors_to_form(form: StrategyForm, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        target = (
-            field
-            if field in form.fields
-            else ("strategy_json" if field in ("symbol", "strategy") else None)
-        )
-        for msg in msgs:
-            form.add_error(target, msg)
+# A service's errors about the symbol or the whole strategy belong to the JSON text area.
+_ONTO_JSON = {"symbol": "strategy_json", "strategy": "strategy_json"}
 
 
 @login_required
@@ -88,7 +83,7 @@ def strategy_edit_view(request, ref=None):
                         )
                 return redirect("strategies:detail", ref=strategy.pk)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                form_errors(form, exc, onto=_ONTO_JSON)
     elif strategy is not None:
         form = StrategyForm(
             initial={

@@ -204,12 +204,21 @@ def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candle
 
 
 def test_value_history_runs_from_the_start_to_now(user, btc_candles):
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from apps.portfolio.models import Portfolio, Snapshot
     from apps.portfolio.selectors import latest_quote, snapshots
 
     p = portfolio_create(owner=user, name="history")
     empty = snapshots(portfolio=p)
     assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
     order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
+    # Points are in milliseconds and one instant draws one point: on a fast machine the
+    # start, the order and "now" can share a millisecond, so set them apart as in real use.
+    Portfolio.objects.filter(pk=p.pk).update(created_at=F("created_at") - timedelta(hours=2))
+    Snapshot.objects.filter(portfolio=p).update(time=F("time") - timedelta(hours=1))
     p.refresh_from_db()
     history = snapshots(portfolio=p)
     assert len(history) == 3 and history == sorted(history, key=lambda pt: pt["t"])
