@@ -16,7 +16,7 @@ from engine.strategy import Strategy, compile_signals, infer_interval
 from .config import BacktestConfig, ConfigError
 from .metrics import compute_metrics
 from .result import BacktestResult, TradeColumns
-from .simulate import simulate_bars, trade_capacity
+from .simulate import SimParams, simulate_bars, trade_capacity
 
 Progress = Callable[[float], None] | None
 
@@ -89,6 +89,19 @@ def simulate(
     entry = np.ascontiguousarray(entry, dtype=np.bool_)
     exit = np.ascontiguousarray(exit, dtype=np.bool_)  # noqa: A001
     warmup = max(int(warmup), 0)
+    params = SimParams(
+        lo=lo,
+        hi=hi,
+        warmup=warmup,
+        next_open=next_open,
+        fee=float(config.fee_rate),
+        slip=float(config.slippage_bps) / 1e4,
+        size_frac=float(size) / 100.0,
+        sl=float(sl or 0.0) / 100.0,
+        tp=float(tp or 0.0) / 100.0,
+        allow_short=bool(config.allow_short),
+        initial=float(config.initial_balance),
+    )
     out = simulate_bars(
         o,
         h,
@@ -96,18 +109,8 @@ def simulate(
         c,
         entry,
         exit,
-        lo,
-        hi,
-        warmup,
-        next_open,
-        float(config.fee_rate),
-        float(config.slippage_bps) / 1e4,
-        float(size) / 100.0,
-        float(sl or 0.0) / 100.0,
-        float(tp or 0.0) / 100.0,
-        bool(config.allow_short),
-        float(config.initial_balance),
-        trade_capacity(entry, exit, lo, hi, warmup, bool(config.allow_short)),
+        params,
+        trade_capacity(entry, exit, lo, hi, warmup, params.allow_short),
     )
     if on_progress:
         on_progress(0.8)

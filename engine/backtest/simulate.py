@@ -13,15 +13,68 @@ entry signal covers it. A position closed by a signal is not reversed on the sam
 Fees are charged on both sides of every fill, slippage moves every fill against the
 trader, and a position still open at the end is closed at the last close
 (``end_of_data``).
+
+Every fill goes through one routine, `_open` or `_close`, so the bookkeeping (fees,
+cash, pnl, the trade's row) is written once; the kernel only decides when and at what
+price. The helpers are small ``@njit`` functions that LLVM inlines into the loop.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 SIGNAL, STOP_LOSS, TAKE_PROFIT, END_OF_DATA = 0, 1, 2, 3
 EXIT_REASONS = ("signal", "stop_loss", "take_profit", "end_of_data")
+# An order from a bar's signal: open a long (+1) or a short (-1), or close (2).
+LONG, SHORT, CLOSE = 1, -1, 2
+
+
+class SimParams(NamedTuple):
+    """The run's parameters as the kernel reads them: fractions, not percentages; 0 turns
+    a stop-loss or take-profit off. Bars [lo, hi) are simulated, signals act from warmup."""
+
+    lo: int
+    hi: int
+    warmup: int
+    next_open: bool
+    fee: float
+    slip: float
+    size_frac: float
+    sl: float
+    tp: float
+    allow_short: bool
+    initial: float
+
+
+class Trades(NamedTuple):
+    """One row per trade: the entry columns are written when it opens, the exit columns
+    when it closes."""
+
+    side: np.ndarray
+    entry_i: np.ndarray
+    exit_i: np.ndarray
+    entry_p: np.ndarray
+    exit_p: np.ndarray
+    qty: np.ndarray
+    entry_fee: np.ndarray
+    exit_fee: np.ndarray
+    pnl: np.ndarray
+    reason: np.ndarray
+
+
+class Held(NamedTuple):
+    """The open position apart from its side (the kernel's ``pos``): kept as it was after
+    a close, as only ``pos`` says whether a position is open."""
+
+    qty: float
+    price: float
+    index: int
+    fee: float
+    stop: float
+    take: float
 
 
 def trade_capacity(entry, exit_, lo: int, hi: int, warmup: int, allow_short: bool) -> int:
@@ -38,234 +91,163 @@ def trade_capacity(entry, exit_, lo: int, hi: int, warmup: int, allow_short: boo
 
 
 @njit(cache=True, nogil=True)
-def simulate_bars(
-    o,
-    h,
-    low,
-    c,
-    entry,
-    exit_,
-    lo,
-    hi,
-    warmup,
-    next_open,
-    fee,
-    slip,
-    size_frac,
-    sl,
-    tp,
-    allow_short,
-    initial,
-    cap,
-):
-    """`cap` bounds the number of trades (see `trade_capacity`): the trade arrays are
+def _fill_price(price, buy, slip):
+    """Slippage moves every fill against the trader: a buy fills higher, a sell lower."""
+    return price * (1.0 + slip) if buy else price * (1.0 - slip)
+
+
+@njit(cache=True, nogil=True)
+def _open(book, k, i, price, side, held, cash, p):
+    """Open `side` at `price` (before slippage) with the configured share of the cash,
+    the fee paid on top; write the trade's entry columns in row k. Returns the new
+    (pos, held, cash); with no cash to allocate nothing opens."""
+    px = _fill_price(price, side == LONG, p.slip)
+    alloc = cash * p.size_frac
+    if not alloc > 0.0:
+        return 0, held, cash
+    qty = alloc / (px * (1.0 + p.fee))
+    fee = qty * px * p.fee
+    if side == LONG:
+        cash -= qty * px + fee
+    else:
+        cash += qty * px - fee
+    stop = px * (1.0 - p.sl * side) if p.sl > 0.0 else np.nan
+    take = px * (1.0 + p.tp * side) if p.tp > 0.0 else np.nan
+    if k >= len(book.side):
+        raise RuntimeError("more trades than the capacity computed for them")
+    book.side[k] = side
+    book.entry_i[k] = i
+    book.entry_p[k] = px
+    book.qty[k] = qty
+    book.entry_fee[k] = fee
+    return side, Held(qty, px, i, fee, stop, take), cash
+
+
+@njit(cache=True, nogil=True)
+def _close(book, k, i, price, reason, pos, held, cash, p):
+    """Close the position at `price` (before slippage), paying the exit fee; write the
+    trade's exit columns in row k. Returns the new cash and the next row."""
+    px = _fill_price(price, pos == SHORT, p.slip)
+    ef = held.qty * px * p.fee
+    if pos == LONG:
+        cash += held.qty * px - ef
+        pnl = held.qty * (px - held.price) - held.fee - ef
+    else:
+        cash -= held.qty * px + ef
+        pnl = held.qty * (held.price - px) - held.fee - ef
+    book.exit_i[k] = i
+    book.exit_p[k] = px
+    book.exit_fee[k] = ef
+    book.pnl[k] = pnl
+    book.reason[k] = reason
+    return cash, k + 1
+
+
+@njit(cache=True, nogil=True)
+def _stop_or_take(pos, held, open_, high, low):
+    """Which level the bar reached and its price before slippage, or (-1, 0): the
+    stop-loss wins when both are reached (the path inside the bar is unknown, so assume
+    the worse); a bar that opens beyond a level fills at the open."""
+    stop, take = held.stop, held.take
+    if pos == LONG:
+        if not np.isnan(stop) and low <= stop:
+            return STOP_LOSS, open_ if open_ <= stop else stop
+        if not np.isnan(take) and high >= take:
+            return TAKE_PROFIT, open_ if open_ >= take else take
+    else:
+        if not np.isnan(stop) and high >= stop:
+            return STOP_LOSS, open_ if open_ >= stop else stop
+        if not np.isnan(take) and low <= take:
+            return TAKE_PROFIT, open_ if open_ <= take else take
+    return -1, 0.0
+
+
+@njit(cache=True, nogil=True)
+def _order(pos, entry, exit_, allow_short):
+    """The order a bar's signals give: an exit closes a long and an entry covers a short
+    (without reversing on the same bar); when flat an entry opens a long and, if allowed,
+    an exit opens a short; otherwise 0."""
+    if pos == LONG:
+        return CLOSE if exit_ else 0
+    if pos == SHORT:
+        return CLOSE if entry else 0
+    if entry:
+        return LONG
+    if allow_short and exit_:
+        return SHORT
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def simulate_bars(o, h, low, c, entry, exit_, p, cap):
+    """Simulate the signals over the bars with the parameters `p` (a `SimParams`).
+    `cap` bounds the number of trades (see `trade_capacity`): the trade arrays are
     allocated once at that size, so it must never be too small."""
-    n = len(c)
-    t_side = np.zeros(cap, np.int8)
-    t_entry_i = np.zeros(cap, np.int64)
-    t_exit_i = np.zeros(cap, np.int64)
-    t_entry_p = np.zeros(cap)
-    t_exit_p = np.zeros(cap)
-    t_qty = np.zeros(cap)
-    t_entry_fee = np.zeros(cap)
-    t_exit_fee = np.zeros(cap)
-    t_pnl = np.zeros(cap)
-    t_reason = np.zeros(cap, np.int8)
-    equity = np.full(n, np.nan)
+    book = Trades(
+        np.zeros(cap, np.int8),
+        np.zeros(cap, np.int64),
+        np.zeros(cap, np.int64),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap, np.int8),
+    )
+    equity = np.full(len(c), np.nan)
+    cash = p.initial
+    pos = 0  # +1 long, -1 short, 0 flat
+    held = Held(0.0, 0.0, -1, 0.0, 0.0, 0.0)
+    pending = 0  # the next open's order (see `_order`)
+    k = 0  # the row of the current or next trade
 
-    cash = initial
-    pos = 0  # +1 long, -1 short
-    qty = 0.0
-    entry_p = 0.0
-    entry_i = -1
-    entry_fee = 0.0
-    stop = 0.0
-    take = 0.0
-    pending = 0  # next-open order: +1 buy long, -1 sell short, 2 close
-    k = 0
+    for i in range(p.lo, p.hi):
+        # 1. At the open, the order from the previous bar's close fills.
+        if pending == CLOSE and pos != 0:
+            cash, k = _close(book, k, i, o[i], SIGNAL, pos, held, cash, p)
+            pos = 0
+        elif (pending == LONG or pending == SHORT) and pos == 0:
+            pos, held, cash = _open(book, k, i, o[i], pending, held, cash, p)
+        pending = 0
 
-    for i in range(lo, hi):
-        # 1. The open: pending order from the previous bar's close.
-        if pending != 0:
-            if pending == 2 and pos != 0:
-                px = o[i] * (1.0 - slip) if pos == 1 else o[i] * (1.0 + slip)
-                ef = qty * px * fee
-                if pos == 1:
-                    cash += qty * px - ef
-                    pnl = qty * (px - entry_p) - entry_fee - ef
-                else:
-                    cash -= qty * px + ef
-                    pnl = qty * (entry_p - px) - entry_fee - ef
-                t_exit_i[k] = i
-                t_exit_p[k] = px
-                t_exit_fee[k] = ef
-                t_pnl[k] = pnl
-                t_reason[k] = SIGNAL
-                k += 1
-                pos = 0
-            elif (pending == 1 or pending == -1) and pos == 0:
-                side = pending
-                px = o[i] * (1.0 + slip) if side == 1 else o[i] * (1.0 - slip)
-                alloc = cash * size_frac
-                if alloc > 0.0:
-                    qty = alloc / (px * (1.0 + fee))
-                    entry_fee = qty * px * fee
-                    if side == 1:
-                        cash -= qty * px + entry_fee
-                    else:
-                        cash += qty * px - entry_fee
-                    pos = side
-                    entry_p = px
-                    entry_i = i
-                    stop = px * (1.0 - sl * side) if sl > 0.0 else np.nan
-                    take = px * (1.0 + tp * side) if tp > 0.0 else np.nan
-                    if k >= cap:
-                        raise RuntimeError("more trades than the capacity computed for them")
-                    t_side[k] = side
-                    t_entry_i[k] = i
-                    t_entry_p[k] = px
-                    t_qty[k] = qty
-                    t_entry_fee[k] = entry_fee
-            pending = 0
-
-        # 2. Intrabar stop-loss / take-profit, from the bar after entry.
-        if pos != 0 and i > entry_i:
-            hit = -1
-            px = 0.0
-            if pos == 1:
-                if not np.isnan(stop) and low[i] <= stop:
-                    hit = STOP_LOSS
-                    px = o[i] if o[i] <= stop else stop
-                elif not np.isnan(take) and h[i] >= take:
-                    hit = TAKE_PROFIT
-                    px = o[i] if o[i] >= take else take
-                if hit >= 0:
-                    px *= 1.0 - slip
-            else:
-                if not np.isnan(stop) and h[i] >= stop:
-                    hit = STOP_LOSS
-                    px = o[i] if o[i] >= stop else stop
-                elif not np.isnan(take) and low[i] <= take:
-                    hit = TAKE_PROFIT
-                    px = o[i] if o[i] <= take else take
-                if hit >= 0:
-                    px *= 1.0 + slip
+        # 2. During the bar, stop-loss / take-profit, from the bar after the entry.
+        if pos != 0 and i > held.index:
+            hit, level = _stop_or_take(pos, held, o[i], h[i], low[i])
             if hit >= 0:
-                ef = qty * px * fee
-                if pos == 1:
-                    cash += qty * px - ef
-                    pnl = qty * (px - entry_p) - entry_fee - ef
-                else:
-                    cash -= qty * px + ef
-                    pnl = qty * (entry_p - px) - entry_fee - ef
-                t_exit_i[k] = i
-                t_exit_p[k] = px
-                t_exit_fee[k] = ef
-                t_pnl[k] = pnl
-                t_reason[k] = hit
-                k += 1
+                cash, k = _close(book, k, i, level, hit, pos, held, cash, p)
                 pos = 0
-                pending = 0
 
-        # 3. The close: this bar's signal.
-        if i >= warmup and i < hi:
-            closed_on_signal = False
-            if pos == 1 and exit_[i]:
-                if next_open:
-                    if i + 1 < hi:
-                        pending = 2
-                else:
-                    px = c[i] * (1.0 - slip)
-                    ef = qty * px * fee
-                    cash += qty * px - ef
-                    t_exit_i[k] = i
-                    t_exit_p[k] = px
-                    t_exit_fee[k] = ef
-                    t_pnl[k] = qty * (px - entry_p) - entry_fee - ef
-                    t_reason[k] = SIGNAL
-                    k += 1
+        # 3. At the close, this bar's signal fills now or at the next open.
+        if i >= p.warmup:
+            order = _order(pos, entry[i], exit_[i], p.allow_short)
+            if order != 0:
+                if p.next_open:
+                    pending = order  # on the last bar it never fills: end of data closes
+                elif order == CLOSE:
+                    cash, k = _close(book, k, i, c[i], SIGNAL, pos, held, cash, p)
                     pos = 0
-                    closed_on_signal = True
-            elif pos == -1 and entry[i]:
-                if next_open:
-                    if i + 1 < hi:
-                        pending = 2
                 else:
-                    px = c[i] * (1.0 + slip)
-                    ef = qty * px * fee
-                    cash -= qty * px + ef
-                    t_exit_i[k] = i
-                    t_exit_p[k] = px
-                    t_exit_fee[k] = ef
-                    t_pnl[k] = qty * (entry_p - px) - entry_fee - ef
-                    t_reason[k] = SIGNAL
-                    k += 1
-                    pos = 0
-                    closed_on_signal = True
-            elif pos == 0 and pending == 0 and not closed_on_signal:
-                side = 0
-                if entry[i]:
-                    side = 1
-                elif allow_short and exit_[i]:
-                    side = -1
-                if side != 0:
-                    if next_open:
-                        if i + 1 < hi:
-                            pending = side
-                    else:
-                        px = c[i] * (1.0 + slip) if side == 1 else c[i] * (1.0 - slip)
-                        alloc = cash * size_frac
-                        if alloc > 0.0:
-                            qty = alloc / (px * (1.0 + fee))
-                            entry_fee = qty * px * fee
-                            if side == 1:
-                                cash -= qty * px + entry_fee
-                            else:
-                                cash += qty * px - entry_fee
-                            pos = side
-                            entry_p = px
-                            entry_i = i
-                            stop = px * (1.0 - sl * side) if sl > 0.0 else np.nan
-                            take = px * (1.0 + tp * side) if tp > 0.0 else np.nan
-                            if k >= cap:
-                                raise RuntimeError("more trades than the capacity computed")
-                            t_side[k] = side
-                            t_entry_i[k] = i
-                            t_entry_p[k] = px
-                            t_qty[k] = qty
-                            t_entry_fee[k] = entry_fee
+                    pos, held, cash = _open(book, k, i, c[i], order, held, cash, p)
 
-        # End of data: close at the last close.
-        if i == hi - 1 and pos != 0:
-            px = c[i] * (1.0 - slip) if pos == 1 else c[i] * (1.0 + slip)
-            ef = qty * px * fee
-            if pos == 1:
-                cash += qty * px - ef
-                pnl = qty * (px - entry_p) - entry_fee - ef
-            else:
-                cash -= qty * px + ef
-                pnl = qty * (entry_p - px) - entry_fee - ef
-            t_exit_i[k] = i
-            t_exit_p[k] = px
-            t_exit_fee[k] = ef
-            t_pnl[k] = pnl
-            t_reason[k] = END_OF_DATA
-            k += 1
+        # End of data: a position still open is closed at the last close.
+        if i == p.hi - 1 and pos != 0:
+            cash, k = _close(book, k, i, c[i], END_OF_DATA, pos, held, cash, p)
             pos = 0
 
         # 4. Mark to market at the close.
-        equity[i] = cash + pos * qty * c[i]
+        equity[i] = cash + pos * held.qty * c[i]
 
     return (
-        t_side[:k],
-        t_entry_i[:k],
-        t_exit_i[:k],
-        t_entry_p[:k],
-        t_exit_p[:k],
-        t_qty[:k],
-        t_entry_fee[:k],
-        t_exit_fee[:k],
-        t_pnl[:k],
-        t_reason[:k],
+        book.side[:k],
+        book.entry_i[:k],
+        book.exit_i[:k],
+        book.entry_p[:k],
+        book.exit_p[:k],
+        book.qty[:k],
+        book.entry_fee[:k],
+        book.exit_fee[:k],
+        book.pnl[:k],
+        book.reason[:k],
         equity,
     )
