@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from apps.agents.selectors import agent_list
 from apps.agents.services import AgentDataError, agent_evaluate
-from apps.portfolio.models import Position, TradeLog
+from apps.portfolio.models import Position
+from apps.portfolio.selectors import agent_track_records
 from apps.portfolio.services import order_place, portfolio_get_or_create_default
 
 from .models import Decision, Schedule
@@ -67,10 +68,10 @@ def decision_make(
 ) -> Decision:
     _check(top_n, min_score, weights.alpha, weights.beta)
     candidates = []
-    for agent in agent_list(owner=owner, enabled_only=True):
-        closed = TradeLog.objects.filter(agent=agent)
-        trades = closed.count()
-        wins = closed.filter(result="win").count()
+    agents = list(agent_list(owner=owner, enabled_only=True))
+    records = agent_track_records([a.pk for a in agents])
+    for agent in agents:
+        trades, wins = records[agent.pk]
         win_rate = shrunk_win_rate(wins, trades, weights.prior_trades)
         base = {
             "agent_id": agent.pk,

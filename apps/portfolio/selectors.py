@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import mean, pstdev
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.marketdata.models import Candle
@@ -243,3 +243,16 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
         total = add(portfolio.cash, positions_value(portfolio))
         points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
     return points
+
+
+def agent_track_records(agent_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{agent id: (closed paper trades, wins)} for every agent asked, in one query (an agent
+    without closed trades is (0, 0))."""
+    rows = (
+        TradeLog.objects.filter(agent_id__in=agent_ids)
+        .values("agent_id")
+        .annotate(trades=Count("id"), wins=Count("id", filter=Q(result="win")))
+    )
+    records = {pk: (0, 0) for pk in agent_ids}
+    records.update({r["agent_id"]: (r["trades"], r["wins"]) for r in rows})
+    return records
