@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
@@ -119,7 +120,7 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return f"/api/backtests/{obj.pk}/"
+        return reverse("api:backtests:detail", args=[obj.pk])
 
 
 class BacktestTradeOutputSerializer(serializers.ModelSerializer):
@@ -186,7 +187,7 @@ class SweepOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return f"/api/backtests/sweeps/{obj.pk}/"
+        return reverse("api:backtests:sweep", args=[obj.pk])
 
     def get_results(self, obj) -> list[dict]:
         if not self.context.get("with_results"):

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from apps.binance.models import KlineSync, SyncSchedule
@@ -59,7 +60,7 @@ class SyncOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return f"/api/binance/syncs/{obj.pk}/"
+        return reverse("api:binance:sync", args=[obj.pk])
 
 
 class ScheduleInputSerializer(InputSerializer):
@@ -99,4 +100,4 @@ class ScheduleOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return f"/api/binance/schedules/{obj.pk}/"
+        return reverse("api:binance:schedule", args=[obj.pk])

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
@@ -84,7 +85,7 @@ class ModelOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return f"/api/ml/models/{obj.pk}/"
+        return reverse("api:ml:model", args=[obj.pk])
 
 
 class ModelPredictOutputSerializer(serializers.Serializer):
