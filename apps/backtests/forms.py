@@ -47,6 +47,6 @@ class SweepForm(BacktestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .services import SWEEP_METRICS
+        from engine.backtest.sweep import SWEEP_METRICS
 
         self.fields["metric"].choices = [(m, m) for m in SWEEP_METRICS]

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from apps.core.jobs import JobStatus, job_reap_stale
+from engine.backtest.sweep import rank_rows
 
 from .models import BacktestRun, BacktestTrade, Sweep
 
@@ -49,3 +50,12 @@ def sweep_get(*, owner, pk: int) -> Sweep | None:
         job_reap_stale(Sweep, pk=pk)
         sweep.refresh_from_db()
     return sweep
+
+
+def sweep_table(sweep: Sweep) -> list[dict]:
+    """A sweep's rows, best first by its metric."""
+    rows = [
+        {"combo": r.combo, "params": r.params, "metrics": r.metrics, "error": r.error}
+        for r in sweep.results.all()
+    ]
+    return rank_rows(rows, sweep.metric)

@@ -10,11 +10,8 @@ store trades, metrics and the equity curve in one transaction, fenced by the att
 
 from __future__ import annotations
 
-import copy
-import itertools
 import logging
 import math
-import re
 import time
 from datetime import datetime
 from typing import Any
@@ -28,14 +25,20 @@ from django.db.models import Count
 from django.utils import timezone
 
 import engine
-from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute
+from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute, task_signature
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from apps.strategies.selectors import strategy_get
 from apps.strategies.services import strategy_parse
 from engine.backtest import BacktestConfig, BacktestResult, ConfigError, run_backtest
-from engine.strategy import StrategyError, parse_strategy
+from engine.backtest.sweep import (
+    SWEEP_METRICS,
+    combo_metrics,
+    grid_combinations,
+    grid_value_problems,
+)
+from engine.strategy import parse_strategy
 
 from .models import BacktestRun, BacktestTrade, Sweep, SweepResult
 
@@ -272,80 +275,6 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
 
 # ---------------------------------------------------------------- sweeps and walk-forward
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _set_path(doc: dict, path: str, value: Any) -> None:
-    """Set ``value`` at a dotted/indexed path inside a strategy document (KeyError if absent)."""
-    parts = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    if not parts:
-        raise KeyError(path)
-    node: Any = doc
-    for part in parts[:-1]:
-        node = node[part]
-    last = parts[-1]
-    if isinstance(node, list):
-        node[last] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise KeyError(path)
-
-
-def grid_combinations(grid: dict[str, list]) -> list[dict[str, Any]]:
-    keys = list(grid)
-    return [
-        dict(zip(keys, values, strict=True))
-        for values in itertools.product(*(grid[k] for k in keys))
-    ]
-
-
-def _check_grid_values(definition: dict, path: str, values: list) -> None:
-    """Each value at ``path`` must make a strategy the language accepts, checked before the
-    sweep exists: a typo'd path or an out-of-range value (-5, 1e308) otherwise gave a
-    "succeeded" sweep whose every combination had failed. One parameter at a time (the
-    others as saved) is what a combination changes, so a value refused here fails in every
-    combination; cross-parameter rules (fast < slow) are still reported per combination."""
-    if not _path_exists(definition, path):
-        raise ValidationError({f"grid.{path}": ["no such field in the strategy"]})
-    for value in dict.fromkeys(values):  # each distinct value once
-        trial = copy.deepcopy(definition)
-        _set_path(trial, path, value)
-        try:
-            parse_strategy(trial)
-        except StrategyError as exc:
-            messages = [e.message for e in exc.errors if _same_field(e.path, path)]
-            if messages:
-                raise ValidationError(
-                    {f"grid.{path}": [f"{value!r}: {m}" for m in messages]}
-                ) from None
-
-
-def _same_field(error_path: str, grid_path: str) -> bool:
-    a, b = (p.replace("[", ".").replace("]", "") for p in (error_path, grid_path))
-    return a == b or a.startswith(b + ".")
-
-
-def _path_exists(doc: Any, path: str) -> bool:
-    """Whether ``path`` names a value already in the document (setting a new key would add
-    a field the strategy does not read)."""
-    parts = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    if not parts:
-        return False
-    node = doc
-    for part in parts:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            return False
-    return True
-
 
 def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
     if not isinstance(grid, dict) or not grid:
@@ -374,21 +303,13 @@ def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
         raise ValidationError(
             {"grid": [f"{total} combinations; the limit is {settings.SWEEP_MAX_COMBINATIONS}"]}
         )
+    # Each path and value checked against the strategy before the sweep exists: a typo'd
+    # path or an out-of-range value (-5, 1e308) otherwise gave a "succeeded" sweep whose
+    # every combination had failed.
     for path, values in grid.items():
-        _check_grid_values(definition, path, values)
+        if problems := grid_value_problems(definition, path, values):
+            raise ValidationError({f"grid.{path}": problems})
     return grid
-
-
-SWEEP_METRICS = (
-    "total_return_pct",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "profit_factor",
-    "win_rate_pct",
-    "max_drawdown_pct",
-    "expectancy",
-)
 
 
 def sweep_create(
@@ -480,22 +401,6 @@ def sweep_create(
     return sweep
 
 
-def _combo_metrics(
-    definition: dict, combo: dict, candles: pd.DataFrame, config: BacktestConfig, interval: str
-) -> tuple[dict | None, str]:
-    doc = copy.deepcopy(definition)
-    for path, value in combo.items():
-        _set_path(doc, path, value)
-    try:
-        strategy = parse_strategy(doc)
-    except StrategyError as exc:
-        return None, str(exc)[:500]
-    try:
-        return run_backtest(candles, strategy, config, interval=interval).metrics, ""
-    except (ConfigError, ValueError) as exc:
-        return None, str(exc)[:500]
-
-
 def sweep_execute(pk: int) -> str:
     return job_execute(Sweep, pk, _sweep_body)
 
@@ -509,8 +414,6 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
         return
     from celery import group
 
-    from .tasks import sweep_chunk
-
     done = set(SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True))
     size = settings.SWEEP_CHUNK_SIZE
     chunks = [
@@ -521,7 +424,9 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
     if not chunks:
         _sweep_maybe_finish(sweep.pk, ctx.attempt)
         return
-    group(sweep_chunk.s(sweep.pk, ctx.attempt, a, b) for a, b in chunks).apply_async()
+    group(
+        task_signature("backtests.sweep_chunk", sweep.pk, ctx.attempt, a, b) for a, b in chunks
+    ).apply_async()
 
 
 def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
@@ -537,7 +442,7 @@ def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
         if not running.exists():
             # Cancelled (or reaped) meanwhile: stop at the next combination, store nothing.
             return 0
-        metrics, error = _combo_metrics(
+        metrics, error = combo_metrics(
             sweep.strategy_definition, combo, candles, config, sweep.interval
         )
         rows.append(
@@ -586,7 +491,7 @@ def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
         is_cfg = BacktestConfig(**{**base.__dict__, "start": idx[a], "end": idx[split - 1]})
         best, best_value = None, None
         for combo in combos:
-            metrics, _ = _combo_metrics(
+            metrics, _ = combo_metrics(
                 sweep.strategy_definition, combo, candles, is_cfg, sweep.interval
             )
             done += 1
@@ -604,7 +509,7 @@ def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
         oos_cfg = BacktestConfig(
             **{**base.__dict__, "initial_balance": balance, "start": idx[split], "end": idx[b - 1]}
         )
-        metrics, error = _combo_metrics(
+        metrics, error = combo_metrics(
             sweep.strategy_definition, best, candles, oos_cfg, sweep.interval
         )
         done += 1
@@ -640,18 +545,3 @@ def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
         walk_forward={**sweep.walk_forward, "windows_report": report, "stitched": stitched},
         completed=len(combos),
     )
-
-
-def sweep_table(sweep: Sweep) -> list[dict]:
-    """Rows sorted by the chosen metric (best first)."""
-    rows = [
-        {"combo": r.combo, "params": r.params, "metrics": r.metrics, "error": r.error}
-        for r in sweep.results.all()
-    ]
-    better_low = sweep.metric == "max_drawdown_pct"
-
-    def key(row):
-        v = (row["metrics"] or {}).get(sweep.metric)
-        return (v is None, v if better_low else -(v or 0)) if v is not None else (True, 0)
-
-    return sorted(rows, key=key)

@@ -13,8 +13,15 @@ from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
 
 from .forms import BacktestForm, SweepForm
-from .selectors import backtest_get, backtest_list, backtest_trades, sweep_get, sweep_list
-from .services import backtest_create, sweep_create, sweep_table
+from .selectors import (
+    backtest_get,
+    backtest_list,
+    backtest_trades,
+    sweep_get,
+    sweep_list,
+    sweep_table,
+)
+from .services import backtest_create, sweep_create
 
 PARAMS = (
     "initial_balance",

@@ -195,6 +195,12 @@ def _eager_task(name: str):
     return app.tasks[name]
 
 
+def task_signature(name: str, *args):
+    """A Celery signature of the task registered as ``name`` (for a group of sub-tasks),
+    so a service fans out by task name instead of importing its app's tasks module."""
+    return _eager_task(name).s(*args)
+
+
 class EmbeddedRunner:
     """The embedded default's worker: a bounded pool of threads in the web process (jobs
     beyond JOBS_EMBEDDED_WORKERS wait queued) and a reaper thread that runs at start-up,

@@ -2,12 +2,12 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
-from apps.backtests.services import SWEEP_METRICS
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
+from engine.backtest.sweep import SWEEP_METRICS
 from engine.marketdata import INTERVALS
 
 
@@ -192,7 +192,7 @@ class SweepOutputSerializer(serializers.ModelSerializer):
     def get_results(self, obj) -> list[dict]:
         if not self.context.get("with_results"):
             return []
-        from apps.backtests.services import sweep_table
+        from apps.backtests.selectors import sweep_table
 
         return sweep_table(obj)
 
