@@ -1,10 +1,21 @@
 from django import forms
 
-from engine.backtest import FILLS
+from engine.backtest import BOUNDS, DEFAULTS, FILLS, config_from_params
 from engine.marketdata import INTERVALS
 
 
+def _param(name: str, **kwargs) -> forms.FloatField:
+    """An engine parameter with BacktestConfig's range (an open end as its closed input)."""
+    bound = BOUNDS[name]
+    if isinstance(kwargs.get("initial"), float) and kwargs["initial"].is_integer():
+        kwargs["initial"] = int(kwargs["initial"])  # the page shows 10000, not 10000.0
+    return forms.FloatField(min_value=bound.input_min, max_value=bound.input_max, **kwargs)
+
+
 class BacktestForm(forms.Form):
+    """A run's strategy and window; its engine parameters reach the service as one
+    ``config`` (``cleaned_data["config"]``, a BacktestConfig)."""
+
     strategy = forms.ChoiceField(choices=[])
     symbol = forms.CharField(
         max_length=30, required=False, help_text="empty: the strategy's symbol"
@@ -14,24 +25,25 @@ class BacktestForm(forms.Form):
     )
     start = forms.DateTimeField(required=False, help_text="UTC, e.g. 2021-01-01 00:00")
     end = forms.DateTimeField(required=False)
-    initial_balance = forms.FloatField(initial=10_000, min_value=0.01)
-    fee_rate = forms.FloatField(
-        initial=0.001, min_value=0, max_value=0.0999, help_text="per side, 0.001 = 0.1%"
-    )
-    slippage_bps = forms.FloatField(initial=0, min_value=0, max_value=1000)
-    fill = forms.ChoiceField(choices=[(f, f) for f in FILLS], initial="next_open")
-    allow_short = forms.BooleanField(required=False)
-    stop_loss_pct = forms.FloatField(
-        required=False, min_value=0.0001, max_value=99.9999, help_text="empty: the strategy's"
-    )
-    take_profit_pct = forms.FloatField(required=False, min_value=0.0001, max_value=10000)
-    position_size_pct = forms.FloatField(required=False, min_value=0.0001, max_value=100)
+    initial_balance = _param("initial_balance", initial=DEFAULTS["initial_balance"])
+    fee_rate = _param("fee_rate", initial=DEFAULTS["fee_rate"], help_text="per side, 0.001 = 0.1%")
+    slippage_bps = _param("slippage_bps", initial=DEFAULTS["slippage_bps"])
+    fill = forms.ChoiceField(choices=[(f, f) for f in FILLS], initial=DEFAULTS["fill"])
+    allow_short = forms.BooleanField(required=False, initial=DEFAULTS["allow_short"])
+    stop_loss_pct = _param("stop_loss_pct", required=False, help_text="empty: the strategy's")
+    take_profit_pct = _param("take_profit_pct", required=False)
+    position_size_pct = _param("position_size_pct", required=False)
 
     def __init__(self, *args, strategies=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].choices = [
             (s.pk, f"{s.name} ({s.symbol} {s.timeframe}, v{s.version})") for s in strategies
         ]
+
+    def clean(self):
+        data = super().clean()
+        data["config"] = config_from_params(data)
+        return data
 
 
 class SweepForm(BacktestForm):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.core.jobs import Job, register_job_model
+from engine.backtest import DEFAULTS
 from engine.marketdata import INTERVALS
 
 INTERVAL_CHOICES = [(i, i) for i in INTERVALS]
@@ -19,17 +20,17 @@ class Fill(models.TextChoices):
 
 
 class BacktestParams(models.Model):
-    """The engine parameters every run and sweep records."""
+    """The engine parameters every run and sweep records (defaults: BacktestConfig's)."""
 
     symbol = models.CharField(max_length=30)
     interval = models.CharField(max_length=3, choices=INTERVAL_CHOICES)
     start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
-    initial_balance = models.FloatField(default=10_000.0)
-    fee_rate = models.FloatField(default=0.001)
-    slippage_bps = models.FloatField(default=0.0)
-    fill = models.CharField(max_length=10, choices=Fill.choices, default=Fill.NEXT_OPEN)
-    allow_short = models.BooleanField(default=False)
+    initial_balance = models.FloatField(default=DEFAULTS["initial_balance"])
+    fee_rate = models.FloatField(default=DEFAULTS["fee_rate"])
+    slippage_bps = models.FloatField(default=DEFAULTS["slippage_bps"])
+    fill = models.CharField(max_length=10, choices=Fill.choices, default=DEFAULTS["fill"])
+    allow_short = models.BooleanField(default=DEFAULTS["allow_short"])
     position_size_pct = models.FloatField(
         null=True, blank=True, help_text="empty: the strategy's risk setting"
     )

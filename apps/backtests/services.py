@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +33,7 @@ from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from apps.strategies.selectors import strategy_get
 from apps.strategies.services import strategy_parse
-from engine.backtest import BacktestConfig, BacktestResult, ConfigError, run_backtest
+from engine.backtest import PARAMS, BacktestConfig, BacktestResult, ConfigError, run_backtest
 from engine.backtest.sweep import (
     SWEEP_METRICS,
     combo_metrics,
@@ -43,17 +45,6 @@ from engine.strategy import parse_strategy
 from .models import BacktestRun, BacktestTrade, Sweep, SweepResult
 
 logger = logging.getLogger(__name__)
-
-PARAM_FIELDS = (
-    "initial_balance",
-    "fee_rate",
-    "slippage_bps",
-    "fill",
-    "allow_short",
-    "position_size_pct",
-    "stop_loss_pct",
-    "take_profit_pct",
-)
 
 
 def _resolve_strategy(*, owner, strategy_ref, strategy_json, symbol, interval):
@@ -87,15 +78,25 @@ def _check_interval(parsed, interval: str) -> None:
             )
 
 
-def _config(params: dict[str, Any], start, end) -> BacktestConfig:
+@contextmanager
+def _field_errors():
+    """The engine names the parameter it refuses (ConfigError): one place turns that into
+    the field error the API and the pages show beside it."""
     try:
-        return BacktestConfig(
-            **{k: v for k, v in params.items() if v is not None or k.endswith("_pct")},
-            start=start,
-            end=end,
-        ).validate()
+        yield
     except ConfigError as exc:
-        raise ValidationError({exc.field: [exc.message]}) from None
+        raise ValidationError({exc.field: exc.messages}) from None
+
+
+def _config_clean(config: BacktestConfig | None, start, end) -> BacktestConfig:
+    """The config checked over the run's window (the window is ``start``/``end``)."""
+    with _field_errors():
+        return replace(config or BacktestConfig(), start=start, end=end).validate()
+
+
+def _params(config: BacktestConfig) -> dict[str, Any]:
+    """The config's parameters as the row's fields (BacktestParams)."""
+    return {name: getattr(config, name) for name in PARAMS}
 
 
 def _check_candles(symbol: str, interval: str, start: datetime | None, end: datetime | None) -> int:
@@ -129,14 +130,7 @@ def backtest_create(
     interval: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    initial_balance: float = 10_000.0,
-    fee_rate: float = 0.001,
-    slippage_bps: float = 0.0,
-    fill: str = "next_open",
-    allow_short: bool = False,
-    position_size_pct: float | None = None,
-    stop_loss_pct: float | None = None,
-    take_profit_pct: float | None = None,
+    config: BacktestConfig | None = None,
     sweep: Sweep | None = None,
     enqueue: bool = True,
 ) -> BacktestRun:
@@ -152,17 +146,7 @@ def backtest_create(
     _check_interval(parsed, interval)
     if start and end and end < start:
         raise ValidationError({"end": ["end is before start"]})
-    params = dict(
-        initial_balance=initial_balance,
-        fee_rate=fee_rate,
-        slippage_bps=slippage_bps,
-        fill=fill,
-        allow_short=allow_short,
-        position_size_pct=position_size_pct,
-        stop_loss_pct=stop_loss_pct,
-        take_profit_pct=take_profit_pct,
-    )
-    _config(params, start, end)
+    config = _config_clean(config, start, end)
     if sweep is None:
         _check_candles(symbol, interval, start, end)
     with transaction.atomic():
@@ -178,7 +162,7 @@ def backtest_create(
             end=end,
             sweep=sweep,
             engine_version=engine.__version__,
-            **params,
+            **_params(config),
         )
         if enqueue:
             job_enqueue(run)
@@ -186,9 +170,8 @@ def backtest_create(
 
 
 def run_config(run: BacktestRun | Sweep) -> BacktestConfig:
-    return BacktestConfig(
-        **{f: getattr(run, f) for f in PARAM_FIELDS}, start=run.start, end=run.end
-    )
+    """The config a stored run or sweep asked for."""
+    return BacktestConfig(**{f: getattr(run, f) for f in PARAMS}, start=run.start, end=run.end)
 
 
 def equity_with_buy_and_hold(
@@ -325,7 +308,7 @@ def sweep_create(
     end: datetime | None = None,
     walk_forward_windows: int = 0,
     walk_forward_in_sample_pct: float = 70.0,
-    **params: Any,
+    config: BacktestConfig | None = None,
 ) -> Sweep:
     saved, version, parsed = _resolve_strategy(
         owner=owner,
@@ -351,20 +334,7 @@ def sweep_create(
     _check_interval(parsed, interval)
     if start and end and end < start:
         raise ValidationError({"end": ["end is before start"]})
-    merged = {k: params.get(k) for k in PARAM_FIELDS if k in params}
-    defaults = dict(
-        initial_balance=10_000.0,
-        fee_rate=0.001,
-        slippage_bps=0.0,
-        fill="next_open",
-        allow_short=False,
-    )
-    merged = {
-        **defaults,
-        **{k: v for k, v in merged.items() if v is not None},
-        **{k: params.get(k) for k in ("position_size_pct", "stop_loss_pct", "take_profit_pct")},
-    }
-    _config(merged, start, end)
+    config = _config_clean(config, start, end)
     count = _check_candles(symbol, interval, start, end)
     if walk_forward_windows and count < walk_forward_windows * 100:
         raise ValidationError(
@@ -395,7 +365,7 @@ def sweep_create(
             }
             if walk_forward_windows
             else None,
-            **merged,
+            **_params(config),
         )
         job_enqueue(sweep)
     return sweep

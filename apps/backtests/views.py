@@ -23,17 +23,6 @@ from .selectors import (
 )
 from .services import backtest_create, sweep_create
 
-PARAMS = (
-    "initial_balance",
-    "fee_rate",
-    "slippage_bps",
-    "fill",
-    "allow_short",
-    "stop_loss_pct",
-    "take_profit_pct",
-    "position_size_pct",
-)
-
 
 @login_required
 def backtest_list_view(request):
@@ -62,7 +51,7 @@ def backtest_new_view(request):
                 interval=d["interval"] or None,
                 start=d["start"],
                 end=d["end"],
-                **{k: d[k] for k in PARAMS},
+                config=d["config"],
             )
             return redirect("backtests:detail", pk=run.pk)
         except ValidationError as exc:
@@ -132,7 +121,7 @@ def sweep_new_view(request):
                     start=d["start"],
                     end=d["end"],
                     walk_forward_windows=d["walk_forward_windows"],
-                    **{k: d[k] for k in PARAMS},
+                    config=d["config"],
                 )
                 return redirect("backtests:sweep", pk=sweep.pk)
             except ValidationError as exc:

@@ -212,6 +212,7 @@ def demo_strategies_and_backtest(*, user, report: DemoReport) -> None:
     from apps.backtests.services import backtest_create
     from apps.strategies.models import Strategy
     from apps.strategies.services import strategy_create
+    from engine.backtest import BacktestConfig
 
     created = {}
     for item in DEMO_STRATEGIES:
@@ -228,7 +229,7 @@ def demo_strategies_and_backtest(*, user, report: DemoReport) -> None:
             owner=user,
             strategy=created["RSI dip in uptrend"].pk,
             start=datetime(2024, 1, 1, tzinfo=UTC),
-            slippage_bps=2.0,
+            config=BacktestConfig(slippage_bps=2.0),
         )
     run.refresh_from_db()
     if run.status != JobStatus.SUCCEEDED:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.bounds import Bound
 from engine.indicators import INDICATORS, PRICE_FIELDS
 from engine.marketdata import INTERVAL_MS, INTERVALS
 
@@ -51,7 +52,13 @@ SHAPE_B_KEYS = {
     "shape",
 }
 CONDITION_KEYS = {"indicator", "params", "line", "condition", "timeframe"}
-RISK_KEYS = {"stop_loss_pct", "take_profit_pct", "position_size_pct"}
+# The risk block's ranges; a backtest's own risk overrides (BacktestConfig) take the same.
+RISK_BOUNDS = {
+    "stop_loss_pct": Bound(0, 100, low_open=True, high_open=True, step=0.0001),
+    "take_profit_pct": Bound(0, 10_000, low_open=True, step=0.0001),
+    "position_size_pct": Bound(0, 100, low_open=True, step=0.0001),
+}
+RISK_KEYS = set(RISK_BOUNDS)
 
 
 @dataclass(frozen=True)
@@ -189,22 +196,15 @@ def _risk(data: Any, errs: _Collector) -> Risk:
         if key not in RISK_KEYS:
             errs.add(f"risk.{key}", f"unknown field; allowed: {', '.join(sorted(RISK_KEYS))}")
     out: dict[str, float | None] = {}
-    for key, lo, hi in (
-        ("stop_loss_pct", 0, 100),
-        ("take_profit_pct", 0, 10_000),
-        ("position_size_pct", 0, 100),
-    ):
+    for key, bound in RISK_BOUNDS.items():
         raw = data.get(key)
         if raw is None:
             continue
         value = _num(raw)
         if value is None:
             errs.add(f"risk.{key}", "must be a number")
-        elif not lo < value <= hi or (key == "stop_loss_pct" and value >= 100):
-            errs.add(
-                f"risk.{key}",
-                f"must be greater than {lo} and {'below' if key == 'stop_loss_pct' else 'at most'} {hi}",
-            )
+        elif not bound.contains(value):
+            errs.add(f"risk.{key}", bound.message)
         else:
             out[key] = value
     return Risk(

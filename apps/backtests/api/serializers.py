@@ -7,31 +7,35 @@ from apps.core.jobs import JobStatus
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
+from engine.backtest import BOUNDS, DEFAULTS, PARAMS, config_from_params
 from engine.backtest.sweep import SWEEP_METRICS
 from engine.marketdata import INTERVALS
 
 
+def _param(name: str, **kwargs) -> serializers.FloatField:
+    """An engine parameter with BacktestConfig's range (an open end as its closed input)."""
+    bound = BOUNDS[name]
+    return serializers.FloatField(min_value=bound.input_min, max_value=bound.input_max, **kwargs)
+
+
 class BacktestParamsSerializer(InputSerializer):
+    """The run's window and strategy, and the engine parameters handed to the service as one
+    ``config`` (a BacktestConfig)."""
+
     symbol = SymbolField(required=False, help_text="default: the strategy's symbol")
     interval = serializers.ChoiceField(
         choices=INTERVALS, required=False, help_text="default: the strategy's timeframe"
     )
     start = serializers.DateTimeField(required=False, allow_null=True)
     end = serializers.DateTimeField(required=False, allow_null=True)
-    initial_balance = serializers.FloatField(default=10_000.0, min_value=0.01, max_value=1e15)
-    fee_rate = serializers.FloatField(default=0.001, min_value=0.0, max_value=0.0999)
-    slippage_bps = serializers.FloatField(default=0.0, min_value=0.0, max_value=1000.0)
-    fill = serializers.ChoiceField(choices=Fill.choices, default=Fill.NEXT_OPEN)
-    allow_short = serializers.BooleanField(default=False)
-    position_size_pct = serializers.FloatField(
-        required=False, allow_null=True, min_value=0.0001, max_value=100
-    )
-    stop_loss_pct = serializers.FloatField(
-        required=False, allow_null=True, min_value=0.0001, max_value=99.9999
-    )
-    take_profit_pct = serializers.FloatField(
-        required=False, allow_null=True, min_value=0.0001, max_value=10_000
-    )
+    initial_balance = _param("initial_balance", default=DEFAULTS["initial_balance"])
+    fee_rate = _param("fee_rate", default=DEFAULTS["fee_rate"])
+    slippage_bps = _param("slippage_bps", default=DEFAULTS["slippage_bps"])
+    fill = serializers.ChoiceField(choices=Fill.choices, default=DEFAULTS["fill"])
+    allow_short = serializers.BooleanField(default=DEFAULTS["allow_short"])
+    position_size_pct = _param("position_size_pct", required=False, allow_null=True)
+    stop_loss_pct = _param("stop_loss_pct", required=False, allow_null=True)
+    take_profit_pct = _param("take_profit_pct", required=False, allow_null=True)
     strategy = StrategyRefField(
         required=False, help_text="a saved strategy: id or BTCUSDT_strategy_3"
     )
@@ -44,7 +48,8 @@ class BacktestParamsSerializer(InputSerializer):
             )
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": "end is before start"})
-        return attrs
+        config = config_from_params(attrs)
+        return {**{k: v for k, v in attrs.items() if k not in PARAMS}, "config": config}
 
 
 class BacktestCreateInputSerializer(BacktestParamsSerializer):
