@@ -1,6 +1,7 @@
 from django import forms
 
 from engine.backtest import BOUNDS, DEFAULTS, FILLS, config_from_params
+from engine.backtest.sweep import SWEEP_METRICS, WALK_FORWARD_WINDOWS
 from engine.marketdata import INTERVALS
 
 
@@ -52,13 +53,10 @@ class SweepForm(BacktestForm):
         initial='{"indicators.rsi.period": [7, 10, 14, 21], "indicators.rsi.buy_below": [20, 25, 30, 35]}',
         help_text="JSON: a path in the strategy JSON -> the values to try",
     )
-    metric = forms.ChoiceField(choices=[])
+    metric = forms.ChoiceField(choices=[(m, m) for m in SWEEP_METRICS])
     walk_forward_windows = forms.IntegerField(
-        initial=0, min_value=0, max_value=20, help_text="0: a plain sweep"
+        initial=0,
+        min_value=WALK_FORWARD_WINDOWS.low,
+        max_value=WALK_FORWARD_WINDOWS.high,
+        help_text="0: a plain sweep",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from engine.backtest.sweep import SWEEP_METRICS
-
-        self.fields["metric"].choices = [(m, m) for m in SWEEP_METRICS]

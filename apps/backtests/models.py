@@ -9,6 +9,7 @@ from django.db import models
 
 from apps.core.jobs import Job, register_job_model
 from engine.backtest import DEFAULTS
+from engine.backtest.sweep import DEFAULT_METRIC
 from engine.marketdata import INTERVALS
 
 INTERVAL_CHOICES = [(i, i) for i in INTERVALS]
@@ -65,7 +66,7 @@ class Sweep(Job, BacktestParams):
     strategy_name = models.CharField(max_length=120)
     strategy_definition = models.JSONField()
     grid = models.JSONField(help_text="parameter path -> list of values")
-    metric = models.CharField(max_length=40, default="total_return_pct")
+    metric = models.CharField(max_length=40, default=DEFAULT_METRIC)
     combinations = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     walk_forward = models.JSONField(

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from apps.core.jobs import JobStatus, job_reap_stale
-from engine.backtest.sweep import rank_rows
+from engine.backtest.sweep import heatmap, rank_rows
 
 from .models import BacktestRun, BacktestTrade, Sweep
 
@@ -59,3 +59,9 @@ def sweep_table(sweep: Sweep) -> list[dict]:
         for r in sweep.results.all()
     ]
     return rank_rows(rows, sweep.metric)
+
+
+def sweep_heatmap(sweep: Sweep, rows: list[dict] | None = None) -> dict | None:
+    """The sweep's metric over its grid's first two paths (None with fewer); ``rows`` is
+    its table when the caller has already read it."""
+    return heatmap(sweep.grid, sweep_table(sweep) if rows is None else rows, sweep.metric)

@@ -11,7 +11,6 @@ store trades, metrics and the equity curve in one transaction, fenced by the att
 from __future__ import annotations
 
 import logging
-import math
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,10 +34,15 @@ from apps.strategies.selectors import strategy_get
 from apps.strategies.services import strategy_parse
 from engine.backtest import PARAMS, BacktestConfig, BacktestResult, ConfigError, run_backtest
 from engine.backtest.sweep import (
-    SWEEP_METRICS,
+    DEFAULT_IN_SAMPLE_PCT,
+    DEFAULT_METRIC,
+    MIN_BARS_PER_WINDOW,
+    chunk_ranges,
     combo_metrics,
+    grid_check,
     grid_combinations,
-    grid_value_problems,
+    sweep_check,
+    walk_forward,
 )
 from engine.strategy import parse_strategy
 
@@ -259,47 +263,11 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
 # ---------------------------------------------------------------- sweeps and walk-forward
 
 
-def _validate_grid(grid: Any, definition: dict) -> dict[str, list]:
-    if not isinstance(grid, dict) or not grid:
-        raise ValidationError(
-            {
-                "grid": [
-                    'an object of parameter path -> list of values, e.g. {"indicators.rsi.period": [7, 14, 21]}'
-                ]
-            }
-        )
-    if len(grid) > 4:
-        raise ValidationError({"grid": ["at most 4 parameters"]})
-    total = 1
-    for path, values in grid.items():
-        if not isinstance(values, list) or not values:
-            raise ValidationError({f"grid.{path}": ["must be a non-empty list of values"]})
-        if len(values) > 1000:
-            raise ValidationError({f"grid.{path}": ["at most 1000 values"]})
-        if any(
-            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
-            for v in values
-        ):
-            raise ValidationError({f"grid.{path}": ["values must be finite numbers"]})
-        total *= len(values)
-    if total > settings.SWEEP_MAX_COMBINATIONS:
-        raise ValidationError(
-            {"grid": [f"{total} combinations; the limit is {settings.SWEEP_MAX_COMBINATIONS}"]}
-        )
-    # Each path and value checked against the strategy before the sweep exists: a typo'd
-    # path or an out-of-range value (-5, 1e308) otherwise gave a "succeeded" sweep whose
-    # every combination had failed.
-    for path, values in grid.items():
-        if problems := grid_value_problems(definition, path, values):
-            raise ValidationError({f"grid.{path}": problems})
-    return grid
-
-
 def sweep_create(
     *,
     owner,
     grid: dict[str, list],
-    metric: str = "total_return_pct",
+    metric: str = DEFAULT_METRIC,
     strategy: str | int | None = None,
     strategy_json: Any = None,
     symbol: str | None = None,
@@ -307,7 +275,7 @@ def sweep_create(
     start: datetime | None = None,
     end: datetime | None = None,
     walk_forward_windows: int = 0,
-    walk_forward_in_sample_pct: float = 70.0,
+    walk_forward_in_sample_pct: float = DEFAULT_IN_SAMPLE_PCT,
     config: BacktestConfig | None = None,
 ) -> Sweep:
     saved, version, parsed = _resolve_strategy(
@@ -322,13 +290,11 @@ def sweep_create(
         if version is not None
         else (strategy_json if isinstance(strategy_json, dict) else parsed.to_dict())
     )
-    grid = _validate_grid(grid, definition)
-    if metric not in SWEEP_METRICS:
-        raise ValidationError({"metric": [f"one of {', '.join(SWEEP_METRICS)}"]})
-    if not 0 <= walk_forward_windows <= 20:
-        raise ValidationError({"walk_forward_windows": ["between 0 and 20"]})
-    if not 20 <= walk_forward_in_sample_pct <= 90:
-        raise ValidationError({"walk_forward_in_sample_pct": ["between 20 and 90"]})
+    with _field_errors():
+        grid_check(grid, definition, max_combinations=settings.SWEEP_MAX_COMBINATIONS)
+        sweep_check(
+            metric=metric, windows=walk_forward_windows, in_sample_pct=walk_forward_in_sample_pct
+        )
     symbol = symbol_name_clean(symbol or parsed.symbol)
     interval = interval_clean(interval) or parsed.timeframe
     _check_interval(parsed, interval)
@@ -336,7 +302,7 @@ def sweep_create(
         raise ValidationError({"end": ["end is before start"]})
     config = _config_clean(config, start, end)
     count = _check_candles(symbol, interval, start, end)
-    if walk_forward_windows and count < walk_forward_windows * 100:
+    if walk_forward_windows and count < walk_forward_windows * MIN_BARS_PER_WINDOW:
         raise ValidationError(
             {
                 "walk_forward_windows": [
@@ -384,13 +350,8 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
         return
     from celery import group
 
-    done = set(SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True))
-    size = settings.SWEEP_CHUNK_SIZE
-    chunks = [
-        (start, min(start + size, len(combos)))
-        for start in range(0, len(combos), size)
-        if not all(i in done for i in range(start, min(start + size, len(combos))))
-    ]
+    done = SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True)
+    chunks = chunk_ranges(len(combos), settings.SWEEP_CHUNK_SIZE, done)
     if not chunks:
         _sweep_maybe_finish(sweep.pk, ctx.attempt)
         return
@@ -442,76 +403,19 @@ def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
 
 
 def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
-    windows = int(sweep.walk_forward["windows"])
-    in_pct = float(sweep.walk_forward["in_sample_pct"]) / 100.0
     candles = candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end)
-    idx = candles.index
-    lo = int(idx.searchsorted(pd.Timestamp(sweep.start))) if sweep.start else 0
-    span = len(idx) - lo
-    step = span // windows
-    base = run_config(sweep)
-    better_low = sweep.metric == "max_drawdown_pct"
-    balance = float(sweep.initial_balance)
-    segments, report = [], []
-    total = windows * (len(combos) + 1)
-    done = 0
-    for w in range(windows):
-        a, b = lo + w * step, lo + (w + 1) * step if w < windows - 1 else len(idx)
-        split = a + int((b - a) * in_pct)
-        is_cfg = BacktestConfig(**{**base.__dict__, "start": idx[a], "end": idx[split - 1]})
-        best, best_value = None, None
-        for combo in combos:
-            metrics, _ = combo_metrics(
-                sweep.strategy_definition, combo, candles, is_cfg, sweep.interval
-            )
-            done += 1
-            ctx.progress(done / total)
-            value = (metrics or {}).get(sweep.metric)
-            if value is None:
-                continue
-            if best_value is None or (value < best_value if better_low else value > best_value):
-                best, best_value = combo, value
-        if best is None:
-            report.append(
-                {"window": w + 1, "error": "no combination produced the metric in-sample"}
-            )
-            continue
-        oos_cfg = BacktestConfig(
-            **{**base.__dict__, "initial_balance": balance, "start": idx[split], "end": idx[b - 1]}
-        )
-        metrics, error = combo_metrics(
-            sweep.strategy_definition, best, candles, oos_cfg, sweep.interval
-        )
-        done += 1
-        if metrics is None:
-            report.append({"window": w + 1, "params": best, "error": error})
-            continue
-        balance = metrics["final_balance"]
-        report.append(
-            {
-                "window": w + 1,
-                "in_sample_window": [
-                    idx[a].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    idx[split - 1].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ],
-                "out_of_sample_window": [
-                    idx[split].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    idx[b - 1].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ],
-                "params": best,
-                "in_sample_metric": best_value,
-                "out_of_sample": metrics,
-            }
-        )
-        segments.append(metrics)
-    stitched = {
-        "initial_balance": float(sweep.initial_balance),
-        "final_balance": round(balance, 2),
-        "total_return_pct": round((balance / float(sweep.initial_balance) - 1) * 100, 4),
-        "trades": sum(s["num_trades"] for s in segments),
-        "worst_window_drawdown_pct": max((s["max_drawdown_pct"] for s in segments), default=None),
-    }
+    result = walk_forward(
+        sweep.strategy_definition,
+        combos,
+        candles,
+        run_config(sweep),
+        metric=sweep.metric,
+        windows=int(sweep.walk_forward["windows"]),
+        in_sample_pct=float(sweep.walk_forward["in_sample_pct"]),
+        interval=sweep.interval,
+        on_progress=ctx.progress,
+    )
     ctx.finish(
-        walk_forward={**sweep.walk_forward, "windows_report": report, "stitched": stitched},
+        walk_forward={**sweep.walk_forward, **result},
         completed=len(combos),
     )

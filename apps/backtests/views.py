@@ -18,6 +18,7 @@ from .selectors import (
     backtest_list,
     backtest_trades,
     sweep_get,
+    sweep_heatmap,
     sweep_list,
     sweep_table,
 )
@@ -138,19 +139,7 @@ def sweep_detail_view(request, pk: int):
         raise Http404("No such sweep")
     rows = sweep_table(sweep) if sweep.status == JobStatus.SUCCEEDED else []
     keys = list(sweep.grid)
-    heat = None
-    if len(keys) >= 2 and rows:
-        xs, ys = sweep.grid[keys[0]], sweep.grid[keys[1]]
-        cells = {
-            (r["params"][keys[0]], r["params"][keys[1]]): (r["metrics"] or {}).get(sweep.metric)
-            for r in rows
-        }
-        heat = {
-            "x": keys[0],
-            "y": keys[1],
-            "xs": xs,
-            "rows": [{"y": y, "cells": [cells.get((x, y)) for x in xs]} for y in ys],
-        }
+    heat = sweep_heatmap(sweep, rows)
     return render(
         request,
         "backtests/sweep.html",

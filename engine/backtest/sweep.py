@@ -3,21 +3,26 @@
 A grid maps a path inside a strategy's JSON (``indicators.rsi.period``,
 ``entry_conditions[0].params.period``) to the values to try. Here: expanding a grid into
 combinations, reading and setting a path, checking a path's values against the strategy
-language before anything runs, the metrics of one combination, and ranking the rows by a
-metric. No Django: the backtests app loads candles, fans the combinations out to workers
-and stores the rows.
+language before anything runs, the metrics of one combination, ranking the rows by a
+metric, the heatmap over two paths, and walk-forward (the best in-sample combination run
+out of sample, window after window). No Django: the backtests app loads candles, fans the
+combinations out to workers and stores the rows; a refused grid or setting is a
+ConfigError naming its field (``grid``, ``grid.<path>``, ``metric``, ...).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from engine.bounds import Bound
 from engine.strategy import StrategyError, parse_strategy
 
 from .config import BacktestConfig, ConfigError
@@ -35,6 +40,17 @@ SWEEP_METRICS = (
     "expectancy",
 )
 LOWER_IS_BETTER = frozenset({"max_drawdown_pct"})
+DEFAULT_METRIC = "total_return_pct"
+MAX_PATHS = 4
+MAX_VALUES = 1000
+# Walk-forward: 0 windows is a plain sweep; each window's first IN_SAMPLE_PCT % picks the
+# parameters, the rest tests them.
+WALK_FORWARD_WINDOWS = Bound(0, 20, text="between 0 and 20")
+IN_SAMPLE_PCT = Bound(20, 90, text="between 20 and 90")
+DEFAULT_IN_SAMPLE_PCT = 70.0
+# Fewer bars than this per window leave too little to choose on and to test.
+MIN_BARS_PER_WINDOW = 100
+_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -108,6 +124,48 @@ def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> l
     return []
 
 
+def grid_check(grid: Any, definition: dict, *, max_combinations: int) -> dict[str, list]:
+    """The grid, or ConfigError naming ``grid`` or ``grid.<path>`` and why: its shape and
+    size first, then each path's values against the strategy, before the sweep exists (a
+    typo'd path or an out-of-range value otherwise gave a "succeeded" sweep whose every
+    combination had failed)."""
+    if not isinstance(grid, dict) or not grid:
+        raise ConfigError(
+            "grid",
+            'an object of parameter path -> list of values, e.g. {"indicators.rsi.period": [7, 14, 21]}',
+        )
+    if len(grid) > MAX_PATHS:
+        raise ConfigError("grid", f"at most {MAX_PATHS} parameters")
+    total = 1
+    for path, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"grid.{path}", "must be a non-empty list of values")
+        if len(values) > MAX_VALUES:
+            raise ConfigError(f"grid.{path}", f"at most {MAX_VALUES} values")
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+            for v in values
+        ):
+            raise ConfigError(f"grid.{path}", "values must be finite numbers")
+        total *= len(values)
+    if total > max_combinations:
+        raise ConfigError("grid", f"{total} combinations; the limit is {max_combinations}")
+    for path, values in grid.items():
+        if problems := grid_value_problems(definition, path, values):
+            raise ConfigError(f"grid.{path}", *problems)
+    return grid
+
+
+def sweep_check(*, metric: str, windows: int, in_sample_pct: float) -> None:
+    """The metric to rank by and the walk-forward settings (ConfigError naming the field)."""
+    if metric not in SWEEP_METRICS:
+        raise ConfigError("metric", f"one of {', '.join(SWEEP_METRICS)}")
+    if not WALK_FORWARD_WINDOWS.contains(windows):
+        raise ConfigError("walk_forward_windows", WALK_FORWARD_WINDOWS.message)
+    if not IN_SAMPLE_PCT.contains(in_sample_pct):
+        raise ConfigError("walk_forward_in_sample_pct", IN_SAMPLE_PCT.message)
+
+
 def combo_metrics(
     definition: dict,
     combo: dict[str, Any],
@@ -139,3 +197,101 @@ def rank_rows(rows: list[dict], metric: str) -> list[dict]:
         return (False, v if metric in LOWER_IS_BETTER else -v)
 
     return sorted(rows, key=key)
+
+
+def chunk_ranges(total: int, size: int, done: Iterable[int] = ()) -> list[tuple[int, int]]:
+    """[start, stop) ranges of ``size`` combinations, leaving out those already all done
+    (a redelivered sweep fans out only what is missing)."""
+    finished = set(done)
+    ranges = [(a, min(a + size, total)) for a in range(0, total, size)]
+    return [(a, b) for a, b in ranges if not all(i in finished for i in range(a, b))]
+
+
+def heatmap(grid: dict[str, list], rows: list[dict], metric: str) -> dict | None:
+    """The metric over the grid's first two paths (x across, y down); None with fewer paths
+    or no rows. A cell is None where no row has the metric (a failed combination)."""
+    keys = list(grid)
+    if len(keys) < 2 or not rows:
+        return None
+    x, y = keys[0], keys[1]
+    cells = {(r["params"][x], r["params"][y]): (r["metrics"] or {}).get(metric) for r in rows}
+    return {
+        "x": x,
+        "y": y,
+        "xs": grid[x],
+        "rows": [{"y": v, "cells": [cells.get((u, v)) for u in grid[x]]} for v in grid[y]],
+    }
+
+
+def walk_forward(
+    definition: dict,
+    combos: list[dict[str, Any]],
+    candles: pd.DataFrame,
+    config: BacktestConfig,
+    *,
+    metric: str,
+    windows: int,
+    in_sample_pct: float,
+    interval: str,
+    on_progress: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
+    """Split the bars from ``config.start`` into ``windows`` windows; in each, pick the
+    combination best by ``metric`` on the first ``in_sample_pct`` % and run it on the rest,
+    starting from the balance the previous window ended with. The per-window report and
+    the stitched out-of-sample result."""
+    idx = candles.index
+    lo = int(idx.searchsorted(pd.Timestamp(config.start))) if config.start else 0
+    step = (len(idx) - lo) // windows
+    share = in_sample_pct / 100.0
+    lower_better = metric in LOWER_IS_BETTER
+    start_balance = float(config.initial_balance)
+    balance = start_balance
+    segments, report = [], []
+    total = windows * (len(combos) + 1)
+    done = 0
+    for w in range(windows):
+        a, b = lo + w * step, lo + (w + 1) * step if w < windows - 1 else len(idx)
+        split = a + int((b - a) * share)
+        in_sample = replace(config, start=idx[a], end=idx[split - 1])
+        best, best_value = None, None
+        for combo in combos:
+            metrics, _ = combo_metrics(definition, combo, candles, in_sample, interval)
+            done += 1
+            if on_progress is not None:
+                on_progress(done / total)
+            value = (metrics or {}).get(metric)
+            if value is None:
+                continue
+            if best_value is None or (value < best_value if lower_better else value > best_value):
+                best, best_value = combo, value
+        if best is None:
+            report.append(
+                {"window": w + 1, "error": "no combination produced the metric in-sample"}
+            )
+            continue
+        out_of_sample = replace(config, initial_balance=balance, start=idx[split], end=idx[b - 1])
+        metrics, error = combo_metrics(definition, best, candles, out_of_sample, interval)
+        done += 1
+        if metrics is None:
+            report.append({"window": w + 1, "params": best, "error": error})
+            continue
+        balance = metrics["final_balance"]
+        report.append(
+            {
+                "window": w + 1,
+                "in_sample_window": [idx[a].strftime(_TIME), idx[split - 1].strftime(_TIME)],
+                "out_of_sample_window": [idx[split].strftime(_TIME), idx[b - 1].strftime(_TIME)],
+                "params": best,
+                "in_sample_metric": best_value,
+                "out_of_sample": metrics,
+            }
+        )
+        segments.append(metrics)
+    stitched = {
+        "initial_balance": start_balance,
+        "final_balance": round(balance, 2),
+        "total_return_pct": round((balance / start_balance - 1) * 100, 4),
+        "trades": sum(s["num_trades"] for s in segments),
+        "worst_window_drawdown_pct": max((s["max_drawdown_pct"] for s in segments), default=None),
+    }
+    return {"windows_report": report, "stitched": stitched}

@@ -1,19 +1,26 @@
-"""The optimiser's pure parts: grids, paths, value checks, one combination, ranking."""
+"""The optimiser's pure parts: grids, paths, value checks, one combination, ranking,
+chunks, the heatmap and walk-forward."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from engine.backtest import BacktestConfig, run_backtest
+from engine.backtest import BacktestConfig, ConfigError, run_backtest
 from engine.backtest.sweep import (
+    chunk_ranges,
     combo_metrics,
+    grid_check,
     grid_combinations,
     grid_value_problems,
+    heatmap,
     path_exists,
     rank_rows,
     set_path,
+    sweep_check,
+    walk_forward,
 )
 from engine.marketdata import read_candles
 from engine.strategy import parse_strategy
@@ -70,3 +77,103 @@ def test_rows_rank_best_first_with_drawdown_lower_is_better():
     ]
     assert [r["combo"] for r in rank_rows(rows, "sharpe")] == [2, 0, 3, 1]
     assert [r["combo"] for r in rank_rows(rows, "max_drawdown_pct")] == [2, 0, 3, 1]
+
+
+@pytest.mark.parametrize(
+    "grid, field, says",
+    [
+        ([7, 14], "grid", "an object"),
+        ({}, "grid", "an object"),
+        ({f"p{i}": [1] for i in range(5)}, "grid", "at most 4"),
+        ({"indicators.rsi.period": []}, "grid.indicators.rsi.period", "non-empty"),
+        ({"indicators.rsi.period": [True]}, "grid.indicators.rsi.period", "finite"),
+        ({"indicators.rsi.period": [float("nan")]}, "grid.indicators.rsi.period", "finite"),
+        ({"indicators.rsi.period": list(range(1001))}, "grid.indicators.rsi.period", "1000"),
+        ({"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [1, 2]}, "grid", "4 comb"),
+        ({"indicators.rsi.perod": [7]}, "grid.indicators.rsi.perod", "no such field"),
+        ({"indicators.rsi.period": [14, -5]}, "grid.indicators.rsi.period", "-5: "),
+    ],
+)
+def test_a_grid_is_refused_naming_the_field(grid, field, says):
+    with pytest.raises(ConfigError) as exc:
+        grid_check(grid, SHAPE_A, max_combinations=3)
+    assert exc.value.field == field and says in exc.value.messages[0]
+
+
+def test_a_good_grid_passes_as_given():
+    grid = {"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [20, 30]}
+    assert grid_check(grid, SHAPE_A, max_combinations=4) is grid
+
+
+def test_sweep_settings_name_the_field_they_refuse():
+    sweep_check(metric="sharpe", windows=20, in_sample_pct=90)
+    for kwargs, field in [
+        (dict(metric="luck", windows=0, in_sample_pct=70), "metric"),
+        (dict(metric="sharpe", windows=21, in_sample_pct=70), "walk_forward_windows"),
+        (dict(metric="sharpe", windows=3, in_sample_pct=19.9), "walk_forward_in_sample_pct"),
+    ]:
+        with pytest.raises(ConfigError) as exc:
+            sweep_check(**kwargs)
+        assert exc.value.field == field
+
+
+def test_chunks_cover_every_combination_once_and_skip_finished_ones():
+    assert chunk_ranges(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    assert chunk_ranges(7, 3, done=[0, 1, 2, 3]) == [(3, 6), (6, 7)]
+    assert chunk_ranges(0, 3) == []
+
+
+def test_the_heatmap_puts_each_metric_at_its_two_values():
+    grid = {"a": [1, 2], "b": [10, 20], "c": [0]}
+    rows = [
+        {"params": {"a": 1, "b": 10, "c": 0}, "metrics": {"sharpe": 0.1}},
+        {"params": {"a": 2, "b": 10, "c": 0}, "metrics": {"sharpe": 0.2}},
+        {"params": {"a": 1, "b": 20, "c": 0}, "metrics": None},
+    ]
+    assert heatmap(grid, rows, "sharpe") == {
+        "x": "a",
+        "y": "b",
+        "xs": [1, 2],
+        "rows": [{"y": 10, "cells": [0.1, 0.2]}, {"y": 20, "cells": [None, None]}],
+    }
+    assert heatmap({"a": [1]}, rows, "sharpe") is None and heatmap(grid, [], "sharpe") is None
+
+
+def test_walk_forward_picks_the_in_sample_best_and_carries_the_balance():
+    candles = read_candles(BTC).frame.iloc[:3000]
+    combos = grid_combinations({"indicators.rsi.period": [7, 14, 21]})
+    config = BacktestConfig(fee_rate=0.001)
+    seen = []
+    out = walk_forward(
+        SHAPE_A,
+        combos,
+        candles,
+        config,
+        metric="total_return_pct",
+        windows=2,
+        in_sample_pct=70,
+        interval="1h",
+        on_progress=seen.append,
+    )
+    windows = out["windows_report"]
+    assert [w["window"] for w in windows] == [1, 2]
+    assert seen == sorted(seen) and len(seen) == 2 * len(combos) and seen[-1] < 1
+    balance = config.initial_balance
+    for w in windows:
+        a, b = (pd.Timestamp(t) for t in w["in_sample_window"])
+        in_sample = {
+            c["indicators.rsi.period"]: combo_metrics(
+                SHAPE_A, c, candles, BacktestConfig(fee_rate=0.001, start=a, end=b), "1h"
+            )[0]["total_return_pct"]
+            for c in combos
+        }
+        assert w["in_sample_metric"] == max(in_sample.values())
+        assert in_sample[w["params"]["indicators.rsi.period"]] == w["in_sample_metric"]
+        assert w["out_of_sample_window"][0] > w["in_sample_window"][1]
+        c, d = (pd.Timestamp(t) for t in w["out_of_sample_window"])
+        oos = BacktestConfig(fee_rate=0.001, initial_balance=balance, start=c, end=d)
+        assert combo_metrics(SHAPE_A, w["params"], candles, oos, "1h")[0] == w["out_of_sample"]
+        balance = w["out_of_sample"]["final_balance"]
+    stitched = out["stitched"]
+    assert stitched["final_balance"] == round(balance, 2)
+    assert stitched["trades"] == sum(w["out_of_sample"]["num_trades"] for w in windows)

@@ -8,7 +8,14 @@ from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
 from engine.backtest import BOUNDS, DEFAULTS, PARAMS, config_from_params
-from engine.backtest.sweep import SWEEP_METRICS
+from engine.backtest.sweep import (
+    DEFAULT_IN_SAMPLE_PCT,
+    DEFAULT_METRIC,
+    IN_SAMPLE_PCT,
+    MAX_VALUES,
+    SWEEP_METRICS,
+    WALK_FORWARD_WINDOWS,
+)
 from engine.marketdata import INTERVALS
 
 
@@ -59,13 +66,17 @@ class BacktestCreateInputSerializer(BacktestParamsSerializer):
 class SweepCreateInputSerializer(BacktestParamsSerializer):
     grid = serializers.DictField(
         child=serializers.ListField(
-            child=serializers.FloatField(), allow_empty=False, max_length=1000
+            child=serializers.FloatField(), allow_empty=False, max_length=MAX_VALUES
         ),
         help_text='parameter path in the strategy JSON -> values, e.g. {"indicators.rsi.period": [7, 14, 21]}',
     )
-    metric = serializers.ChoiceField(choices=SWEEP_METRICS, default="total_return_pct")
-    walk_forward_windows = serializers.IntegerField(default=0, min_value=0, max_value=20)
-    walk_forward_in_sample_pct = serializers.FloatField(default=70.0, min_value=20, max_value=90)
+    metric = serializers.ChoiceField(choices=SWEEP_METRICS, default=DEFAULT_METRIC)
+    walk_forward_windows = serializers.IntegerField(
+        default=0, min_value=WALK_FORWARD_WINDOWS.low, max_value=WALK_FORWARD_WINDOWS.high
+    )
+    walk_forward_in_sample_pct = serializers.FloatField(
+        default=DEFAULT_IN_SAMPLE_PCT, min_value=IN_SAMPLE_PCT.low, max_value=IN_SAMPLE_PCT.high
+    )
 
 
 class BacktestListQuerySerializer(InputSerializer):
