@@ -103,9 +103,6 @@ class BacktestRun(Job, BacktestParams):
     )
     strategy_name = models.CharField(max_length=120)
     strategy_definition = models.JSONField(help_text="the normalised strategy exactly as run")
-    sweep = models.ForeignKey(
-        Sweep, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
-    )
 
     metrics = models.JSONField(null=True, blank=True)
     assumptions = models.JSONField(null=True, blank=True)

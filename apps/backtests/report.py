@@ -19,9 +19,9 @@ from .models import BacktestRun
 
 
 def strategy_performance(*, strategy: Strategy) -> dict[str, Any]:
-    runs = BacktestRun.objects.filter(
-        strategy=strategy, status=JobStatus.SUCCEEDED, sweep__isnull=True
-    ).order_by("-finished_at")
+    runs = BacktestRun.objects.filter(strategy=strategy, status=JobStatus.SUCCEEDED).order_by(
+        "-finished_at"
+    )
     rows = [
         {
             "run": r.pk,

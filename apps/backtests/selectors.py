@@ -11,7 +11,7 @@ from .models import BacktestRun, BacktestTrade, Sweep
 def backtest_list(
     *, owner, symbol: str | None = None, status: str | None = None
 ) -> QuerySet[BacktestRun]:
-    qs = BacktestRun.objects.filter(owner=owner, sweep__isnull=True)
+    qs = BacktestRun.objects.filter(owner=owner)
     if symbol:
         qs = qs.filter(symbol__iexact=symbol)
     if status:
@@ -34,7 +34,7 @@ def backtest_trades(*, run: BacktestRun) -> QuerySet[BacktestTrade]:
 def recent_trades(*, owner, limit: int = 10) -> QuerySet[BacktestTrade]:
     """The original /backtest/results: the user's most recent trades across runs, newest first."""
     return (
-        BacktestTrade.objects.filter(run__owner=owner, run__sweep__isnull=True)
+        BacktestTrade.objects.filter(run__owner=owner)
         .select_related("run")
         .order_by("-exit_time", "-id")[:limit]
     )

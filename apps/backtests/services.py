@@ -135,8 +135,6 @@ def backtest_create(
     start: datetime | None = None,
     end: datetime | None = None,
     config: BacktestConfig | None = None,
-    sweep: Sweep | None = None,
-    enqueue: bool = True,
 ) -> BacktestRun:
     saved, version, parsed = _resolve_strategy(
         owner=owner,
@@ -151,8 +149,7 @@ def backtest_create(
     if start and end and end < start:
         raise ValidationError({"end": ["end is before start"]})
     config = _config_clean(config, start, end)
-    if sweep is None:
-        _check_candles(symbol, interval, start, end)
+    _check_candles(symbol, interval, start, end)
     with transaction.atomic():
         run = BacktestRun.objects.create(
             owner=owner,
@@ -164,12 +161,10 @@ def backtest_create(
             interval=interval,
             start=start,
             end=end,
-            sweep=sweep,
             engine_version=engine.__version__,
             **_params(config),
         )
-        if enqueue:
-            job_enqueue(run)
+        job_enqueue(run)
     return run
 
 
