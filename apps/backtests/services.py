@@ -1,11 +1,14 @@
-"""Backtest writes: create a run (202 + URL), execute it as a job, cancel it; sweeps and
-walk-forward over a parameter grid.
+"""Backtest writes: create a run (202 + URL) and execute it as a job; create a sweep over
+a grid of strategy parameters and execute it.
 
 ``backtest_create`` checks everything a worker would trip over (strategy, symbol,
-candles in the range, every engine parameter) and refuses with a field-named error,
-then stores the run as queued with a snapshot of the exact strategy and enqueues it on
-commit. ``backtest_execute`` is the worker side: claim, load candles, run the engine,
-store trades, metrics and the equity curve in one transaction, fenced by the attempt.
+candles in the range, the engine parameters given as one BacktestConfig) and refuses with
+a field-named error, then stores the run as queued with a snapshot of the exact strategy
+and enqueues it on commit. ``backtest_execute`` is the worker side: claim, load candles,
+run the engine, store trades, metrics and the equity curve in one transaction, fenced by
+the attempt. Sweeps are the same shape; their numbers (grid checks, each combination,
+walk-forward) are ``engine.backtest.sweep``'s: here they are loaded, fanned out to chunk
+tasks by task name, and stored.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +33,7 @@ from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from apps.strategies.selectors import strategy_get
 from apps.strategies.services import strategy_parse
-from engine.backtest import PARAMS, BacktestConfig, BacktestResult, ConfigError, run_backtest
+from engine.backtest import PARAMS, BacktestConfig, ConfigError, run_backtest
 from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
     DEFAULT_METRIC,
@@ -173,25 +174,6 @@ def run_config(run: BacktestRun | Sweep) -> BacktestConfig:
     return BacktestConfig(**{f: getattr(run, f) for f in PARAMS}, start=run.start, end=run.end)
 
 
-def equity_with_buy_and_hold(
-    result: BacktestResult, candles: pd.DataFrame, max_points: int
-) -> list[list[Any]]:
-    """[[t ms, equity, buy & hold equity], ...] downsampled (min/max kept per bucket)."""
-    points = result.equity_points(max_points)
-    if not points:
-        return []
-    closes = candles["close"]
-    first = result.equity.index[0]
-    base = float(closes.loc[first])
-    initial = float(result.config["initial_balance"])
-    t_index = pd.to_datetime([p[0] for p in points], unit="ms", utc=True)
-    bh = closes.reindex(t_index).to_numpy() / base * initial
-    return [
-        [p[0], p[1], None if not np.isfinite(b) else round(float(b), 4)]
-        for p, b in zip(points, bh, strict=True)
-    ]
-
-
 def backtest_execute(pk: int) -> str:
     return job_execute(BacktestRun, pk, _run_body)
 
@@ -230,7 +212,7 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
         )
         for k, t in enumerate(result.trades)
     ]
-    curve = equity_with_buy_and_hold(result, candles, settings.BACKTEST_EQUITY_POINTS)
+    curve = result.equity_with_buy_and_hold(candles, settings.BACKTEST_EQUITY_POINTS)
     window = result.equity.index
     with transaction.atomic():
         # Idempotent under redelivery: whatever an earlier attempt left is replaced, and

@@ -138,6 +138,25 @@ class BacktestResult:
             keep = np.unique(np.asarray(idx))
         return [[int(t[i]), _safe(float(v[i]))] for i in keep]
 
+    def equity_with_buy_and_hold(
+        self, candles: pd.DataFrame, max_points: int | None = None
+    ) -> list[list[Any]]:
+        """[[epoch ms, equity, buy & hold equity], ...]: ``equity_points`` with, beside each,
+        what the initial balance held in the asset from the first simulated bar would be
+        worth (None where ``candles`` has no close at that time)."""
+        points = self.equity_points(max_points)
+        if not points:
+            return []
+        closes = candles["close"]
+        base = float(closes.loc[self.equity.index[0]])
+        initial = float(self.config["initial_balance"])
+        times = pd.to_datetime([p[0] for p in points], unit="ms", utc=True)
+        held = closes.reindex(times).to_numpy() / base * initial
+        return [
+            [p[0], p[1], None if not np.isfinite(h) else round(float(h), 4)]
+            for p, h in zip(points, held, strict=True)
+        ]
+
     def to_dict(self, equity_points: int | None = None) -> dict[str, Any]:
         return {
             "engine_version": self.engine_version,

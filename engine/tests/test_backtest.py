@@ -278,3 +278,16 @@ def test_equity_stats_match_numpy():
     under = (v < peak).astype(int)
     runs = np.diff(np.flatnonzero(np.diff(np.concatenate(([0], under, [0])))))[::2]
     assert longest == runs.max()
+
+
+def test_equity_beside_buy_and_hold_from_the_first_simulated_bar():
+    rows = [(100, 101, 99, 100)] * 4 + [(110, 111, 109, 110)] * 4 + [(120, 121, 119, 120)] * 4
+    c = table(rows)
+    r = simulate(c, sig(12, [1]), sig(12, [9]), BacktestConfig(start=c.index[2]))
+    curve = r.equity_with_buy_and_hold(c, 6)
+    assert [p[:2] for p in curve] == r.equity_points(6) and len(curve) <= 6
+    first = float(c["close"].iloc[2])
+    for t, _, held in curve:
+        close = float(c["close"].loc[pd.Timestamp(t, unit="ms", tz="UTC")])
+        assert held == pytest.approx(close / first * 10_000)
+    assert curve[0][2] == 10_000

@@ -78,6 +78,13 @@ class SweepCreateInputSerializer(BacktestParamsSerializer):
         default=DEFAULT_IN_SAMPLE_PCT, min_value=IN_SAMPLE_PCT.low, max_value=IN_SAMPLE_PCT.high
     )
 
+    def validate_grid(self, grid: dict[str, list[float]]) -> dict[str, list[int | float]]:
+        # JSON's 14 arrives as 14.0 through FloatField; a period must stay a whole number.
+        return {
+            path: [int(x) if float(x).is_integer() else x for x in values]
+            for path, values in grid.items()
+        }
+
 
 class BacktestListQuerySerializer(InputSerializer):
     symbol = serializers.CharField(

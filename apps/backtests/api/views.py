@@ -150,12 +150,7 @@ class SweepListCreateApi(GenericAPIView):
     def post(self, request):
         data = SweepCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        grid = {
-            k: [int(x) if float(x).is_integer() else x for x in vals]
-            for k, vals in v.pop("grid").items()
-        }
-        sweep = sweep_create(owner=request.user, grid=grid, **v)
+        sweep = sweep_create(owner=request.user, **data.validated_data)
         sweep.refresh_from_db()
         body = SweepOutputSerializer(sweep).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
