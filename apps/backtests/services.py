@@ -99,11 +99,6 @@ def _config_clean(config: BacktestConfig | None, start, end) -> BacktestConfig:
         return replace(config or BacktestConfig(), start=start, end=end).validate()
 
 
-def _params(config: BacktestConfig) -> dict[str, Any]:
-    """The config's parameters as the row's fields (BacktestParams)."""
-    return {name: getattr(config, name) for name in PARAMS}
-
-
 def _check_candles(symbol: str, interval: str, start: datetime | None, end: datetime | None) -> int:
     if symbol_get(symbol) is None:
         raise ValidationError({"symbol": [f"no market data for {symbol}; import candles first"]})
@@ -126,6 +121,32 @@ def _check_candles(symbol: str, interval: str, start: datetime | None, end: date
     return count
 
 
+def _market_clean(
+    parsed, *, symbol, interval, start, end, config: BacktestConfig | None
+) -> tuple[dict[str, Any], int]:
+    """The market, window and parameters a run or sweep stores (BacktestParams' fields),
+    checked in this order: the interval against the strategy, the window, the config,
+    candles in the window; and how many candles that is."""
+    symbol = symbol_name_clean(symbol or parsed.symbol)
+    interval = interval_clean(interval) or parsed.timeframe
+    _check_interval(parsed, interval)
+    if start and end and end < start:
+        raise ValidationError({"end": ["end is before start"]})
+    config = _config_clean(config, start, end)
+    count = _check_candles(symbol, interval, start, end)
+    fields = {"symbol": symbol, "interval": interval, "start": start, "end": end}
+    return {**fields, **{name: getattr(config, name) for name in PARAMS}}, count
+
+
+def _strategy_fields(saved, version, parsed) -> dict[str, Any]:
+    """Which strategy a run or sweep used: the saved one and its version, if any."""
+    return {
+        "strategy": saved,
+        "strategy_version": version,
+        "strategy_name": (saved.name if saved else parsed.name)[:120],
+    }
+
+
 def backtest_create(
     *,
     owner,
@@ -144,26 +165,16 @@ def backtest_create(
         symbol=symbol,
         interval=interval,
     )
-    symbol = symbol_name_clean(symbol or parsed.symbol)
-    interval = interval_clean(interval) or parsed.timeframe
-    _check_interval(parsed, interval)
-    if start and end and end < start:
-        raise ValidationError({"end": ["end is before start"]})
-    config = _config_clean(config, start, end)
-    _check_candles(symbol, interval, start, end)
+    market, _ = _market_clean(
+        parsed, symbol=symbol, interval=interval, start=start, end=end, config=config
+    )
     with transaction.atomic():
         run = BacktestRun.objects.create(
             owner=owner,
-            strategy=saved,
-            strategy_version=version,
-            strategy_name=(saved.name if saved else parsed.name)[:120],
+            **_strategy_fields(saved, version, parsed),
             strategy_definition=parsed.to_dict(),
-            symbol=symbol,
-            interval=interval,
-            start=start,
-            end=end,
             engine_version=engine.__version__,
-            **_params(config),
+            **market,
         )
         job_enqueue(run)
     return run
@@ -272,13 +283,9 @@ def sweep_create(
         sweep_check(
             metric=metric, windows=walk_forward_windows, in_sample_pct=walk_forward_in_sample_pct
         )
-    symbol = symbol_name_clean(symbol or parsed.symbol)
-    interval = interval_clean(interval) or parsed.timeframe
-    _check_interval(parsed, interval)
-    if start and end and end < start:
-        raise ValidationError({"end": ["end is before start"]})
-    config = _config_clean(config, start, end)
-    count = _check_candles(symbol, interval, start, end)
+    market, count = _market_clean(
+        parsed, symbol=symbol, interval=interval, start=start, end=end, config=config
+    )
     if walk_forward_windows and count < walk_forward_windows * MIN_BARS_PER_WINDOW:
         raise ValidationError(
             {
@@ -291,24 +298,18 @@ def sweep_create(
     with transaction.atomic():
         sweep = Sweep.objects.create(
             owner=owner,
-            strategy=saved,
-            strategy_version=version,
-            strategy_name=(saved.name if saved else parsed.name)[:120],
+            **_strategy_fields(saved, version, parsed),
             strategy_definition=definition,
             grid=grid,
             metric=metric,
             combinations=combos,
-            symbol=symbol,
-            interval=interval,
-            start=start,
-            end=end,
             walk_forward={
                 "windows": walk_forward_windows,
                 "in_sample_pct": walk_forward_in_sample_pct,
             }
             if walk_forward_windows
             else None,
-            **_params(config),
+            **market,
         )
         job_enqueue(sweep)
     return sweep
