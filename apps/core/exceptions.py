@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 INTERNAL_ERROR = "Internal server error. The error was logged."
 
 
+class BrokerUnavailable(exceptions.APIException):
+    """A job's task could not be sent; its row is already marked failed with the reason."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task broker cannot be reached."
+    default_code = "broker_unavailable"
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -74,9 +82,7 @@ def api_exception_handler(exc, context):
         # A service's own message says which permission is missing.
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, JobEnqueueError):
-        # The job's row exists, marked failed with the same reason.
-        exc = exceptions.APIException(detail=str(exc), code="broker_unavailable")
-        exc.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        exc = BrokerUnavailable(detail=str(exc))
     response = exception_handler(exc, context)
     if response is not None:
         return response
