@@ -1,7 +1,7 @@
 """Guards against password guessing, shared by the sign-in page and the API token endpoint.
 
-- client_address: who is asking, read through settings.NUM_PROXIES trusted reverse proxies
-  (DRF's rule, so the lockout and every DRF throttle agree on the address).
+- client_address (apps.core.throttles): who is asking, read through settings.NUM_PROXIES
+  trusted reverse proxies (DRF's rule, so the lockout and every DRF throttle agree).
 - LoginRateThrottle: every attempt from an address counts against THROTTLE_LOGIN
   (10/min by default) on both doors, whichever account it names.
 - The lockout is django-axes (settings: AXES_*): LOGIN_MAX_FAILURES failures for one
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from datetime import timedelta
 
@@ -20,37 +19,18 @@ from django.conf import settings
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle
+
+from apps.core.throttles import AddressRateThrottle, client_address
 
 LOCKED_MESSAGE = "Too many failed sign-in attempts for this account from this address."
 THROTTLED_MESSAGE = "Too many sign-in attempts from this address. Try again in {wait}."
 
 
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address as the last trusted proxy saw it (REMOTE_ADDR without proxies).
-
-    Whatever X-Forwarded-For holds left of the trusted hops is the client's to invent, so
-    only the entry NUM_PROXIES from the right counts. An entry that is not an address (a
-    client reaching the server directly with a forged header) falls back to REMOTE_ADDR.
-    """
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address((ident or "").strip()))
-    except ValueError:
-        return request.META.get("REMOTE_ADDR")
-
-
-class LoginRateThrottle(AnonRateThrottle):
+class LoginRateThrottle(AddressRateThrottle):
     """Counts every attempt from an address, signed in or not: the guard against guessing
     many accounts' passwords from one place."""
 
     scope = "login"
-
-    def get_ident(self, request) -> str:
-        return client_address(request) or ""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def login_rate_wait(request: HttpRequest) -> int | None:

@@ -138,7 +138,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Callables, so the limits have one home (the settings above) and tests can override them.
 AXES_FAILURE_LIMIT = "apps.accounts.throttles.failure_limit"
 AXES_COOLOFF_TIME = "apps.accounts.throttles.cool_off"
-AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttles.client_address"
+AXES_CLIENT_IP_CALLABLE = "apps.core.throttles.client_address"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.throttles.lockout_response"
 # An attempt while locked out does not restart the clock, so Retry-After stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -2,19 +2,16 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.selectors import liveness, readiness
+from apps.core.throttles import AddressRateThrottle
 
 
-class HealthRateThrottle(AnonRateThrottle):
-    """Per client address, signed in or not (the health endpoints take no credentials)."""
+class HealthRateThrottle(AddressRateThrottle):
+    """Per client address (the health endpoints take no credentials)."""
 
     scope = "health"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class ReadinessRateThrottle(HealthRateThrottle):
