@@ -111,7 +111,13 @@ class Order(models.Model):
     cash_after = ExactDecimalField(**MONEY)
     price_source = models.CharField(max_length=40, help_text="'given' or the candle it came from")
     market_time = models.DateTimeField(
-        help_text="time of the price: the candle's close, or when it was placed"
+        help_text="market time of the fill: the candle whose price it used (its close, or "
+        "the open it filled at), or when it was placed at a given price"
+    )
+    decided_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="market time of the decision: the close of the last candle the signal used",
     )
     confidence = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)

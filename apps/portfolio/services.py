@@ -145,6 +145,7 @@ class OrderPlan:
     notes: str
     agent: object
     decision: object
+    decided_at: datetime | None = None
 
     @property
     def tags(self) -> dict:
@@ -169,14 +170,17 @@ def _price_check(price: Decimal, where: str) -> None:
         )
 
 
-def _quote_check(*, symbol: str, price) -> Quote:
-    """The order's price: the one given (exact, within bounds), else the latest close."""
+def _quote_check(*, symbol: str, price, market_time: datetime | None = None) -> Quote:
+    """The order's price: the one given (exact, within bounds) at ``market_time`` (the
+    candle it came from; default now), else the latest close."""
     if price is not None:
         given = to_decimal(price, "price")
         _price_check(given, "")
         if given != money(given):
             raise ValidationError({"price": ["must have at most 8 decimal places"]})
-        return Quote(price=given, time=timezone.now(), source="given")
+        return Quote(price=given, time=market_time or timezone.now(), source="given")
+    if market_time is not None:
+        raise ValidationError({"market_time": ["only with a given price"]})
     quote = latest_quote(symbol)
     if quote is None:
         raise ValidationError(
@@ -210,6 +214,8 @@ def _order_check(
     notes: str,
     agent,
     decision,
+    market_time: datetime | None = None,
+    decided_at: datetime | None = None,
 ) -> OrderPlan:
     """Everything that needs no lock: the fields, the quote, the fingerprint, the portfolio."""
     symbol = symbol_name_clean(symbol)
@@ -222,7 +228,7 @@ def _order_check(
         raise ValidationError({"confidence": ["must be between 0 and 1"]})
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 120):
         raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
-    quote = _quote_check(symbol=symbol, price=price)
+    quote = _quote_check(symbol=symbol, price=price, market_time=market_time)
     # The fingerprint names the portfolio as asked (None: the default), before resolving it.
     fingerprint = _request_hash(
         {
@@ -252,6 +258,7 @@ def _order_check(
         notes=notes,
         agent=agent,
         decision=decision,
+        decided_at=decided_at,
     )
 
 
@@ -280,6 +287,7 @@ def _order_create(
         price=plan.quote.price,
         price_source=plan.quote.source[:40],
         market_time=plan.quote.time,
+        decided_at=plan.decided_at,
         **plan.tags,
         notes=plan.notes,
         idempotency_key=plan.idempotency_key,
@@ -454,9 +462,16 @@ def order_place(
     notes: str = "",
     agent=None,
     decision=None,
+    market_time: datetime | None = None,
+    decided_at: datetime | None = None,
 ) -> tuple[Order, bool]:
     """Execute a paper trade. Returns (order, created): created is False for a replay of the
-    same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key."""
+    same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key.
+
+    Market time (SPEC §7a): the order fills as of ``market_time`` (with a given ``price``:
+    the candle the fill used; without, the latest close's time), and ``decided_at`` is the
+    close of the candle its signal used. Positions open and round trips close at these
+    market times, so a trade's duration is market time, never wall-clock time."""
     plan = _order_check(
         owner=owner,
         symbol=symbol,
@@ -471,6 +486,8 @@ def order_place(
         notes=notes,
         agent=agent,
         decision=decision,
+        market_time=market_time,
+        decided_at=decided_at,
     )
     with transaction.atomic():
         locked = Portfolio.objects.select_for_update().get(pk=plan.portfolio.pk)
