@@ -553,6 +553,10 @@ def _utc(ts) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
 def _prepare(agents: list[DeskAgent], start, end) -> _Inputs:
     agents_sorted = sorted(agents, key=lambda a: a.agent_id)
     if [a.agent_id for a in agents_sorted] != [a.agent_id for a in agents]:
@@ -597,11 +601,11 @@ def _prepare(agents: list[DeskAgent], start, end) -> _Inputs:
         agent_key=np.array([a.agent_id for a in agents], np.int64),
         off=np.array(offs, np.int64),
         hi=np.array(his, np.int64),
-        opens=cat(opens, np.float64),
-        closes=cat(closes, np.float64),
-        open_ms=cat(open_ms, np.int64),
-        action=cat(actions, np.int8),
-        confidence=cat(confs, np.float64),
+        opens=_cat(opens, np.float64),
+        closes=_cat(closes, np.float64),
+        open_ms=_cat(open_ms, np.int64),
+        action=_cat(actions, np.int8),
+        confidence=_cat(confs, np.float64),
         symbols=symbols,
     )
 

@@ -1,6 +1,13 @@
 """Machine learning on candles: honest features, chronological training, artifacts."""
 
-from .artifacts import ModelIntegrityError, file_sha256, load_model, predict_proba_up, save_model
+from .artifacts import (
+    ModelIntegrityError,
+    file_sha256,
+    load_model,
+    predict_proba_up,
+    predict_proba_up_series,
+    save_model,
+)
 from .features import (
     FEATURES,
     LOOKBACK,
@@ -40,6 +47,7 @@ __all__ = [
     "latest_features",
     "load_model",
     "predict_proba_up",
+    "predict_proba_up_series",
     "save_model",
     "train_model",
 ]

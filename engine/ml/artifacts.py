@@ -26,7 +26,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from .features import latest_features
+from .features import build_features, latest_features
 
 FORMAT = "tradingsite-model/1"
 CACHE_SIZE = 32
@@ -107,6 +107,21 @@ def _load_checked(path: Path, *, sha256: str, features: tuple[str, ...] | list[s
             f"the model was trained on features {payload['features']} but {list(features)} were expected"
         )
     return payload["model"]
+
+
+def predict_proba_up_series(model: Any, candles: pd.DataFrame) -> np.ndarray:
+    """P(the next bar closes higher) for every bar, NaN where a feature is undefined. The
+    features of bar i use candles up to bar i only, so the value of a bar does not change
+    when later candles arrive."""
+    X = build_features(candles)
+    ok = (X.notna().all(axis=1) & np.isfinite(X).all(axis=1)).to_numpy()
+    out = np.full(len(candles), np.nan)
+    if ok.any():
+        classes = list(model.classes_)
+        proba = model.predict_proba(X.to_numpy()[ok])
+        up = proba[:, classes.index(1)] if 1 in classes else np.zeros(int(ok.sum()))
+        out[ok] = np.clip(up, 0.0, 1.0)
+    return out
 
 
 def predict_proba_up(model: Any, candles: pd.DataFrame) -> tuple[float, pd.Timestamp]:
