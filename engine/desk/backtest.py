@@ -591,7 +591,6 @@ def _prepare(agents: list[DeskAgent], start, end) -> _Inputs:
     ev_t, ev_a, ev_b = ev_t[order], ev_a[order], ev_b[order]
     times, first = np.unique(ev_t, return_index=True)
     t_start = np.append(first, len(ev_t)).astype(np.int64)
-    cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
     return _Inputs(
         times=times.astype(np.int64),
         t_start=t_start,
