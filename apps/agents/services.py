@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -80,20 +81,27 @@ class Evaluation:
         return datetime.fromisoformat(self.market_time.replace("Z", "+00:00"))
 
 
+def agent_candles(agent: Agent, *, now: datetime) -> pd.DataFrame:
+    """The candles an evaluation as of ``now`` reads: the latest few hundred of the agent's
+    symbol and interval that closed by then (a candle opened at t closes at t + interval),
+    enough for the strategy's indicators and the model's features to settle."""
+    strategy = parse_strategy(agent.strategy_version.normalized)
+    need = max(MIN_CANDLES, required_lookback(strategy, agent.interval) * 3 + 50, ML_LOOKBACK * 4)
+    return candles_frame(
+        symbol=agent.symbol,
+        interval=agent.interval,
+        end=now - timedelta(milliseconds=interval_ms(agent.interval)),
+        last=need,
+    )
+
+
 def agent_evaluate(agent: Agent, *, store: bool = False, now: datetime | None = None) -> Evaluation:
     """The agent's signal as of ``now`` (default: the current time), from the candles closed
     by then; ``store`` keeps it as a Signal."""
     now = now or timezone.now()
     strategy = parse_strategy(agent.strategy_version.normalized)
     step = interval_ms(agent.interval)
-    need = max(MIN_CANDLES, required_lookback(strategy, agent.interval) * 3 + 50, ML_LOOKBACK * 4)
-    # Only candles closed by now: a candle opened at t closes at t + interval.
-    candles = candles_frame(
-        symbol=agent.symbol,
-        interval=agent.interval,
-        end=now - timedelta(milliseconds=step),
-        last=need,
-    )
+    candles = agent_candles(agent, now=now)
     if candles.empty:
         raise AgentDataError(f"no {agent.interval} candles of {agent.symbol}")
     probability_up = None
