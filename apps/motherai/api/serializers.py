@@ -30,6 +30,9 @@ class DecisionInputSerializer(DecisionQuerySerializer):
 
 
 class DecisionOutputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="null for a GET preview (nothing stored)"
+    )
     stored = serializers.SerializerMethodField(
         help_text="false for a GET preview (nothing stored, id null)"
     )
