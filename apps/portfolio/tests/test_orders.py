@@ -215,12 +215,13 @@ def test_value_history_runs_from_the_start_to_now(user, btc_candles_fresh):
     from apps.portfolio.selectors import latest_quote, snapshots
 
     p = portfolio_create(owner=user, name="history")
-    empty = snapshots(portfolio=p)
-    assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
-    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
     # Points are in milliseconds and one instant draws one point: on a fast machine the
     # start, the order and "now" can share a millisecond, so set them apart as in real use.
     Portfolio.objects.filter(pk=p.pk).update(created_at=F("created_at") - timedelta(hours=2))
+    p.refresh_from_db()
+    empty = snapshots(portfolio=p)
+    assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
+    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
     Snapshot.objects.filter(portfolio=p).update(time=F("time") - timedelta(hours=1))
     p.refresh_from_db()
     history = snapshots(portfolio=p)
