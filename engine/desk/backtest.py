@@ -405,12 +405,12 @@ def _desk_kernel(
                 ranks = rank_take(
                     au_score[na : na + m].copy(), keys, syms, status, top_n, min_score
                 )
-                au_rank[na : na + m] = ranks
             else:
-                random_take(rng, keys, syms, status, take_counts[t])
+                ranks = random_take(rng, keys, syms, status, take_counts[t])
+            au_rank[na : na + m] = ranks
             au_status[na : na + m] = status
-            # taken actions wait for the open of the agent's next candle
-            order = np.argsort(au_rank[na : na + m]) if mode == 0 else np.arange(m)
+            # taken actions wait for the open of the agent's next candle, in rank order
+            order = np.argsort(ranks)
             rank_no = 0
             for j in order:
                 r = na + j
