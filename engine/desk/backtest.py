@@ -256,6 +256,14 @@ def _flush(
 
 
 @njit(cache=True, nogil=True)
+def _any(flags):
+    for f in flags:
+        if f:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def _desk_kernel(
     times,
     t_start,
@@ -342,34 +350,35 @@ def _desk_kernel(
 
     for t in range(ntimes):
         T = times[t]
-        cash, k = _flush(
-            True,
-            T,
-            p_on,
-            p_side,
-            p_agent,
-            p_bar,
-            p_fill,
-            p_dec,
-            p_rank,
-            p_audit,
-            opens,
-            off,
-            sym_held_by,
-            sym_qty,
-            sym_price,
-            sym_entry_row,
-            cash,
-            fee,
-            slip,
-            frac,
-            wins,
-            counts,
-            tr,
-            k,
-            fill_status,
-            fill_row,
-        )
+        if _any(p_on):
+            cash, k = _flush(
+                True,
+                T,
+                p_on,
+                p_side,
+                p_agent,
+                p_bar,
+                p_fill,
+                p_dec,
+                p_rank,
+                p_audit,
+                opens,
+                off,
+                sym_held_by,
+                sym_qty,
+                sym_price,
+                sym_entry_row,
+                cash,
+                fee,
+                slip,
+                frac,
+                wins,
+                counts,
+                tr,
+                k,
+                fill_status,
+                fill_row,
+            )
         lo_e, hi_e = t_start[t], t_start[t + 1]
         # candidates: the non-hold signals of the agents due at T
         m = 0
@@ -433,34 +442,35 @@ def _desk_kernel(
                 p_rank[s] = rank_no
                 p_audit[s] = r
             na += m
-        cash, k = _flush(
-            False,
-            T,
-            p_on,
-            p_side,
-            p_agent,
-            p_bar,
-            p_fill,
-            p_dec,
-            p_rank,
-            p_audit,
-            opens,
-            off,
-            sym_held_by,
-            sym_qty,
-            sym_price,
-            sym_entry_row,
-            cash,
-            fee,
-            slip,
-            frac,
-            wins,
-            counts,
-            tr,
-            k,
-            fill_status,
-            fill_row,
-        )
+        if _any(p_on):
+            cash, k = _flush(
+                False,
+                T,
+                p_on,
+                p_side,
+                p_agent,
+                p_bar,
+                p_fill,
+                p_dec,
+                p_rank,
+                p_audit,
+                opens,
+                off,
+                sym_held_by,
+                sym_qty,
+                sym_price,
+                sym_entry_row,
+                cash,
+                fee,
+                slip,
+                frac,
+                wins,
+                counts,
+                tr,
+                k,
+                fill_status,
+                fill_row,
+            )
         value = cash
         for s in range(nsym):
             if sym_held_by[s] >= 0:
