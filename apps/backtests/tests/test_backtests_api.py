@@ -272,19 +272,66 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
     assert 'id="heatmap"' in page and 'id="sweep-results"' in page
 
 
-def test_strategy_performance_has_backtests_paper_and_drift(user_client, user, btc_candles):
+def test_strategy_performance_reads_stored_runs_and_hints_the_missing_ones(
+    user_client, user, btc_candles
+):
+    from apps.marketdata.models import Candle
+    from apps.portfolio.models import TradeLog
     from apps.portfolio.services import order_place
 
     sid = user_client.post(
         "/api/strategies/", {"strategy_json": SHAPE_A, "name": "perf"}, format="json"
     ).json()["id"]
-    user_client.post("/api/backtests/", {"strategy": str(sid)}, format="json")
+    url = f"/api/strategies/BTCUSDT_strategy_{sid}/performance/"
+    empty = user_client.get(url).json()
+    assert empty["backtests"] == {"count": 0, "latest": None, "runs": []}
+    assert empty["run_backtest"]["method"] == "POST"
+    assert empty["run_backtest"]["url"] == "/api/backtests/"
+    assert empty["paper"] is None and empty["drift"] is None
+
+    # Paper trades in the middle of the shipped candles: the GET backtests nothing itself.
     order_place(owner=user, symbol="BTCUSDT", action="buy", price="30000", strategy_name="perf")
     order_place(owner=user, symbol="BTCUSDT", action="sell", price="33000")
-    perf = user_client.get(f"/api/strategies/BTCUSDT_strategy_{sid}/performance/").json()
-    assert perf["backtests"]["count"] == 1 and perf["backtests"]["latest"]["num_trades"] > 0
+    times = list(
+        Candle.objects.filter(symbol__name="BTCUSDT", interval="1h")
+        .order_by("open_time")
+        .values_list("open_time", flat=True)
+    )
+    first, last = times[len(times) // 3], times[2 * len(times) // 3]
+    TradeLog.objects.filter(strategy_name="perf").update(entry_time=first, exit_time=last)
+    before = BacktestRun.objects.count()
+    perf = user_client.get(url).json()
+    assert BacktestRun.objects.count() == before
     assert perf["paper"]["total_trades"] == 1 and perf["paper"]["win_rate"] == 1.0
-    assert "backtest" in perf["drift"] or "detail" in perf["drift"]
+    assert "backtest" not in perf["drift"] and perf["drift"]["detail"]
+    hint = perf["drift"]["run_backtest"]
+    assert hint["body"]["strategy"] == sid and hint["body"]["start"] and hint["body"]["end"]
+
+    # Follow the hint: the stored run now answers both the latest and the drift.
+    created = user_client.post(hint["url"], hint["body"], format="json")
+    assert created.status_code == 202, created.json()
+    perf = user_client.get(url).json()
+    run = BacktestRun.objects.get(pk=created.json()["id"])
+    assert perf["run_backtest"] is None
+    assert perf["backtests"]["count"] == 1 and perf["backtests"]["latest"]["run"] == run.pk
+    assert perf["backtests"]["latest"]["version"] == 1
+    assert perf["drift"]["run"] == run.pk
+    inside = run.trades.filter(entry_time__gte=first, entry_time__lte=last)
+    assert inside.exists()
+    assert perf["drift"]["backtest"]["num_trades"] == inside.count()
+    assert perf["drift"]["trade_count_difference"] == 1 - inside.count()
+
+    # A new version has no backtest of its own yet: the older run is listed, not latest.
+    user_client.patch(
+        f"/api/strategies/{sid}/",
+        {"strategy_json": {**SHAPE_A, "indicators": {"rsi": SHAPE_A["indicators"]["rsi"]}}},
+        format="json",
+    )
+    perf = user_client.get(url).json()
+    assert perf["version"] == 2 and perf["backtests"]["latest"] is None
+    assert perf["backtests"]["runs"][0]["run"] == run.pk and perf["run_backtest"]
+    assert "backtest" not in perf["drift"]
+
     other = APIClient()
     other.force_authenticate(User.objects.create_user("eve", password="x-pass-123"))
     assert other.get(f"/api/strategies/{sid}/performance/").status_code == 404
