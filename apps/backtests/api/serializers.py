@@ -4,6 +4,7 @@ from rest_framework import serializers
 from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
+from apps.core.validators import window_clean
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
@@ -53,8 +54,7 @@ class BacktestParamsSerializer(InputSerializer):
             raise serializers.ValidationError(
                 {"strategy": "give either strategy (a saved one) or strategy_json"}
             )
-        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": "end is before start"})
+        window_clean(attrs.get("start"), attrs.get("end"))
         config = config_from_params(attrs)
         return {**{k: v for k, v in attrs.items() if k not in PARAMS}, "config": config}
 

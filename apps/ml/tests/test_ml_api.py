@@ -82,6 +82,7 @@ def test_a_corrupted_artifact_is_refused_and_the_model_marked_unusable(user_clie
         ({"params": {"kernel": "rbf"}}, "params.kernel"),
         ({"start": "2021-06-01T00:00:00Z"}, "start"),
         ({"start": "2021-02-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}, "end"),
+        ({"start": "2021-02-01T00:00:00Z", "end": "2021-02-01T00:00:00Z"}, "end"),
         ({"test_fraction": 0.9}, "test_fraction"),
         ({"seed": "abc"}, "seed"),
     ],
