@@ -85,3 +85,13 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/strategies/{ref}/performance/" in out.read_text()
+
+
+def test_scripts_hold_no_api_paths_the_pages_render_them_with_url():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "static" / "js"
+    scripts = {p: p.read_text() for p in root.rglob("*.js")}
+    assert scripts and not [str(p) for p, text in scripts.items() if "/api/" in text]

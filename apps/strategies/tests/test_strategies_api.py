@@ -154,4 +154,5 @@ def test_pages_list_edit_with_inline_errors_and_versions(client, user):
         and Strategy.objects.get(pk=pk).version == 2
     )
     assert "mine" in client.get("/strategies/").content.decode()
-    assert "data-strategy-editor" in client.get(f"/strategies/{pk}/edit/").content.decode()
+    edit = client.get(f"/strategies/{pk}/edit/").content.decode()
+    assert 'data-strategy-editor data-validate-url="/api/strategies/validate/"' in edit
