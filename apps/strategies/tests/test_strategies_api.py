@@ -5,12 +5,10 @@ from rest_framework.test import APIClient
 
 from apps.strategies.models import Strategy, StrategyVersion
 
+from .factories import SHAPE_A
+
 pytestmark = pytest.mark.django_db
 
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {"rsi": {"period": 14, "buy_below": 30, "sell_above": 70}, "ema": {"period": 20}},
-}
 SHAPE_B = {
     "strategy_name": "RSI dip in uptrend",
     "symbol": "BTCUSDT",
