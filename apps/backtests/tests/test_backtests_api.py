@@ -7,24 +7,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
 
+from apps.accounts.tests.factories import UserFactory
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
 from apps.backtests.services import backtest_execute
 from apps.backtests.tasks import backtest_run
+from apps.strategies.tests.factories import StrategyFactory
+from engine.tests.test_strategy import SHAPE_A
 
 pytestmark = pytest.mark.django_db(transaction=True)
-User = get_user_model()
 
 ROOT = Path(__file__).resolve().parents[3]
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {
-        "rsi": {"period": 14, "buy_below": 30, "sell_above": 70},
-        "ema": {"period": 20, "buy_crosses_above": True, "sell_crosses_below": True},
-    },
-}
 
 
 def _submit(client, **extra):
@@ -193,13 +186,12 @@ def test_walk_forward_reports_out_of_sample_windows(user_client, btc_candles):
     assert wf["stitched"]["final_balance"] > 0
 
 
-def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
+def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles, client_for):
     pk = _submit(user_client).json()["id"]
     sid = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
         "id"
     ]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     for url in [
         f"/api/backtests/{pk}/",
         f"/api/backtests/{pk}/trades/",
@@ -216,10 +208,8 @@ def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
 
 
 def test_pages_form_result_and_sweep(client, user, btc_candles):
-    from apps.strategies.services import strategy_create
-
     client.force_login(user)
-    s = strategy_create(owner=user, definition=SHAPE_A, name="demo")
+    s = StrategyFactory(owner=user, definition=SHAPE_A, name="demo")
     form = client.get(f"/backtests/new/?strategy={s.pk}").content.decode()
     assert f'<option value="{s.pk}" selected>' in form
     bad = client.post(
@@ -276,7 +266,7 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
 
 
 def test_strategy_performance_reads_stored_runs_and_hints_the_missing_ones(
-    user_client, user, btc_candles
+    user_client, user, btc_candles, client_for
 ):
     from apps.marketdata.models import Candle
     from apps.portfolio.models import TradeLog
@@ -335,6 +325,5 @@ def test_strategy_performance_reads_stored_runs_and_hints_the_missing_ones(
     assert perf["backtests"]["runs"][0]["run"] == run.pk and perf["run_backtest"]
     assert "backtest" not in perf["drift"]
 
-    other = APIClient()
-    other.force_authenticate(User.objects.create_user("eve", password="x-pass-123"))
+    other = client_for(UserFactory())
     assert other.get(f"/api/strategies/{sid}/performance/").status_code == 404

@@ -1,7 +1,6 @@
 """Strategies through the API as two users: versions, validation with field paths, seed ids."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.strategies.models import Strategy, StrategyVersion
 
@@ -106,12 +105,11 @@ def test_duplicate_name_is_400(user_client):
     assert r.status_code == 400 and "name" in r.json()
 
 
-def test_other_users_cannot_see_or_touch_your_strategies(user_client, other_user):
+def test_other_users_cannot_see_or_touch_your_strategies(user_client, other_user, client_for):
     pk = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
         "id"
     ]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     for method, url in [
         ("get", f"/api/strategies/{pk}/"),
         ("get", f"/api/strategies/BTCUSDT_strategy_{pk}/"),
