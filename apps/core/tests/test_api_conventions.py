@@ -87,6 +87,18 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     assert "/api/strategies/{ref}/performance/" in out.read_text()
 
 
+def test_the_schema_lists_403_only_where_one_can_come(tmp_path):
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    paths = yaml.safe_load(out.read_text())["paths"]
+    # Token-only, and only "signed in" asked: a 401 or a 204, never a 403.
+    assert set(paths["/api/auth/token/"]["delete"]["responses"]) == {"204", "401"}
+    # A session can fail its CSRF check: 403 stays documented.
+    assert "403" in paths["/api/strategies/{ref}/"]["delete"]["responses"]
+
+
 def test_scripts_hold_no_api_paths_the_pages_render_them_with_url():
     from pathlib import Path
 
