@@ -51,3 +51,23 @@ def window_clean(start, end, *, empty_ok: bool = True) -> None:
     backwards (or empty, unless ``empty_ok``); the rule is the engine's (window_problem)."""
     if (problem := window_problem(start, end, empty_ok=empty_ok)) is not None:
         raise ValidationError({"end": [problem]})
+
+
+MAX_WHOLE_DIGITS = 18
+
+
+def whole_number(raw: str, maximum: int | None = None) -> int | None:
+    """``raw`` read as a whole number from 1 (to ``maximum``), or None: ASCII digits only,
+    no sign, space or point ("²" is a digit to isdigit, not to int), and the length checked
+    before int() (which refuses 4,300+ digits). The API's query parameters and the pages'
+    ids both read whole numbers through this one rule."""
+    digits = len(str(maximum)) if maximum else MAX_WHOLE_DIGITS
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= digits):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= (maximum or value) else None
+
+
+def whole_number_rule(maximum: int | None = None) -> str:
+    """What ``whole_number`` takes, said as the refusal."""
+    return f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"
