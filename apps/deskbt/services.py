@@ -38,7 +38,7 @@ from apps.ml.models import TrainedModel
 from apps.ml.services import model_load
 from engine.desk import DEFAULTS, DeskAgent, DeskConfigError, DeskParams, agent_series
 from engine.desk import run_desk_backtest as desk_run
-from engine.desk.report import curve_indices, random_band, sweep_params, sweep_row
+from engine.desk.report import sweep_params, sweep_row
 from engine.ml import predict_proba_up_series
 from engine.strategy import parse_strategy
 
@@ -249,16 +249,14 @@ def _body(job: DeskBacktest, ctx: JobContext) -> None:
         job_params(job),
         start=job.start,
         end=job.end,
-        on_progress=lambda f: ctx.progress(0.2 + 0.5 * f),
+        on_progress=lambda f: ctx.progress(0.2 + 0.75 * f),
+        band_points=settings.BACKTEST_EQUITY_POINTS,
     )
-    keep = curve_indices(result.desk.equity, settings.BACKTEST_EQUITY_POINTS)
-    band = random_band(
-        result,
-        start=job.start,
-        end=job.end,
-        keep=keep,
-        on_progress=lambda f: ctx.progress(0.7 + 0.25 * f),
-    )
+    band = result.random_band or {
+        "index": np.arange(len(result.times)),
+        **dict.fromkeys(("mean", "p5", "p95"), np.full(len(result.times), np.nan)),
+    }
+    keep = band["index"]
     times = result.times.as_unit("ms").asi8
     curves = {
         "t": [int(t) for t in times[keep]],

@@ -1,8 +1,6 @@
-"""What a stored desk backtest shows beside ``run_desk_backtest``'s result, computed from it:
-the random baseline's 5-95% band per time (the core reports it at the end only), the
-points a page draws (downsampled), the audit rows a filter selects, and a sweep's grid of
-desk parameters. Pure: arrays in, arrays out.
-"""
+"""What a stored desk backtest shows beside ``run_desk_backtest``'s result: the audit rows
+a filter selects and a sweep's grid of desk parameters (the points a page draws and the
+random band at them come from the core: ``curve_indices``, ``band_points``). Pure."""
 
 from __future__ import annotations
 
@@ -11,66 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .backtest import (
-    DeskConfigError,
-    DeskParams,
-    DeskResult,
-    _prepare,
-    _run,
-)
+from .backtest import DeskConfigError, DeskParams, DeskResult, curve_indices
 from .rules import TAKEN
 
 # The desk parameters a sweep may vary; beta follows alpha (beta = 1 - alpha).
 SWEEP_PARAMS = ("alpha", "top_n", "min_score", "prior_trades", "buy_fraction")
 SWEEP_MAX_VALUES = 20
-
-
-def curve_indices(values: np.ndarray, max_points: int) -> np.ndarray:
-    """Which points of a curve to keep: all when few, else the first, the last and each
-    bucket's min and max of ``values`` (the desk's equity), so drawdowns survive."""
-    n = len(values)
-    if n <= max_points:
-        return np.arange(n)
-    buckets = max(1, (max_points - 2) // 2)
-    edges = np.linspace(0, n, buckets + 1).astype(int)
-    idx = [0, n - 1]
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        if b > a:
-            seg = values[a:b]
-            idx += [a + int(np.argmin(seg)), a + int(np.argmax(seg))]
-    return np.unique(np.asarray(idx))
-
-
-def random_band(
-    result: DeskResult, *, start, end, keep: np.ndarray, on_progress=None
-) -> dict[str, np.ndarray]:
-    """The random-selection baseline's mean and 5th/95th percentiles of equity at the
-    times ``keep`` (indices into ``result.times``): the same seeds and picks per time as
-    ``run_desk_backtest`` (seed r: ``default_rng(r)``, the desk's taken count per time),
-    so the band's last point is the core's reported 5-95% of the final equity."""
-    params = result.params
-    n = len(keep)
-    if not params.seeds:
-        empty = np.full(n, np.nan)
-        return {"mean": empty, "p5": empty, "p95": empty}
-    inp = _prepare(result.agents, start, end)
-    curves = np.empty((params.seeds, n))
-    for r in range(params.seeds):
-        run = _run(
-            inp,
-            params,
-            mode=1,
-            rng=np.random.default_rng(r),
-            take_counts=result.desk.taken_per_time,
-        )
-        curves[r] = run.equity[keep]
-        if on_progress and r % 10 == 9:
-            on_progress((r + 1) / params.seeds)
-    return {
-        "mean": curves.mean(axis=0),
-        "p5": np.percentile(curves, 5, axis=0),
-        "p95": np.percentile(curves, 95, axis=0),
-    }
 
 
 def audit_select(
@@ -151,7 +95,6 @@ __all__ = [
     "SWEEP_PARAMS",
     "audit_select",
     "curve_indices",
-    "random_band",
     "sweep_params",
     "sweep_row",
 ]
