@@ -103,3 +103,34 @@ def btc_candles(db, btc_1h_path):
     record = candles_import(source=btc_1h_path, symbol="BTCUSDT", interval="1h")
     assert record.status == "succeeded", record.error
     return record
+
+
+def shifted_candle_lines(lines: list[str], *, last_close_ms: int, interval_ms: int) -> bytes:
+    """A Binance kline file's rows moved in time so that its last candle closes at
+    ``last_close_ms`` (open and close times shifted alike, prices untouched)."""
+    shift = last_close_ms - interval_ms - int(lines[-1].split(",", 1)[0])
+    out = []
+    for line in lines:
+        cols = line.split(",")
+        cols[0] = str(int(cols[0]) + shift)
+        cols[6] = str(int(cols[6]) + shift)
+        out.append(",".join(cols))
+    return "\n".join(out).encode()
+
+
+@pytest.fixture
+def btc_candles_fresh(db, btc_1h_lines):
+    """The shipped BTCUSDT 1h series moved so its last candle closed at the start of the
+    current hour: live signals and latest closes on it are fresh (SPEC §7a Live)."""
+    from django.utils import timezone
+
+    from apps.marketdata.services import candles_import
+
+    hour = 3_600_000
+    now_ms = int(timezone.now().timestamp() * 1000)
+    source = shifted_candle_lines(
+        btc_1h_lines, last_close_ms=now_ms // hour * hour, interval_ms=hour
+    )
+    record = candles_import(source=source, symbol="BTCUSDT", interval="1h")
+    assert record.status == "succeeded", record.error
+    return record

@@ -48,7 +48,12 @@ class Signal(models.Model):
     action = models.CharField(max_length=4, choices=Action.choices)
     confidence = models.FloatField()
     confidence_source = models.CharField(max_length=20)
-    candle_time = models.DateTimeField()
+    candle_time = models.DateTimeField(help_text="open time of the last closed candle used")
+    market_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="market time of the signal: the close of the last candle it used",
+    )
     entry_price = models.FloatField()
     target_price = models.FloatField()
     stop_loss = models.FloatField()

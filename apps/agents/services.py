@@ -1,13 +1,14 @@
-"""Agents: evaluate (alias predict) a strategy on the latest candles, with real confidence.
+"""Agents: evaluate (alias predict) a strategy as of now, on the candles closed by now.
 
-The action comes from the strategy's signal on the last closed candle. Confidence:
-- with a usable model attached: the model's probability for the action's direction
-  (buy: P(up), sell: P(down)); for a hold, how undecided the model is, 1 - |2P(up) - 1|;
-- without a model: the strength of the firing conditions (engine.strategy: how far past
-  its threshold each is), averaged; for a hold, the average distance of all conditions
-  from firing, so a market far from any signal gives a confident hold.
-Never a constant. Targets come from the strategy's risk settings, else 2 x ATR(14) for
-the target and 1 x ATR(14) for the stop; the response says which.
+The evaluation is the desk core's (engine.desk: `agent_series` over the candles, then
+`evaluate_at` on the last bar), the same function the replay and the desk backtest call,
+so live, replay and backtest agree for the same candles. Confidence: the model's
+probability for the action's direction when a usable model is attached, else the strength
+of the firing conditions; targets from the strategy's risk settings, else ATR(14).
+
+Market time (SPEC §7a): an evaluation is decided at the close of the last closed candle
+(``market_time``); it is *fresh* while that close is within DESK_MAX_STALE_BARS intervals
+of now, and says its age in bars and in words either way.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.core.jobs import JobStatus
 from apps.core.validators import name_clean
@@ -28,10 +30,12 @@ from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
 from apps.ml.models import TrainedModel
 from apps.ml.services import model_load
-from engine.indicators import INDICATORS, atr
+from apps.portfolio.selectors import market_staleness
+from engine.desk import EvaluationError, agent_series, evaluate_at
+from engine.marketdata import interval_ms
 from engine.ml import LOOKBACK as ML_LOOKBACK
-from engine.ml import ModelIntegrityError, predict_proba_up
-from engine.strategy import compile_signals, parse_strategy, required_lookback
+from engine.ml import ModelIntegrityError, predict_proba_up_series
+from engine.strategy import parse_strategy, required_lookback
 
 from .models import Agent, Signal
 
@@ -53,7 +57,11 @@ class Evaluation:
     action: str
     confidence: float
     confidence_source: str
-    candle_time: str
+    candle_time: str  # open time of the last closed candle
+    market_time: str  # its close: the market time the signal is decided at
+    fresh: bool
+    age: str
+    age_bars: int
     entry_price: float
     target_price: float
     stop_loss: float
@@ -68,134 +76,94 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-
-def _finite(x: float) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None
-
-
-def _distance(result, i: int) -> float:
-    """How far condition i's left side is from its threshold, scaled like the strength."""
-    cond = result.condition
-    left, right = result.left[i], result.right[i]
-    if not (math.isfinite(left) and math.isfinite(right)):
-        return 1.0
-    spec = INDICATORS.get(cond.left.name) if cond.left.kind == "indicator" else None
-    if spec is not None and spec.bounds is not None and cond.right.kind == "number":
-        return min(1.0, abs(left - right) / (spec.bounds[1] - spec.bounds[0]) * 2)
-    return min(1.0, abs(left - right) / (abs(right) * 0.02)) if right else 1.0
+    @property
+    def market_datetime(self) -> datetime:
+        return datetime.fromisoformat(self.market_time.replace("Z", "+00:00"))
 
 
-def agent_evaluate(agent: Agent, *, store: bool = False) -> Evaluation:
+def agent_candles(agent: Agent, *, now: datetime) -> pd.DataFrame:
+    """The candles an evaluation as of ``now`` reads: the latest few hundred of the agent's
+    symbol and interval that closed by then (a candle opened at t closes at t + interval),
+    enough for the strategy's indicators and the model's features to settle."""
     strategy = parse_strategy(agent.strategy_version.normalized)
     need = max(MIN_CANDLES, required_lookback(strategy, agent.interval) * 3 + 50, ML_LOOKBACK * 4)
-    candles = candles_frame(symbol=agent.symbol, interval=agent.interval, last=need)
+    return candles_frame(
+        symbol=agent.symbol,
+        interval=agent.interval,
+        end=now - timedelta(milliseconds=interval_ms(agent.interval)),
+        last=need,
+    )
+
+
+def agent_evaluate(agent: Agent, *, store: bool = False, now: datetime | None = None) -> Evaluation:
+    """The agent's signal as of ``now`` (default: the current time), from the candles closed
+    by then; ``store`` keeps it as a Signal."""
+    now = now or timezone.now()
+    strategy = parse_strategy(agent.strategy_version.normalized)
+    step = interval_ms(agent.interval)
+    candles = agent_candles(agent, now=now)
     if candles.empty:
         raise AgentDataError(f"no {agent.interval} candles of {agent.symbol}")
-    signals = compile_signals(strategy, candles, interval=agent.interval)
-    i = len(candles) - 1
-    if signals.warmup > i:
-        raise AgentDataError(f"{len(candles)} candles are too few for the strategy's indicators")
-    action = "buy" if signals.entry[i] else "sell" if signals.exit[i] else "hold"
-    reasons = [
-        {
-            "condition": r.condition.label,
-            "side": r.condition.side,
-            "fired": bool(r.fired[i]),
-            "value": _finite(r.left[i]),
-            "threshold": _finite(r.right[i]),
-            "strength": round(float(r.strength[i]), 4),
-        }
-        for r in signals.conditions
-    ]
     probability_up = None
     if agent.model_id:
         model = agent.model
         try:
-            estimator = model_load(model)
-            probability_up, _ = predict_proba_up(estimator, candles)
+            probability_up = predict_proba_up_series(model_load(model), candles)
         except (ModelIntegrityError, ValidationError, ValueError) as exc:
             raise AgentDataError(f"model #{model.pk} is unusable: {exc}") from None
-    if probability_up is not None:
-        source = "model"
-        if action == "buy":
-            confidence = probability_up
-        elif action == "sell":
-            confidence = 1.0 - probability_up
-        else:
-            confidence = 1.0 - abs(2.0 * probability_up - 1.0)
-    else:
-        source = "signal_strength"
-        side = "entry" if action == "buy" else "exit"
-        if action == "hold":
-            dists = [_distance(r, i) for r in signals.conditions]
-            confidence = float(np.mean(dists)) if dists else 0.5
-        else:
-            firing = [
-                float(r.strength[i])
-                for r in signals.conditions
-                if r.condition.side == side and r.fired[i]
-            ]
-            confidence = float(np.mean(firing)) if firing else 0.0
-    confidence = float(min(1.0, max(0.0, confidence)))
-
-    close = float(candles["close"].iloc[-1])
-    risk = strategy.risk
-    direction = -1.0 if action == "sell" else 1.0
-    if risk.take_profit_pct and risk.stop_loss_pct:
-        target = close * (1 + direction * risk.take_profit_pct / 100)
-        stop = close * (1 - direction * risk.stop_loss_pct / 100)
-        targets_from = "strategy_risk"
-    else:
-        a = atr(candles["high"], candles["low"], candles["close"], 14)[-1]
-        if not math.isfinite(a):
-            raise AgentDataError("too few candles for ATR(14)")
-        target = close + direction * 2 * a
-        stop = close - direction * a
-        targets_from = "atr"
-        if risk.take_profit_pct:
-            target, targets_from = (
-                close * (1 + direction * risk.take_profit_pct / 100),
-                "strategy_risk+atr",
+        if not math.isfinite(probability_up[-1]):
+            raise AgentDataError(
+                f"{len(candles)} candles are too few to compute model #{model.pk}'s features"
             )
-        if risk.stop_loss_pct:
-            stop, targets_from = (
-                close * (1 - direction * risk.stop_loss_pct / 100),
-                "strategy_risk+atr",
-            )
+    try:
+        series = agent_series(
+            strategy, candles, interval=agent.interval, probability_up=probability_up
+        )
+        ev = evaluate_at(strategy, candles, series, -1, interval_ms=step)
+    except EvaluationError as exc:
+        raise AgentDataError(str(exc)) from None
+    market_time = ev.market_time.to_pydatetime()
+    age = market_staleness(market_time, agent.interval, now=now)
+    core = ev.to_dict()
     evaluation = Evaluation(
         agent_id=agent.pk,
         agent_name=agent.name,
         symbol=agent.symbol,
         interval=agent.interval,
-        action=action,
-        confidence=round(confidence, 6),
-        confidence_source=source,
-        candle_time=pd.Timestamp(candles.index[-1]).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        entry_price=close,
-        target_price=round(target, 8),
-        stop_loss=round(stop, 8),
-        targets_from=targets_from,
-        probability_up=None if probability_up is None else round(probability_up, 6),
-        reasons=reasons,
+        action=ev.action,
+        confidence=ev.confidence,
+        confidence_source=ev.confidence_source,
+        candle_time=core["candle_time"],
+        market_time=core["market_time"],
+        fresh=age.fresh,
+        age=age.age,
+        age_bars=age.age_bars,
+        entry_price=ev.entry_price,
+        target_price=ev.target_price,
+        stop_loss=ev.stop_loss,
+        targets_from=ev.targets_from,
+        probability_up=ev.probability_up,
+        reasons=ev.reasons,
         strategy_name=agent.strategy.name,
         strategy_version=agent.strategy_version.number,
-        indicators_used=strategy.indicators_used(),
+        indicators_used=ev.indicators_used,
         model_id=agent.model_id,
     )
     if store:
         Signal.objects.create(
             agent=agent,
             symbol=agent.symbol,
-            action=action,
-            confidence=evaluation.confidence,
-            confidence_source=source,
-            candle_time=candles.index[-1].to_pydatetime(),
-            entry_price=close,
-            target_price=evaluation.target_price,
-            stop_loss=evaluation.stop_loss,
-            targets_from=targets_from,
-            probability_up=evaluation.probability_up,
-            reasons=reasons,
+            action=ev.action,
+            confidence=ev.confidence,
+            confidence_source=ev.confidence_source,
+            candle_time=ev.candle_time.to_pydatetime(),
+            market_time=market_time,
+            entry_price=ev.entry_price,
+            target_price=ev.target_price,
+            stop_loss=ev.stop_loss,
+            targets_from=ev.targets_from,
+            probability_up=ev.probability_up,
+            reasons=ev.reasons,
         )
     return evaluation
 
@@ -261,6 +229,10 @@ def prediction_item(agent: Agent) -> dict[str, Any]:
             "stopLoss": None,
             "error": str(exc),
             "agent_id": agent.pk,
+            "market_time": None,
+            "fresh": None,
+            "age": None,
+            "age_bars": None,
         }
     return {
         "agentName": agent.name,

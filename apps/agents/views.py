@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -47,12 +48,14 @@ def agent_list_view(request):
                 return redirect("agents:list")
             except ValidationError as exc:
                 errors += error_lines(exc)
-    agents = list(agent_list(owner=request.user))
+    items = [(a, prediction_item(a)) for a in agent_list(owner=request.user)]
     return render(
         request,
         "agents/list.html",
         {
-            "items": [(a, prediction_item(a)) for a in agents],
+            "items": items,
+            "any_stale": any(p["fresh"] is False for _, p in items),
+            "max_stale_bars": settings.DESK_MAX_STALE_BARS,
             "strategies": strategy_list(owner=request.user),
             "models": model_list(owner=request.user, usable_only=True),
             "errors": errors,
@@ -80,6 +83,7 @@ def agent_detail_view(request, pk: int):
             "ev": evaluation,
             "error": error,
             "signals": signal_list(agent=agent)[:50],
+            "max_stale_bars": settings.DESK_MAX_STALE_BARS,
         },
     )
 

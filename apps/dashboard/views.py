@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -11,16 +12,18 @@ from apps.portfolio.services import portfolio_get_or_create_default
 
 @login_required
 def home(request):
-    """The dashboard: agents' latest predictions, the last Mother AI decision, the paper
+    """The dashboard: agents' signals as of now (each with its market time, and marked
+    stale with its age when its candle is old), the last Mother AI decision, the paper
     portfolio's value over time and its recent trades, and the market data."""
     portfolio = portfolio_get_or_create_default(owner=request.user)
+    predictions = [prediction_item(a) for a in agent_list(owner=request.user, enabled_only=True)]
     return render(
         request,
         "dashboard/home.html",
         {
-            "predictions": [
-                prediction_item(a) for a in agent_list(owner=request.user, enabled_only=True)
-            ],
+            "predictions": predictions,
+            "any_stale": any(p["fresh"] is False for p in predictions),
+            "max_stale_bars": settings.DESK_MAX_STALE_BARS,
             "decision": decision_list(owner=request.user).first(),
             "state": portfolio_state(portfolio),
             "history": snapshots(portfolio=portfolio),

@@ -12,6 +12,19 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    market_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="market time decided on: the newest close among the candidates' candles",
+    )
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the paper portfolio whose positions made the choices executable",
+    )
     alpha = models.FloatField()
     beta = models.FloatField()
     prior_trades = models.PositiveIntegerField(

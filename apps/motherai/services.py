@@ -1,15 +1,21 @@
 """Mother AI: rank every enabled agent's signal by confidence x track record, keep the best.
 
-score = alpha x confidence + beta x win_rate (alpha 0.6, beta 0.4 by default).
+The rules are the desk core's (engine.desk.rules, the same functions the replay and the
+desk backtest run): score = alpha x confidence + beta x win_rate (alpha 0.6, beta 0.4 by
+default), the win rate being the agent's closed paper trades' win rate *shrunk toward
+0.5*: (w + 0.5 k) / (n + k) with k = ``prior_trades`` (10), so an agent with no record
+scores 0.5 and one lucky trade moves it to 0.545, not 1.0.
 
-The win rate is the agent's closed paper trades' win rate *shrunk toward 0.5*: with w
-wins in n trades and k pseudo-trades at 50% (``prior_trades``, default 10),
-win_rate = (w + 0.5 k) / (n + k). An agent with no record scores 0.5; one lucky trade
-moves it to 0.545, not 1.0; after hundreds of trades the record speaks for itself.
-
-``decide(top_n, min_score)`` keeps the top N non-hold signals with score >= min_score
-and stores every candidate with its numbers and the reason it was taken or skipped. A
-decision can be executed in the paper portfolio: buys buy, sells close an open
+As of now (SPEC §7a Live), against the portfolio's positions (long only):
+- a signal whose candle closed more than DESK_MAX_STALE_BARS intervals ago is skipped as
+  stale data, with its last candle and age;
+- only executable actions are candidates: a buy of a symbol the portfolio already holds
+  and a sell without a position are skipped, saying why;
+- the executable candidates are ranked by score (ties by agent id ascending) and, walking
+  that order, those with score >= min_score are taken until top_n, one action per symbol.
+Every candidate is kept with its numbers, its market time and why it was taken or skipped.
+``decision_make(store=False)`` is a preview that stores nothing (no decision, no signals).
+A stored decision can be executed in the paper portfolio: buys buy, sells close the
 position; each order is linked to the decision and carries an idempotency key, so
 executing twice places nothing twice.
 """
@@ -18,20 +24,40 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.agents.selectors import agent_list
 from apps.agents.services import AgentDataError, agent_evaluate
-from apps.portfolio.models import Position
+from apps.portfolio.models import Order, Portfolio, Position
 from apps.portfolio.selectors import agent_track_records
 from apps.portfolio.services import order_place, portfolio_get_or_create_default
+from engine.desk.rules import (
+    ACTIONS,
+    ALREADY_HELD,
+    BELOW_MIN_SCORE,
+    BEYOND_TOP_N,
+    NOT_HELD,
+    STALE,
+    STATUS_TEXT,
+    TAKEN,
+    desk_score,
+    executable,
+    rank_take,
+    shrunk_win_rate,
+)
 
 from .models import Decision, Schedule
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["Weights", "decision_execute", "decision_make", "schedule_run", "shrunk_win_rate"]
+
+HOLD_REASON = "skipped: the agent says hold"
 
 
 @dataclass(frozen=True)
@@ -39,10 +65,6 @@ class Weights:
     alpha: float = 0.6
     beta: float = 0.4
     prior_trades: int = 10
-
-
-def shrunk_win_rate(wins: int, trades: int, prior_trades: int) -> float:
-    return (wins + 0.5 * prior_trades) / (trades + prior_trades) if trades + prior_trades else 0.5
 
 
 def _check(top_n: int, min_score: float, alpha: float, beta: float) -> None:
@@ -57,6 +79,27 @@ def _check(top_n: int, min_score: float, alpha: float, beta: float) -> None:
         raise ValidationError(errors)
 
 
+def _reason(c: dict, status: int, *, top_n: int, min_score: float, weights: Weights) -> str:
+    """Why a ranked candidate was taken or skipped, in words."""
+    if status == TAKEN:
+        return (
+            f"taken: rank {c['rank']}, score {c['score']:.3f} = {weights.alpha} x confidence "
+            f"{c['confidence']:.3f} + {weights.beta} x win rate {c['win_rate']:.3f}"
+        )
+    if status == BELOW_MIN_SCORE:
+        return f"skipped: {STATUS_TEXT[status]} (score {c['score']:.3f} < {min_score:.3f})"
+    if status == BEYOND_TOP_N:
+        return f"skipped: {STATUS_TEXT[status]} (rank {c['rank']} > top_n {top_n})"
+    return f"skipped: {STATUS_TEXT[status]}"
+
+
+def _held_by(portfolio: Portfolio) -> dict[str, int]:
+    """{symbol: the agent id whose buy opened the position} for the portfolio's positions;
+    a position no agent opened (a manual buy) maps to None: the symbol's agent may close it
+    (a user has one agent per symbol)."""
+    return dict(Position.objects.filter(portfolio=portfolio).values_list("symbol", "agent_id"))
+
+
 def decision_make(
     *,
     owner,
@@ -64,16 +107,34 @@ def decision_make(
     min_score: float = 0.75,
     weights: Weights = Weights(),
     trigger: str = "api",
+    store: bool = True,
     store_signals: bool = True,
+    portfolio: Portfolio | None = None,
+    now: datetime | None = None,
 ) -> Decision:
+    """Decide as of ``now`` for the owner's enabled agents against ``portfolio`` (default:
+    the owner's default portfolio). With ``store=False`` nothing is written: the Decision
+    returned is unsaved (a preview) and no signals are kept."""
     _check(top_n, min_score, weights.alpha, weights.beta)
-    candidates = []
+    if portfolio is not None and portfolio.owner_id != owner.pk:
+        raise ValidationError({"portfolio": ["no such portfolio"]})
+    now = now or timezone.now()
+    if portfolio is None:
+        portfolio = (
+            portfolio_get_or_create_default(owner=owner)
+            if store
+            else Portfolio.objects.filter(owner=owner, is_default=True).first()
+        )
+    held = _held_by(portfolio) if portfolio is not None else {}
     agents = list(agent_list(owner=owner, enabled_only=True))
     records = agent_track_records([a.pk for a in agents])
+    candidates: list[dict] = []
+    ranked: list[dict] = []  # the executable ones, in the core's arrays' order
+    newest = None
     for agent in agents:
         trades, wins = records[agent.pk]
-        win_rate = shrunk_win_rate(wins, trades, weights.prior_trades)
-        base = {
+        win_rate = float(shrunk_win_rate(wins, trades, weights.prior_trades))
+        c = {
             "agent_id": agent.pk,
             "agent": agent.name,
             "symbol": agent.symbol,
@@ -82,26 +143,26 @@ def decision_make(
             "wins": wins,
             "raw_win_rate": round(wins / trades, 4) if trades else None,
             "win_rate": round(win_rate, 4),
+            "action": None,
+            "confidence": None,
+            "score": None,
+            "rank": None,
+            "taken": False,
+            "status": None,
+            "reason": "",
+            "market_time": None,
+            "fresh": None,
+            "age": None,
         }
+        candidates.append(c)
         try:
-            ev = agent_evaluate(agent, store=store_signals)
+            ev = agent_evaluate(agent, store=store and store_signals, now=now)
         except AgentDataError as exc:
-            candidates.append(
-                {
-                    **base,
-                    "action": None,
-                    "confidence": None,
-                    "score": None,
-                    "rank": None,
-                    "taken": False,
-                    "reason": f"skipped: {exc}",
-                }
-            )
+            c["reason"] = f"skipped: {exc}"
             continue
-        score = weights.alpha * ev.confidence + weights.beta * win_rate
-        candidates.append(
+        score = float(desk_score(ev.confidence, win_rate, weights.alpha, weights.beta))
+        c.update(
             {
-                **base,
                 "action": ev.action,
                 "confidence": round(ev.confidence, 4),
                 "confidence_source": ev.confidence_source,
@@ -109,35 +170,57 @@ def decision_make(
                 "target_price": ev.target_price,
                 "stop_loss": ev.stop_loss,
                 "candle_time": ev.candle_time,
+                "market_time": ev.market_time,
+                "fresh": ev.fresh,
+                "age": ev.age,
+                "age_bars": ev.age_bars,
                 "indicators_used": ev.indicators_used,
                 "fired": [r["condition"] for r in ev.reasons if r["fired"]],
                 "score": round(score, 4),
-                "rank": None,
-                "taken": False,
-                "reason": "",
             }
         )
-    ranked = sorted(
-        (c for c in candidates if c["action"] in ("buy", "sell")), key=lambda c: -c["score"]
-    )
-    for rank, c in enumerate(ranked, start=1):
-        c["rank"] = rank
-        if c["score"] < min_score:
-            c["reason"] = f"skipped: score {c['score']:.3f} is below min_score {min_score:.3f}"
-        elif rank > top_n:
-            c["reason"] = f"skipped: rank {rank} is beyond top_n {top_n}"
-        else:
-            c["taken"] = True
+        newest = max(newest or ev.market_datetime, ev.market_datetime)
+        if ev.action == "hold":
+            c["reason"] = HOLD_REASON
+            continue
+        if not ev.fresh:
+            c["status"] = STALE
             c["reason"] = (
-                f"taken: rank {rank}, score {c['score']:.3f} = {weights.alpha} x confidence {c['confidence']:.3f} "
-                f"+ {weights.beta} x win rate {c['win_rate']:.3f}"
+                f"skipped: {STATUS_TEXT[STALE]} (last candle {ev.market_datetime:%Y-%m-%d %H:%M} "
+                f"UTC, {ev.age} old)"
             )
-    for c in candidates:
-        if c["action"] == "hold":
-            c["reason"] = "skipped: the agent says hold"
-    candidates.sort(key=lambda c: (c["rank"] is None, c["rank"] or 0))
-    return Decision.objects.create(
+            continue
+        owner_agent = held.get(agent.symbol, -1)
+        if owner_agent is None:
+            owner_agent = agent.pk  # a position no agent opened: the symbol's agent may sell it
+        status = int(executable(ACTIONS.index(ev.action), agent.pk, owner_agent, False))
+        if status != TAKEN:
+            c["status"] = status
+            c["reason"] = f"skipped: {STATUS_TEXT[status]}"
+            continue
+        c["_score"] = score
+        ranked.append(c)
+    if ranked:
+        status = np.full(len(ranked), TAKEN, np.int64)
+        symbols = sorted({c["symbol"] for c in ranked})
+        ranks = rank_take(
+            np.array([c.pop("_score") for c in ranked], np.float64),
+            np.array([c["agent_id"] for c in ranked], np.int64),
+            np.array([symbols.index(c["symbol"]) for c in ranked], np.int64),
+            status,
+            top_n,
+            float(min_score),
+        )
+        for c, st, rank in zip(ranked, status, ranks, strict=True):
+            c["rank"] = int(rank)
+            c["status"] = int(st)
+            c["taken"] = bool(st == TAKEN)
+            c["reason"] = _reason(c, int(st), top_n=top_n, min_score=min_score, weights=weights)
+    candidates.sort(key=lambda c: (c["rank"] is None, c["rank"] or 0, c["agent_id"]))
+    decision = Decision(
         owner=owner,
+        portfolio=portfolio,
+        market_time=newest,
         alpha=weights.alpha,
         beta=weights.beta,
         prior_trades=weights.prior_trades,
@@ -147,25 +230,46 @@ def decision_make(
         chosen=sum(c["taken"] for c in candidates),
         trigger=trigger,
     )
+    if store:
+        decision.save()
+    else:
+        decision.created_at = now
+    return decision
 
 
-def decision_execute(*, decision: Decision, portfolio=None) -> Decision:
-    """Place the chosen orders in the (default) paper portfolio, once."""
+def _still_executable(c: dict, portfolio: Portfolio) -> str | None:
+    """Why a taken action cannot be placed now (the portfolio changed since the decision),
+    or None when it can."""
+    held = Position.objects.filter(portfolio=portfolio, symbol=c["symbol"]).exists()
+    if c["action"] == "sell" and not held:
+        return STATUS_TEXT[NOT_HELD]
+    if c["action"] == "buy" and held:
+        return STATUS_TEXT[ALREADY_HELD]
+    return None
+
+
+def decision_execute(*, decision: Decision, portfolio: Portfolio | None = None) -> Decision:
+    """Place the chosen orders in the decision's portfolio (else the owner's default), once.
+    An action the portfolio can no longer take (its position changed since) is not placed
+    and says why; a second execution replays the orders first placed."""
     from apps.agents.models import Agent
 
-    portfolio = portfolio or portfolio_get_or_create_default(owner=decision.owner)
+    portfolio = (
+        portfolio or decision.portfolio or portfolio_get_or_create_default(owner=decision.owner)
+    )
     candidates = list(decision.candidates)
     for c in candidates:
         if not c.get("taken"):
             continue
-        agent = Agent.objects.filter(pk=c["agent_id"], owner=decision.owner).first()
-        if (
-            c["action"] == "sell"
-            and not Position.objects.filter(portfolio=portfolio, symbol=c["symbol"]).exists()
-        ):
+        key = f"motherai-{decision.pk}-{c['agent_id']}"
+        placed = Order.objects.filter(portfolio=portfolio, idempotency_key=key).exists()
+        why_not = None if placed else _still_executable(c, portfolio)
+        if why_not is not None:
             c["order"] = None
-            c["execution"] = "nothing to sell: no open position"
+            c["execution"] = f"not placed: {why_not}"
             continue
+        agent = Agent.objects.filter(pk=c["agent_id"], owner=decision.owner).first()
+        decided_at = c.get("market_time")
         try:
             order, created = order_place(
                 owner=decision.owner,
@@ -174,12 +278,13 @@ def decision_execute(*, decision: Decision, portfolio=None) -> Decision:
                 action=c["action"],
                 confidence=c["confidence"],
                 source="motherai",
-                idempotency_key=f"motherai-{decision.pk}-{c['agent_id']}",
+                idempotency_key=key,
                 strategy_name=c["strategy"],
                 indicators_used=c.get("indicators_used", []),
                 agent=agent,
                 decision=decision,
                 notes=c["reason"][:500],
+                decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
             )
             c["order"] = order.pk
             c["execution"] = f"{order.action} {order.quantity} at {order.price}" + (

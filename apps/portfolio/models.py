@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.fields import ExactDecimalField
+from engine.desk.clock import age_words
 
 from .money import CASH_MAX, MONEY, PRICE_MIN, QTY
 
@@ -191,6 +192,11 @@ class TradeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.result} {self.roi:+.2f}%"
+
+    @property
+    def duration_words(self) -> str:
+        """How long the position was held, in market time, in words ("3 days, 4 hours")."""
+        return age_words(self.duration)
 
 
 class Snapshot(models.Model):

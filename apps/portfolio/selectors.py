@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import mean, pstdev
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame
+from engine.desk.clock import Staleness, staleness
 from engine.marketdata import interval_ms
 
 from .models import Order, Portfolio, Position, Snapshot, TradeLog
@@ -30,10 +32,25 @@ class Quote:
     price: Decimal
     time: datetime
     source: str
+    interval: str | None = None  # the candle's interval; None for a given price
+
+
+def market_staleness(
+    market_time: datetime, interval: str, *, now: datetime | None = None
+) -> Staleness:
+    """How old a market time (a candle's close) is against now, and whether it is still
+    fresh: within settings.DESK_MAX_STALE_BARS intervals (SPEC §7a Live)."""
+    return staleness(
+        market_time,
+        now or timezone.now(),
+        interval_ms(interval),
+        settings.DESK_MAX_STALE_BARS,
+    )
 
 
 def latest_quote(symbol: str) -> Quote | None:
-    """The latest close of the symbol over any interval, and the time that close happened."""
+    """The latest close of the symbol over any interval, and the time that close happened
+    (a candle still open at the time of asking is priced as of now, its latest trade)."""
     candle = (
         Candle.objects.filter(symbol__name=symbol)
         .order_by("-open_time")
@@ -45,8 +62,9 @@ def latest_quote(symbol: str) -> Quote | None:
     close_time = candle["open_time"] + timedelta(milliseconds=interval_ms(candle["interval"]))
     return Quote(
         price=Decimal(repr(candle["close"])),
-        time=close_time,
+        time=min(close_time, timezone.now()),
         source=f"close of {candle['interval']} candle {candle['open_time']:%Y-%m-%d %H:%M}",
+        interval=candle["interval"],
     )
 
 

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -47,7 +47,14 @@ from .money import (
     mul,
     quantity_down,
 )
-from .selectors import Quote, drawdown_pct, latest_quote, portfolio_get, positions_value
+from .selectors import (
+    Quote,
+    drawdown_pct,
+    latest_quote,
+    market_staleness,
+    portfolio_get,
+    positions_value,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +153,7 @@ class OrderPlan:
     agent: object
     decision: object
     decided_at: datetime | None = None
+    given_market_time: bool = False
 
     @property
     def tags(self) -> dict:
@@ -172,13 +180,17 @@ def _price_check(price: Decimal, where: str) -> None:
 
 def _quote_check(*, symbol: str, price, market_time: datetime | None = None) -> Quote:
     """The order's price: the one given (exact, within bounds) at ``market_time`` (the
-    candle it came from; default now), else the latest close."""
+    candle it came from; default now, never later), else the latest close, which must be
+    fresh (SPEC §7a Live: within DESK_MAX_STALE_BARS intervals of now)."""
+    now = timezone.now()
     if price is not None:
         given = to_decimal(price, "price")
         _price_check(given, "")
         if given != money(given):
             raise ValidationError({"price": ["must have at most 8 decimal places"]})
-        return Quote(price=given, time=market_time or timezone.now(), source="given")
+        if market_time is not None and market_time > now:
+            raise ValidationError({"market_time": ["must not be in the future"]})
+        return Quote(price=given, time=market_time or now, source="given")
     if market_time is not None:
         raise ValidationError({"market_time": ["only with a given price"]})
     quote = latest_quote(symbol)
@@ -190,11 +202,23 @@ def _quote_check(*, symbol: str, price, market_time: datetime | None = None) -> 
                 ]
             }
         )
+    age = market_staleness(quote.time, quote.interval, now=now)
+    if not age.fresh:
+        raise ValidationError(
+            {
+                "price": [
+                    f"the latest close of {symbol} is from {quote.time:%Y-%m-%d %H:%M} UTC, "
+                    f"{age.age} old; give a price"
+                ]
+            }
+        )
     # A close from the candles may carry more places than a price column: the order
     # uses the price it stores, rounded half-even to 8 places.
     where = f" (the latest close of {symbol} is {quote.price})"
     _price_check(quote.price, where)
-    quote = Quote(price=money(quote.price), time=quote.time, source=quote.source)
+    quote = Quote(
+        price=money(quote.price), time=quote.time, source=quote.source, interval=quote.interval
+    )
     _price_check(quote.price, where)
     return quote
 
@@ -230,16 +254,17 @@ def _order_check(
         raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
     quote = _quote_check(symbol=symbol, price=price, market_time=market_time)
     # The fingerprint names the portfolio as asked (None: the default), before resolving it.
-    fingerprint = _request_hash(
-        {
-            "symbol": symbol,
-            "action": action,
-            "price": str(price) if price is not None else None,
-            "confidence": confidence,
-            "source": source,
-            "portfolio": portfolio.pk if portfolio else None,
-        }
-    )
+    body = {
+        "symbol": symbol,
+        "action": action,
+        "price": str(price) if price is not None else None,
+        "confidence": confidence,
+        "source": source,
+        "portfolio": portfolio.pk if portfolio else None,
+    }
+    if market_time is not None:
+        body["market_time"] = quote.time.isoformat()
+    fingerprint = _request_hash(body)
     if portfolio is None:
         portfolio = portfolio_get_or_create_default(owner=owner)
     elif portfolio.owner_id != owner.pk:
@@ -259,6 +284,7 @@ def _order_check(
         agent=agent,
         decision=decision,
         decided_at=decided_at,
+        given_market_time=market_time is not None,
     )
 
 
@@ -362,6 +388,15 @@ def _sell(locked: Portfolio, plan: OrderPlan, now: datetime) -> Order:
     position = _position_locked(locked, symbol)
     if position is None:
         raise ValidationError({"action": [f"nothing to sell: no open {symbol} position"]})
+    if plan.given_market_time and plan.quote.time < position.opened_at:
+        raise ValidationError(
+            {
+                "market_time": [
+                    f"the {symbol} position opened at {position.opened_at:%Y-%m-%d %H:%M:%S} "
+                    f"UTC (market time); a sell cannot fill before it"
+                ]
+            }
+        )
     quantity = position.quantity
     notional = money(mul(quantity, price))
     fee = money(mul(notional, locked.fee_rate))
@@ -396,6 +431,10 @@ def _trade_log_close(
 ) -> TradeLog:
     """The closed round trip: P&L and ROI on the position's cost, its tags kept."""
     symbol, quote = plan.symbol, plan.quote
+    # Entry and exit are the fills' market times. A live sell at the latest close (its
+    # candle's close) may come up to DESK_MAX_STALE_BARS intervals before a buy placed "now"
+    # at a given price: the round trip then ends when it began, never before.
+    exit_time = max(quote.time, position.opened_at)
     pnl = proceeds - position.cost
     roi = float(div(mul(pnl, Decimal(100)), position.cost)) if position.cost else 0.0
     result = (
@@ -416,7 +455,7 @@ def _trade_log_close(
         portfolio=locked,
         symbol=symbol,
         entry_time=position.opened_at,
-        exit_time=quote.time,
+        exit_time=exit_time,
         entry_price=position.avg_price,
         exit_price=quote.price,
         quantity=position.quantity,
@@ -433,12 +472,12 @@ def _trade_log_close(
                 symbol=symbol,
                 entry_price=position.avg_price,
                 start=position.opened_at,
-                end=quote.time,
+                end=exit_time,
                 exit_price=quote.price,
             ),
             6,
         ),
-        duration=max(quote.time - position.opened_at, timedelta(0)),
+        duration=exit_time - position.opened_at,
         notes=plan.notes,
         source=position.source,
         agent=position.agent or plan.agent,
@@ -469,9 +508,11 @@ def order_place(
     same idempotency key. ValidationError for a mistake, IdempotencyConflict for a reused key.
 
     Market time (SPEC §7a): the order fills as of ``market_time`` (with a given ``price``:
-    the candle the fill used; without, the latest close's time), and ``decided_at`` is the
-    close of the candle its signal used. Positions open and round trips close at these
-    market times, so a trade's duration is market time, never wall-clock time."""
+    the candle the fill used, default now; without, the latest close's time, and a latest
+    close older than DESK_MAX_STALE_BARS intervals is refused with a 400 naming ``price``),
+    and ``decided_at`` is the close of the candle its signal used. Positions open and round
+    trips close at these market times, so a trade's duration is market time, never
+    wall-clock time; a sell with a ``market_time`` before its position opened is refused."""
     plan = _order_check(
         owner=owner,
         symbol=symbol,

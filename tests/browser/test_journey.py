@@ -27,7 +27,9 @@ BTC_1H = ROOT / "data" / "demo" / "BTCUSDT-1h-2020-08_2021-06.csv"
 PASSWORD = "newbie-pass-2024"
 BINANCE_KEY = "BrowserKey0123456789abcdWXYZ"
 BINANCE_SECRET = "BrowserSecret9f8e7d6c5b4a3210QQ"
-CANDLES = 2000  # 2020-08-01 .. 2020-10-24: ends in an uptrend, so the agent below says buy
+CANDLES = (
+    2000  # 2020-08-01 .. 2020-10-24 (moved to end now): ends in an uptrend, so the agent says buy
+)
 
 STRATEGY = {
     "strategy_name": "Trend follower",
@@ -64,8 +66,17 @@ def fake_binance(settings):
 
 @pytest.fixture
 def candle_file(tmp_path):
+    """The slice moved in time to end at the current hour, so the agent's signal is fresh
+    and the Mother AI may take it (a stale one is skipped, SPEC §7a Live)."""
+    from django.utils import timezone
+
+    from conftest import shifted_candle_lines
+
+    hour = 3_600_000
+    now_ms = int(timezone.now().timestamp() * 1000) // hour * hour
+    lines = BTC_1H.read_text().splitlines()[:CANDLES]
     path = tmp_path / "BTCUSDT-1h-2020-08.csv"
-    path.write_text("\n".join(BTC_1H.read_text().splitlines()[:CANDLES]) + "\n")
+    path.write_bytes(shifted_candle_lines(lines, last_close_ms=now_ms, interval_ms=hour) + b"\n")
     return path
 
 

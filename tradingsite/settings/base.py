@@ -214,6 +214,11 @@ SWEEP_MAX_COMBINATIONS = env_positive_int("SWEEP_MAX_COMBINATIONS", 5000)
 DESK_SWEEP_MAX_COMBINATIONS = env_positive_int("DESK_SWEEP_MAX_COMBINATIONS", 200)
 SWEEP_CHUNK_SIZE = env_positive_int("SWEEP_CHUNK_SIZE", 25)
 
+# The live desk (SPEC §7a): a signal or a latest close is fresh while its candle closed at
+# most this many intervals ago; stale signals are marked and skipped by the Mother AI, and
+# an order without a price refuses a stale close.
+DESK_MAX_STALE_BARS = env_positive_int("DESK_MAX_STALE_BARS", 2, maximum=10_000)
+
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).
 ML_ARTIFACTS_DIR = Path(env("ML_ARTIFACTS_DIR", default=str(MEDIA_ROOT / "models"))).expanduser()
 ML_N_JOBS = env_positive_int("ML_N_JOBS", 1)

@@ -62,7 +62,15 @@ class EvaluationOutputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["buy", "sell", "hold"])
     confidence = serializers.FloatField(help_text="0..1")
     confidence_source = serializers.CharField(help_text="model or signal_strength")
-    candle_time = serializers.CharField()
+    candle_time = serializers.CharField(help_text="open time of the last closed candle")
+    market_time = serializers.CharField(
+        help_text="the close of the last closed candle: the market time the signal is decided at"
+    )
+    fresh = serializers.BooleanField(
+        help_text="whether that close is within DESK_MAX_STALE_BARS intervals of now"
+    )
+    age = serializers.CharField(help_text="how long ago that close was, in words")
+    age_bars = serializers.IntegerField(help_text="whole intervals since that close")
     entry_price = serializers.FloatField()
     target_price = serializers.FloatField()
     stop_loss = serializers.FloatField()
@@ -94,6 +102,14 @@ class PredictionItemSerializer(serializers.Serializer):
     stopLoss = serializers.FloatField(allow_null=True)  # noqa: N815
     error = serializers.CharField(allow_null=True)
     agent_id = serializers.IntegerField()
+    market_time = serializers.CharField(
+        allow_null=True, help_text="the close of the candle the signal used"
+    )
+    fresh = serializers.BooleanField(
+        allow_null=True, help_text="within DESK_MAX_STALE_BARS intervals of now"
+    )
+    age = serializers.CharField(allow_null=True, help_text="age of that close, in words")
+    age_bars = serializers.IntegerField(allow_null=True)
 
 
 class SignalOutputSerializer(serializers.ModelSerializer):
@@ -107,6 +123,7 @@ class SignalOutputSerializer(serializers.ModelSerializer):
             "confidence",
             "confidence_source",
             "candle_time",
+            "market_time",
             "entry_price",
             "target_price",
             "stop_loss",

@@ -107,8 +107,10 @@ class AgentSignalsApi(GenericAPIView):
 
 
 class AgentPredictApi(GenericAPIView):
-    """The agent for a symbol evaluates the latest candles (the original /agent/{symbol}/predict).
-    `?store=true` keeps the evaluation as a Signal. 409 when its data or model is unusable."""
+    """The agent for a symbol evaluates as of now, on the candles closed by now (the original
+    /agent/{symbol}/predict): with its market time (the last candle's close) and whether that
+    is fresh (within DESK_MAX_STALE_BARS intervals) or stale, with its age. `?store=true`
+    keeps the evaluation as a Signal. 409 when its data or model is unusable."""
 
     queryset = Agent.objects.none()
     serializer_class = EvaluationOutputSerializer
@@ -139,8 +141,8 @@ class AgentPredictApi(GenericAPIView):
 
 class AgentPredictionsApi(GenericAPIView):
     """One item per agent, with the original frontend fields (agentName, prediction,
-    confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest; an agent that
-    cannot evaluate is an explicit error item."""
+    confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest (market_time, fresh,
+    age, age_bars among them); an agent that cannot evaluate is an explicit error item."""
 
     queryset = Agent.objects.none()
     serializer_class = PredictionItemSerializer

@@ -195,8 +195,13 @@ def _demo_like_data(user) -> dict[str, dict[str, str]]:
     agent_create(owner=user, symbol="ETHUSDT", strategy=strategies["ETH MACD momentum"])
     agent_evaluate(btc, store=True)
     portfolio_get_or_create_default(owner=user)
-    order_place(owner=user, symbol="BTCUSDT", action="buy", strategy_name=crossover_name)
-    order_place(owner=user, symbol="BTCUSDT", action="sell", strategy_name=crossover_name)
+    # The candles are historical, so their latest close is stale: the orders give a price.
+    order_place(
+        owner=user, symbol="BTCUSDT", action="buy", price="35000", strategy_name=crossover_name
+    )
+    order_place(
+        owner=user, symbol="BTCUSDT", action="sell", price="36000", strategy_name=crossover_name
+    )
     decision = decision_make(owner=user, trigger="fuzz")
     model, run, sweep, sync = (str(job.pk) for job in jobs)
     ids = {

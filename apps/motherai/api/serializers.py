@@ -9,6 +9,13 @@ class DecisionQuerySerializer(InputSerializer):
     min_score = serializers.FloatField(default=0.75, min_value=0.0, max_value=1.0)
     alpha = serializers.FloatField(default=0.6, min_value=0.0, max_value=1.0)
     beta = serializers.FloatField(default=0.4, min_value=0.0, max_value=1.0)
+    portfolio = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="the paper portfolio whose positions decide what is executable and where "
+        "the orders go (default: your default portfolio)",
+    )
 
     def validate(self, attrs):
         if abs(attrs["alpha"] + attrs["beta"] - 1.0) > 1e-9:
@@ -18,16 +25,26 @@ class DecisionQuerySerializer(InputSerializer):
 
 class DecisionInputSerializer(DecisionQuerySerializer):
     execute = serializers.BooleanField(
-        default=False, help_text="place the chosen orders in your paper portfolio"
+        default=False, help_text="place the chosen orders in the paper portfolio"
     )
 
 
 class DecisionOutputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="null for a GET preview (nothing stored)"
+    )
+    stored = serializers.SerializerMethodField(
+        help_text="false for a GET preview (nothing stored, id null)"
+    )
+
     class Meta:
         model = Decision
         fields = [
             "id",
+            "stored",
             "created_at",
+            "market_time",
+            "portfolio",
             "alpha",
             "beta",
             "prior_trades",
@@ -39,3 +56,6 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
             "executed",
             "executed_at",
         ]
+
+    def get_stored(self, obj) -> bool:
+        return obj.pk is not None

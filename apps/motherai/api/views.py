@@ -1,6 +1,7 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -9,6 +10,7 @@ from apps.motherai.selectors import decision_get, decision_list, motherai_trades
 from apps.motherai.services import Weights, decision_execute, decision_make
 from apps.portfolio.api.serializers import TradeLogOutputSerializer
 from apps.portfolio.models import TradeLog
+from apps.portfolio.selectors import portfolio_get
 
 from .serializers import (
     DecisionInputSerializer,
@@ -18,36 +20,57 @@ from .serializers import (
 
 
 class DecisionApi(GenericAPIView):
-    """GET computes (and stores) a decision now with the defaults or query values; POST
-    computes one with the body's values and, with execute=true, places its orders."""
+    """GET previews a decision as of now with the defaults or the query's values and stores
+    nothing (`stored: false`, no id, no signals kept); POST decides with the body's values,
+    stores the decision (201) and, with execute=true, places its orders. Stale signals and
+    actions the portfolio cannot take are skipped, each candidate saying why."""
 
     queryset = Decision.objects.none()
     serializer_class = DecisionOutputSerializer
 
-    def _make(self, request, data) -> Decision:
+    def _decide(self, request, data, *, store: bool) -> Decision:
         s = DecisionInputSerializer(data=data)
         s.is_valid(raise_exception=True)
         v = s.validated_data
+        portfolio = None
+        if v.get("portfolio") is not None:
+            portfolio = portfolio_get(owner=request.user, pk=v["portfolio"])
+            if portfolio is None:
+                raise ValidationError({"portfolio": ["no such portfolio"]})
         decision = decision_make(
             owner=request.user,
             top_n=v["top_n"],
             min_score=v["min_score"],
             weights=Weights(alpha=v["alpha"], beta=v["beta"]),
+            portfolio=portfolio,
+            store=store,
         )
-        if v["execute"]:
+        if store and v["execute"]:
             decision = decision_execute(decision=decision)
         return decision
 
-    @extend_schema(parameters=[DecisionQuerySerializer], responses=DecisionOutputSerializer)
+    @extend_schema(
+        parameters=[DecisionQuerySerializer],
+        responses=OpenApiResponse(
+            DecisionOutputSerializer, description="a preview: nothing is stored (stored: false)"
+        ),
+    )
     def get(self, request):
         data = request.query_params.copy()
         data["execute"] = "false"
-        return Response(DecisionOutputSerializer(self._make(request, data)).data)
+        return Response(DecisionOutputSerializer(self._decide(request, data, store=False)).data)
 
-    @extend_schema(request=DecisionInputSerializer, responses={201: DecisionOutputSerializer})
+    @extend_schema(
+        request=DecisionInputSerializer,
+        responses={
+            201: OpenApiResponse(
+                DecisionOutputSerializer, description="the decision, stored (and executed)"
+            )
+        },
+    )
     def post(self, request):
         return Response(
-            DecisionOutputSerializer(self._make(request, request.data)).data,
+            DecisionOutputSerializer(self._decide(request, request.data, store=True)).data,
             status=status.HTTP_201_CREATED,
         )
 

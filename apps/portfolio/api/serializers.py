@@ -17,7 +17,15 @@ class OrderInputSerializer(InputSerializer):
         min_value=PRICE_MIN,
         max_value=PRICE_MAX,
         help_text=f"from {fmt(PRICE_MIN)} to {fmt(PRICE_MAX)}, at most 8 decimal places; "
-        "default: the latest close of the symbol",
+        "default: the latest close of the symbol, refused (400 naming price) when that close "
+        "is older than DESK_MAX_STALE_BARS intervals",
+    )
+    market_time = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="only with a price: the market time the fill happened at (the candle the "
+        "price came from); default now. Not in the future; a sell not before its position "
+        "opened. Trade durations are market time.",
     )
     confidence = serializers.FloatField(
         required=False, allow_null=True, min_value=0.0, max_value=1.0
@@ -47,6 +55,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "cash_after",
             "price_source",
             "market_time",
+            "decided_at",
             "confidence",
             "source",
             "strategy_name",

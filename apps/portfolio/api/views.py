@@ -160,6 +160,7 @@ class OrderListCreateApi(GenericAPIView):
                 symbol=v["symbol"],
                 action=v["action"],
                 price=v.get("price"),
+                market_time=v.get("market_time"),
                 confidence=v.get("confidence"),
                 source=v["source"],
                 idempotency_key=key.strip() if key else None,

@@ -1,5 +1,6 @@
 """Paper orders: exact money, buys of 10% of cash, sells that close, trade log rows, idempotency."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from apps.portfolio.services import IdempotencyConflict, order_place, portfolio_
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_buy_spends_ten_percent_including_the_fee(user, btc_candles):
+def test_buy_spends_ten_percent_including_the_fee(user, btc_candles_fresh):
     order, created = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000")
     p = Portfolio.objects.get(owner=user)
     assert created and p.cash == Decimal("9000.00000000")
@@ -24,7 +25,7 @@ def test_buy_spends_ten_percent_including_the_fee(user, btc_candles):
     assert pos.quantity == order.quantity and pos.cost == Decimal("1000.00000000")
 
 
-def test_sell_closes_the_position_and_logs_the_round_trip(user, btc_candles):
+def test_sell_closes_the_position_and_logs_the_round_trip(user, btc_candles_fresh):
     order_place(
         owner=user,
         symbol="BTCUSDT",
@@ -52,14 +53,18 @@ def test_sell_closes_the_position_and_logs_the_round_trip(user, btc_candles):
     assert t.drawdown >= 0 and t.duration.total_seconds() >= 0
 
 
-def test_default_price_is_the_latest_close(user, btc_candles):
+def test_default_price_is_the_latest_close(user, btc_candles_fresh):
+    from apps.marketdata.models import Candle
+
+    last = Candle.objects.filter(symbol__name="BTCUSDT").latest("open_time").open_time
     order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy")
     assert order.price == Decimal("37388.05") and order.price_source.startswith(
-        "close of 1h candle 2021-06-09 23:00"
+        f"close of 1h candle {last:%Y-%m-%d %H:%M}"
     )
+    assert order.market_time == last + timedelta(hours=1)  # the close it used
 
 
-def test_refusals_name_the_field(user, btc_candles):
+def test_refusals_name_the_field(user, btc_candles_fresh):
     cases = [
         (dict(symbol="BTCUSDT", action="sell"), "action"),
         (dict(symbol="NOPE", action="buy"), "symbol"),
@@ -75,7 +80,7 @@ def test_refusals_name_the_field(user, btc_candles):
     assert not Order.objects.exists()
 
 
-def test_cash_runs_out_cleanly(user, btc_candles):
+def test_cash_runs_out_cleanly(user, btc_candles_fresh):
     p = portfolio_create(owner=user, name="tiny", initial_cash="0.05", buy_fraction="1")
     order_place(owner=user, portfolio=p, symbol="BTCUSDT", action="buy", price="100")
     with pytest.raises(ValidationError, match="not enough cash"):
@@ -84,7 +89,7 @@ def test_cash_runs_out_cleanly(user, btc_candles):
     assert p.cash == Decimal("0")
 
 
-def test_idempotency_key_replays_or_conflicts(user, btc_candles):
+def test_idempotency_key_replays_or_conflicts(user, btc_candles_fresh):
     a, created_a = order_place(
         owner=user, symbol="BTCUSDT", action="buy", price="20000", idempotency_key="k1"
     )
@@ -96,7 +101,7 @@ def test_idempotency_key_replays_or_conflicts(user, btc_candles):
         order_place(owner=user, symbol="BTCUSDT", action="buy", price="21000", idempotency_key="k1")
 
 
-def test_api_orders_and_isolation(user_client, other_user, btc_candles, client_for):
+def test_api_orders_and_isolation(user_client, other_user, btc_candles_fresh, client_for):
     r = user_client.post(
         "/api/portfolio/orders/",
         {"symbol": "BTCUSDT", "action": "buy", "price": "20000"},
@@ -146,12 +151,12 @@ def test_api_orders_and_isolation(user_client, other_user, btc_candles, client_f
         ({"symbol": "ZZZ", "action": "buy"}, "symbol"),
     ],
 )
-def test_api_bad_orders_are_400(user_client, btc_candles, payload, field):
+def test_api_bad_orders_are_400(user_client, btc_candles_fresh, payload, field):
     r = user_client.post("/api/portfolio/orders/", payload, format="json")
     assert r.status_code == 400 and field in r.json()
 
 
-def test_performance_and_reset(user_client, btc_candles):
+def test_performance_and_reset(user_client, btc_candles_fresh):
     for buy, sell in [("20000", "22000"), ("22000", "21000"), ("21000", "21000")]:
         user_client.post(
             "/api/portfolio/orders/",
@@ -181,7 +186,7 @@ def test_performance_and_reset(user_client, btc_candles):
     )
 
 
-def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candles):
+def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candles_fresh):
     client.force_login(user)
     r = client.post("/portfolio/", {"symbol": "BTCUSDT", "action": "buy", "price": "20000"})
     assert r.status_code == 302
@@ -201,21 +206,20 @@ def test_portfolio_page_places_orders_and_shows_the_log(client, user, btc_candle
     assert client.get("/portfolio/?portfolio=999999").status_code == 404
 
 
-def test_value_history_runs_from_the_start_to_now(user, btc_candles):
-    from datetime import timedelta
-
+def test_value_history_runs_from_the_start_to_now(user, btc_candles_fresh):
     from django.db.models import F
 
     from apps.portfolio.models import Portfolio, Snapshot
     from apps.portfolio.selectors import latest_quote, snapshots
 
     p = portfolio_create(owner=user, name="history")
-    empty = snapshots(portfolio=p)
-    assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
-    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
     # Points are in milliseconds and one instant draws one point: on a fast machine the
     # start, the order and "now" can share a millisecond, so set them apart as in real use.
     Portfolio.objects.filter(pk=p.pk).update(created_at=F("created_at") - timedelta(hours=2))
+    p.refresh_from_db()
+    empty = snapshots(portfolio=p)
+    assert [pt["total"] for pt in empty] == [10000.0, 10000.0]  # a flat line, not nothing
+    order, _ = order_place(owner=user, symbol="BTCUSDT", action="buy", price="20000", portfolio=p)
     Snapshot.objects.filter(portfolio=p).update(time=F("time") - timedelta(hours=1))
     p.refresh_from_db()
     history = snapshots(portfolio=p)
