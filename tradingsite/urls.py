@@ -20,5 +20,6 @@ urlpatterns = [
     path("agents/", include("apps.agents.urls")),
     path("mother-ai/", include("apps.motherai.urls")),
     path("binance/", include("apps.binance.urls")),
+    path("replay/", include("apps.replay.urls")),
     path("", include("apps.dashboard.urls")),
 ]
