@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from apps.marketdata.models import Candle
 from apps.portfolio.models import Order, Position
@@ -65,6 +65,12 @@ def open_times_ms(
     if limit is not None:
         qs = qs[:limit]
     return np.array([to_ms(t) for t in qs], dtype=np.int64)
+
+
+def series_span(*, symbol: str, interval: str) -> tuple[datetime, datetime] | None:
+    """The first and last open time of a series (None: no candles)."""
+    span = _candles(symbol, interval).aggregate(first=Min("open_time"), last=Max("open_time"))
+    return None if span["first"] is None else (span["first"], span["last"])
 
 
 def next_candle(

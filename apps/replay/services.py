@@ -62,6 +62,7 @@ from .selectors import (
     next_candle,
     open_times_ms,
     replay_agents,
+    series_span,
     to_ms,
     utc,
 )
@@ -624,3 +625,96 @@ def replay_tick(*, send=None, now: datetime | None = None) -> int:
         else:
             replay_advance(session_id=pk, due_only=True)
     return len(due)
+
+
+# ---- the demo -----------------------------------------------------------------------
+
+DEMO_NAME = "Demo replay"
+DEMO_PARAMS = {"top_n": 2, "min_score": 0.5, "buy_fraction": 0.25, "slippage_bps": 2.0}
+DEMO_SPEED = {"bars_per_step": 1, "step_seconds": 2.0}
+DEMO_LEAD_BARS = 5  # the window opens this many bars before the first trade
+
+
+def _demo_window(agents: list[Agent]) -> tuple[list[Agent], pd.Timestamp, pd.Timestamp] | None:
+    """The most recent window the agents may trade in: it ends at the newest candle of the
+    agent with the newest data and starts after the models' training windows; agents whose
+    candles do not reach past that start are left out."""
+    spans = []
+    for a in agents:
+        span = series_span(symbol=a.symbol, interval=a.interval)
+        if span is None:
+            continue
+        first, last = utc(span[0]), utc(span[1])
+        step = pd.Timedelta(milliseconds=interval_ms(a.interval))
+        allowed = first
+        if a.model is not None and len(a.model.train_window or []) == 2:
+            allowed = max(first, utc(a.model.train_window[1]) + 2 * step)
+        spans.append((a, allowed, last))
+    spans.sort(key=lambda s: (-s[2].value, s[0].pk))
+    if not spans or spans[0][1] >= spans[0][2]:
+        return None
+    end, start = spans[0][2], spans[0][1]
+    for _, allowed, last in spans[1:]:
+        if last > max(start, allowed):
+            start = max(start, allowed)
+    chosen = [a for a, allowed, last in spans if allowed <= start < last]
+    return chosen, start, end
+
+
+def _first_trade_bar(agents: list[Agent], start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
+    """The open of the first bar in the window where an agent's buy would be taken with
+    an empty record (score with the prior's win rate >= the demo's min_score)."""
+    from apps.ml.services import model_load as load
+    from engine.desk.rules import desk_score, shrunk_win_rate
+    from engine.ml import predict_proba_up_series
+
+    p = DeskParams(**DEMO_PARAMS, seeds=0)
+    prior = shrunk_win_rate(0, 0, p.prior_trades)
+    first = end
+    for a in agents:
+        candles = candles_frame(symbol=a.symbol, interval=a.interval, end=end.to_pydatetime())
+        proba = predict_proba_up_series(load(a.model), candles) if a.model else None
+        s = agent_series(
+            parse_strategy(a.strategy_version.normalized),
+            candles,
+            interval=a.interval,
+            probability_up=proba,
+        )
+        ok = (s.action == BUY) & (s.index >= start)
+        ok &= np.array([desk_score(c, prior, p.alpha, p.beta) >= p.min_score for c in s.confidence])
+        hits = np.flatnonzero(ok)
+        if len(hits):
+            first = min(first, pd.Timestamp(s.index[hits[0]]))
+    return first
+
+
+def replay_demo_start(owner) -> ReplaySession | None:
+    """The demo's running session over the owner's agents on their most recent window
+    (after the models' training), 1 bar every 2 s, opening a few bars before the first
+    buy the desk would take, so a fresh `make run` shows decisions and fills within a
+    minute. Idempotent: an existing live demo session is returned."""
+    existing = ReplaySession.objects.filter(
+        owner=owner, name=DEMO_NAME, status__in=["ready", "running", "paused"]
+    ).first()
+    if existing is not None:
+        return existing
+    agents = list(
+        Agent.objects.filter(owner=owner, enabled=True).select_related("strategy_version", "model")
+    )
+    window = _demo_window(agents)
+    if window is None:
+        return None
+    chosen, start, end = window
+    first = _first_trade_bar(chosen, start, end)
+    step = pd.Timedelta(milliseconds=max(interval_ms(a.interval) for a in chosen))
+    start = max(start, first - DEMO_LEAD_BARS * step)
+    session = replay_create(
+        owner=owner,
+        name=DEMO_NAME,
+        agent_ids=[a.pk for a in chosen],
+        start=start.to_pydatetime(),
+        end=end.to_pydatetime(),
+        params=DEMO_PARAMS,
+        **DEMO_SPEED,
+    )
+    return replay_control(session=session, action="start")

@@ -63,3 +63,13 @@ def test_bad_form_shows_the_field(user, desk):  # noqa: F811
     r = _client(user).post(reverse("replay:list"), _form(desk, end="2021-01-01 00:00"))
     assert r.status_code == 400 and "must be after start" in r.content.decode()
     assert not ReplaySession.objects.exists()
+
+
+def test_dashboard_links_the_running_session(user, desk):  # noqa: F811
+    from apps.replay.services import replay_advance, replay_demo_start
+
+    session = replay_demo_start(user)
+    replay_advance(session_id=session.pk)
+    page = _client(user).get(reverse("dashboard:home")).content.decode()
+    assert 'id="replay-panel"' in page and reverse("replay:detail", args=[session.pk]) in page
+    assert "running" in page and "1 / " in page

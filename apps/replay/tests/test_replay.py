@@ -237,3 +237,29 @@ def test_a_model_trained_on_the_window_is_refused(user, desk):
         "/api/replay/sessions/", _body(desk, start="2021-01-06T02:00:00Z"), format="json"
     )
     assert ok.status_code == 201, ok.json()
+
+
+def test_the_demo_session_trades_within_its_first_minute(user, desk):
+    from apps.ml.models import TrainedModel
+    from apps.replay.selectors import series_span
+    from apps.replay.services import DEMO_SPEED, _demo_window, replay_demo_start
+
+    # A model trained up to May 2021 moves the window after its training.
+    model = TrainedModel(
+        symbol="ETHUSDT", interval="1h", train_window=["x", "2021-05-01T00:00:00Z"]
+    )
+    desk[1].model = model
+    _, start, _ = _demo_window(desk)
+    assert start == datetime(2021, 5, 1, 2, tzinfo=UTC)
+    desk[1].model = None
+    session = replay_demo_start(user)
+    assert session.status == "running" and session.step_seconds == DEMO_SPEED["step_seconds"]
+    assert replay_demo_start(user).pk == session.pk  # idempotent
+    # Both agents' data end on the same hour: the window ends there, both trade in it.
+    assert session.agents.count() == 2
+    assert session.end == series_span(symbol="BTCUSDT", interval="1h")[1]
+    per_minute = int(60 / session.step_seconds) * session.bars_per_step
+    for _ in range(per_minute):
+        replay_advance(session_id=session.pk)
+    assert Order.objects.filter(portfolio=session.portfolio).exists()
+    assert ReplayCandidate.objects.filter(session=session, status=0).exists()
