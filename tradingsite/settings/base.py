@@ -276,7 +276,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the candle intervals, whether a field calls them interval or timeframe.
-    "ENUM_NAME_OVERRIDES": {"IntervalEnum": "engine.marketdata.INTERVALS"},
+    "ENUM_NAME_OVERRIDES": {
+        "IntervalEnum": "engine.marketdata.INTERVALS",
+        "ReplayStatusEnum": "apps.replay.models.ReplaySession.Status",
+        "JobStatusEnum": "apps.core.jobs.JobStatus",
+    },
 }
 
 # Celery: no broker URL means the embedded default, tasks run in-process.

@@ -75,6 +75,7 @@ class ReplayControlApi(GenericAPIView):
     serializer_class = ReplaySessionOutputSerializer
 
     @extend_schema(
+        operation_id="replay_sessions_control",
         request=None,
         responses=ReplaySessionOutputSerializer,
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(CONTROLS))],
