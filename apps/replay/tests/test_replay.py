@@ -121,10 +121,16 @@ def test_stepping_decides_and_fills_at_market_times_like_the_desk_backtest(user,
 
 
 def test_pause_resume_stop_and_the_tick(user, desk):
-    session = _session(user, desk, bars_per_step=5, step_seconds=0.5)
+    session = _session(user, desk, bars_per_step=5, step_seconds=3600)
     assert replay_tick() == 0  # ready: the clock does not move
     replay_control(session=session, action="start")
-    assert replay_tick() == 1
+    # Beat's task sends replay.step per due session (in-process here: no broker).
+    from django.conf import settings
+
+    from apps.replay.tasks import replay_tick_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["replay-tick"]["task"] == "replay.tick"
+    assert replay_tick_task() == 1
     session.refresh_from_db()
     assert session.steps_done == 5 and session.status == "running"
     # A second tick within the step interval (or a duplicate) does nothing.
