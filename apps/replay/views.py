@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.forms import error_lines, form_errors
@@ -58,7 +59,11 @@ def session_detail(request, pk: int):
     return render(
         request,
         "replay/detail.html",
-        {"session": session, "live": session_live(session), "controls": CONTROLS},
+        {
+            "session": session,
+            "live": session_live(session),
+            "controls": [(a, reverse(f"api:replay:{a}", args=[session.pk])) for a in CONTROLS],
+        },
     )
 
 

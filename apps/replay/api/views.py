@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from apps.core.api.serializers import query_value_error
 from apps.replay.models import ReplayCandidate, ReplaySession, ReplayStep
 from apps.replay.selectors import candidate_dict, replay_get, replay_list, session_live
-from apps.replay.services import CONTROLS, DESK_FIELDS, replay_control, replay_create
+from apps.replay.services import DESK_FIELDS, replay_control, replay_create
 
 from .serializers import (
     ReplayCreateInputSerializer,
@@ -74,16 +74,9 @@ class ReplayControlApi(GenericAPIView):
     queryset = ReplaySession.objects.none()
     serializer_class = ReplaySessionOutputSerializer
 
-    @extend_schema(
-        operation_id="replay_sessions_control",
-        request=None,
-        responses=ReplaySessionOutputSerializer,
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(CONTROLS))],
-    )
+    @extend_schema(request=None, responses=ReplaySessionOutputSerializer)
     def post(self, request, pk: int, action: str):
         session = _session(request, pk)
-        if action not in CONTROLS:
-            raise Http404
         return Response(
             ReplaySessionOutputSerializer(replay_control(session=session, action=action)).data
         )

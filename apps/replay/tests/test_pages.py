@@ -47,7 +47,7 @@ def test_create_step_and_page(user, other_user, desk):  # noqa: F811
     assert r.status_code == 302
     page = c.get(reverse("replay:detail", args=[session.pk])).content.decode()
     assert reverse("api:replay:live", args=[session.pk]) in page
-    assert reverse("api:replay:control", args=[session.pk, "pause"]) in page
+    assert reverse("api:replay:pause", args=[session.pk]) in page
     assert 'id="equity-chart"' in page and "js/replay.js" in page
     session.refresh_from_db()
     assert session.steps_done == 10 and session.status == "paused"
