@@ -1,4 +1,5 @@
-"""Shared fixtures: users, API clients, the shipped candle files, and the real services."""
+"""Shared fixtures: users (made by apps/accounts/tests/factories.UserFactory), API clients,
+the shipped candle files, and the real services."""
 
 from __future__ import annotations
 
@@ -44,22 +45,24 @@ def btc_1h_lines() -> list[str]:
 
 
 @pytest.fixture
-def user(db, django_user_model):
-    return django_user_model.objects.create_user(username="alice", password="alice-pass-123")
+def user(db):
+    from apps.accounts.tests.factories import UserFactory
+
+    return UserFactory(username="alice")
 
 
 @pytest.fixture
-def other_user(db, django_user_model):
-    return django_user_model.objects.create_user(username="bob", password="bob-pass-123")
+def other_user(db):
+    from apps.accounts.tests.factories import UserFactory
+
+    return UserFactory(username="bob")
 
 
 @pytest.fixture
-def importer(db, django_user_model):
-    from django.contrib.auth.models import Permission
+def importer(db):
+    from apps.accounts.tests.factories import UserFactory
 
-    u = django_user_model.objects.create_user(username="importer", password="importer-pass-123")
-    u.user_permissions.add(Permission.objects.get(codename="import_candles"))
-    return u
+    return UserFactory(username="importer", permissions=["import_candles"])
 
 
 @pytest.fixture
@@ -70,21 +73,26 @@ def api_client():
 
 
 @pytest.fixture
-def user_client(user):
+def client_for():
+    """An API client signed in as the given user: ``client_for(other_user)``."""
     from rest_framework.test import APIClient
 
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+    def signed_in(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return signed_in
 
 
 @pytest.fixture
-def importer_client(importer):
-    from rest_framework.test import APIClient
+def user_client(user, client_for):
+    return client_for(user)
 
-    client = APIClient()
-    client.force_authenticate(importer)
-    return client
+
+@pytest.fixture
+def importer_client(importer, client_for):
+    return client_for(importer)
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,17 @@ class Bound:
     @property
     def input_max(self) -> float:
         return round(self.high - self.step, 10) if self.high_open else self.high
+
+
+def window_problem(start: Any, end: Any, *, empty_ok: bool = True) -> str | None:
+    """Why ``start``..``end`` is no window (end before start; end at start too when
+    ``empty_ok`` is false), or None; an open end (None) is always fine. The backtest config,
+    the services and the API serializers all ask this one rule."""
+    if start is None or end is None:
+        return None
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end < start:
+        return "end is before start"
+    if end == start and not empty_ok:
+        return "end is at start: the window is empty"
+    return None

@@ -8,13 +8,9 @@ from django.test import override_settings
 
 from apps.backtests.models import BacktestTrade
 from apps.ml.models import TrainedModel
+from apps.strategies.tests.factories import SHAPE_A
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {"rsi": {"period": 14, "buy_below": 30, "sell_above": 70}, "ema": {"period": 20}},
-}
 
 
 def _wait(client, url, until, timeout=180):

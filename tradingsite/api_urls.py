@@ -22,6 +22,7 @@ urlpatterns = [
     path("ml/", include("apps.ml.api.urls")),
     path("portfolio/", include("apps.portfolio.api.urls")),
     path("agents/", include("apps.agents.api.urls")),
+    path("mother-ai/backtests/", include("apps.deskbt.api.urls")),
     path("mother-ai/", include("apps.motherai.api.urls")),
     path("binance/", include("apps.binance.api.urls")),
     path("replay/", include("apps.replay.api.urls")),

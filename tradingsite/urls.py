@@ -18,6 +18,7 @@ urlpatterns = [
     path("ml/", include("apps.ml.urls")),
     path("portfolio/", include("apps.portfolio.urls")),
     path("agents/", include("apps.agents.urls")),
+    path("mother-ai/backtests/", include("apps.deskbt.urls")),
     path("mother-ai/", include("apps.motherai.urls")),
     path("binance/", include("apps.binance.urls")),
     path("replay/", include("apps.replay.urls")),

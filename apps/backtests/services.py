@@ -28,6 +28,7 @@ from django.utils import timezone
 
 import engine
 from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute, task_signature
+from apps.core.validators import window_clean
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
@@ -130,8 +131,7 @@ def _market_clean(
     symbol = symbol_name_clean(symbol or parsed.symbol)
     interval = interval_clean(interval) or parsed.timeframe
     _check_interval(parsed, interval)
-    if start and end and end < start:
-        raise ValidationError({"end": ["end is before start"]})
+    window_clean(start, end)
     config = _config_clean(config, start, end)
     count = _check_candles(symbol, interval, start, end)
     fields = {"symbol": symbol, "interval": interval, "start": start, "end": end}

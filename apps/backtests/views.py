@@ -73,7 +73,6 @@ def backtest_detail_view(request, pk: int):
             "m": run.metrics or {},
             "trades": backtest_trades(run=run)[:500],
             "chart_data": {
-                "run": run.pk,
                 "symbol": run.symbol,
                 "interval": run.interval,
                 "start": run.first_candle.isoformat() if run.first_candle else None,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.jobs import JobContext, job_enqueue, job_execute
+from apps.core.validators import window_clean
 from apps.marketdata.models import Candle, CandleImport
 from apps.marketdata.services import (
     candles_store,
@@ -167,8 +168,7 @@ def kline_sync_start(
     interval = interval_clean(interval)
     if interval is None:
         raise ValidationError({"interval": ["required"]})
-    if end is not None and end <= start:
-        raise ValidationError({"end": ["end is before start"]})
+    window_clean(start, end, empty_ok=False)
     with transaction.atomic():
         job = KlineSync.objects.create(
             owner=owner, symbol=symbol, interval=interval, start=start, end=end

@@ -13,17 +13,25 @@ from typing import Any
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 
+from apps.core.validators import whole_number, whole_number_rule
+
 # The largest id a database key holds (SQLite and PostgreSQL bigint).
 MAX_ID = 2**63 - 1
 
 
-class IdField(forms.IntegerField):
-    """A database id: a whole number from 1 to 2**63 - 1."""
+class IdField(forms.Field):
+    """A database id: a whole number from 1 to 2**63 - 1, read by the rule the API's query
+    parameters use (apps.core.validators.whole_number)."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
+    widget = forms.NumberInput
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = whole_number(str(value), MAX_ID)
+        if number is None:
+            raise ValidationError(whole_number_rule(MAX_ID), code="invalid")
+        return number
 
 
 def form_errors_text(form: forms.Form) -> str:

@@ -4,7 +4,10 @@ drf-spectacular documents what a view returns when all goes well. The errors com
 and from apps.core.exceptions, the same for every view, so they are added here from what
 the operation is: a body or query parameters can be invalid (400) and the body's media type
 unsupported (415); a client without a valid token or session gets 401 (token authentication
-comes first, so DRF challenges with `WWW-Authenticate: Token`) and a missing permission 403;
+comes first, so DRF challenges with `WWW-Authenticate: Token`) and a 403 where one can come:
+a permission stricter than "signed in", or a view that takes sessions (the CSRF check, and
+the services that refuse a signed-in user); a token-only view that asks no more than a
+signed-in client (DELETE /api/auth/token/) never answers 403;
 a path id or a page that does not exist is 404; a throttled view answers 429 with
 Retry-After. Codes a view documents itself (409, 422, 413, ...) are left as it declares them.
 A body over the size limit is a 413 everywhere (apps.core.parsers).
@@ -15,7 +18,8 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.permissions import AllowAny
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 ERROR = "Error"
 VALIDATION_ERROR = "ValidationError"
@@ -88,7 +92,8 @@ class ApiAutoSchema(AutoSchema):
             responses.setdefault(
                 "401", error_response("Not signed in, or the token is invalid or expired.")
             )
-            responses.setdefault("403", error_response("Not allowed to do this."))
+            if self._may_forbid():
+                responses.setdefault("403", error_response("Not allowed to do this."))
         if any(p["in"] == "path" for p in params) or query & PAGINATION_PARAMS:
             responses.setdefault(
                 "404", error_response("No such object among yours (or no such page).")
@@ -106,3 +111,10 @@ class ApiAutoSchema(AutoSchema):
             }
             responses.setdefault("429", response)
         return operation
+
+    def _may_forbid(self) -> bool:
+        sessions = any(isinstance(a, SessionAuthentication) for a in self.view.get_authenticators())
+        stricter = any(
+            type(p) not in (AllowAny, IsAuthenticated) for p in self.view.get_permissions()
+        )
+        return sessions or stricter

@@ -1,4 +1,5 @@
-"""One rule for text a user names things with: no control or direction-override characters.
+"""One rule for text a user names things with: no control or direction-override characters
+(and, below, one for a time window: its end is not before its start).
 
 Unicode bidi overrides (U+202A-U+202E, U+2066-U+2069), the invisible marks (U+200E/F,
 U+061C), line/paragraph separators and C0/C1 control characters make a name display as
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+
+from engine.bounds import window_problem
 
 _UNSAFE = re.compile(
     "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -41,3 +44,30 @@ def name_clean(value: str, field: str = "name") -> str:
     if (problem := name_problem(value)) is not None:
         raise ValidationError({field: [problem]})
     return value
+
+
+def window_clean(start, end, *, empty_ok: bool = True) -> None:
+    """For services and serializers: a ValidationError on ``end`` when the window is
+    backwards (or empty, unless ``empty_ok``); the rule is the engine's (window_problem)."""
+    if (problem := window_problem(start, end, empty_ok=empty_ok)) is not None:
+        raise ValidationError({"end": [problem]})
+
+
+MAX_WHOLE_DIGITS = 18
+
+
+def whole_number(raw: str, maximum: int | None = None) -> int | None:
+    """``raw`` read as a whole number from 1 (to ``maximum``), or None: ASCII digits only,
+    no sign, space or point ("²" is a digit to isdigit, not to int), and the length checked
+    before int() (which refuses 4,300+ digits). The API's query parameters and the pages'
+    ids both read whole numbers through this one rule."""
+    digits = len(str(maximum)) if maximum else MAX_WHOLE_DIGITS
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= digits):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= (maximum or value) else None
+
+
+def whole_number_rule(maximum: int | None = None) -> str:
+    """What ``whole_number`` takes, said as the refusal."""
+    return f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"

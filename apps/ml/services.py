@@ -22,7 +22,7 @@ from django.db import transaction
 
 import engine
 from apps.core.jobs import JobContext, JobStatus, job_cancel, job_enqueue, job_execute
-from apps.core.validators import name_clean
+from apps.core.validators import name_clean, window_clean
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from engine.ml import (
@@ -79,8 +79,7 @@ def model_train_start(
     interval = interval_clean(interval)
     if interval is None:
         raise ValidationError({"interval": ["required"]})
-    if start and end and end <= start:
-        raise ValidationError({"end": ["end is before start"]})
+    window_clean(start, end, empty_ok=False)
     config = TrainConfig(
         estimator=estimator,
         params=params or {},

@@ -115,21 +115,21 @@ def replay_params_clean(params: dict[str, Any] | None) -> DeskParams:
 
 def _model_check(agent: Agent, start: pd.Timestamp) -> str | None:
     """Why ``agent``'s model may not trade from ``start`` (None: it may): a model is used
-    only on candles after its training window (the last training label is the close of
-    the bar after the window, so the window starts after that bar too)."""
+    only on candles after its training window, as in the desk backtest (apps/deskbt)."""
     model = agent.model
     if model is None:
         return None
+    if model.status != "succeeded" or not model.usable:
+        return f"{agent.name}: its model #{model.pk} is not usable ({model.status})"
     window = model.train_window or []
     if len(window) != 2:
         return f"{agent.name}: its model #{model.pk} has no recorded training window"
     first, last = utc(window[0]), utc(window[1])
-    allowed = last + pd.Timedelta(milliseconds=2 * interval_ms(model.interval))
-    if start < allowed:
+    if start <= last:
         return (
             f"{agent.name}: its model #{model.pk} was trained on candles from "
-            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; start the replay at or "
-            f"after {allowed:%Y-%m-%d %H:%M} UTC"
+            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; start the replay after "
+            f"{last:%Y-%m-%d %H:%M} UTC"
         )
     return None
 
@@ -648,7 +648,7 @@ def _demo_window(agents: list[Agent]) -> tuple[list[Agent], pd.Timestamp, pd.Tim
         step = pd.Timedelta(milliseconds=interval_ms(a.interval))
         allowed = first
         if a.model is not None and len(a.model.train_window or []) == 2:
-            allowed = max(first, utc(a.model.train_window[1]) + 2 * step)
+            allowed = max(first, utc(a.model.train_window[1]) + step)
         spans.append((a, allowed, last))
     spans.sort(key=lambda s: (-s[2].value, s[0].pk))
     if not spans or spans[0][1] >= spans[0][2]:

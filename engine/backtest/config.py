@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.bounds import Bound
+from engine.bounds import Bound, window_problem
 from engine.strategy.schema import RISK_BOUNDS
 
 
@@ -78,12 +78,8 @@ class BacktestConfig:
                 continue
             if not bound.contains(finite(name, value)):
                 raise ConfigError(name, bound.message)
-        if (
-            self.start is not None
-            and self.end is not None
-            and pd.Timestamp(self.end) < pd.Timestamp(self.start)
-        ):
-            raise ConfigError("end", "is before start")
+        if (problem := window_problem(self.start, self.end)) is not None:
+            raise ConfigError("end", problem)
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -148,6 +148,9 @@ class DeskResult:
     random_final: np.ndarray
     random_mean_curve: np.ndarray
     metrics: dict[str, Any]
+    # at the times ``index`` (see ``band_points``): the random runs' mean, 5th and 95th
+    # percentile of equity; None without seeds or band_points
+    random_band: dict[str, np.ndarray] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -256,6 +259,14 @@ def _flush(
 
 
 @njit(cache=True, nogil=True)
+def _any(flags):
+    for f in flags:
+        if f:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def _desk_kernel(
     times,
     t_start,
@@ -342,34 +353,35 @@ def _desk_kernel(
 
     for t in range(ntimes):
         T = times[t]
-        cash, k = _flush(
-            True,
-            T,
-            p_on,
-            p_side,
-            p_agent,
-            p_bar,
-            p_fill,
-            p_dec,
-            p_rank,
-            p_audit,
-            opens,
-            off,
-            sym_held_by,
-            sym_qty,
-            sym_price,
-            sym_entry_row,
-            cash,
-            fee,
-            slip,
-            frac,
-            wins,
-            counts,
-            tr,
-            k,
-            fill_status,
-            fill_row,
-        )
+        if _any(p_on):
+            cash, k = _flush(
+                True,
+                T,
+                p_on,
+                p_side,
+                p_agent,
+                p_bar,
+                p_fill,
+                p_dec,
+                p_rank,
+                p_audit,
+                opens,
+                off,
+                sym_held_by,
+                sym_qty,
+                sym_price,
+                sym_entry_row,
+                cash,
+                fee,
+                slip,
+                frac,
+                wins,
+                counts,
+                tr,
+                k,
+                fill_status,
+                fill_row,
+            )
         lo_e, hi_e = t_start[t], t_start[t + 1]
         # candidates: the non-hold signals of the agents due at T
         m = 0
@@ -405,12 +417,12 @@ def _desk_kernel(
                 ranks = rank_take(
                     au_score[na : na + m].copy(), keys, syms, status, top_n, min_score
                 )
-                au_rank[na : na + m] = ranks
             else:
-                random_take(rng, keys, syms, status, take_counts[t])
+                ranks = random_take(rng, keys, syms, status, take_counts[t])
+            au_rank[na : na + m] = ranks
             au_status[na : na + m] = status
-            # taken actions wait for the open of the agent's next candle
-            order = np.argsort(au_rank[na : na + m]) if mode == 0 else np.arange(m)
+            # taken actions wait for the open of the agent's next candle, in rank order
+            order = np.argsort(ranks)
             rank_no = 0
             for j in order:
                 r = na + j
@@ -433,34 +445,35 @@ def _desk_kernel(
                 p_rank[s] = rank_no
                 p_audit[s] = r
             na += m
-        cash, k = _flush(
-            False,
-            T,
-            p_on,
-            p_side,
-            p_agent,
-            p_bar,
-            p_fill,
-            p_dec,
-            p_rank,
-            p_audit,
-            opens,
-            off,
-            sym_held_by,
-            sym_qty,
-            sym_price,
-            sym_entry_row,
-            cash,
-            fee,
-            slip,
-            frac,
-            wins,
-            counts,
-            tr,
-            k,
-            fill_status,
-            fill_row,
-        )
+        if _any(p_on):
+            cash, k = _flush(
+                False,
+                T,
+                p_on,
+                p_side,
+                p_agent,
+                p_bar,
+                p_fill,
+                p_dec,
+                p_rank,
+                p_audit,
+                opens,
+                off,
+                sym_held_by,
+                sym_qty,
+                sym_price,
+                sym_entry_row,
+                cash,
+                fee,
+                slip,
+                frac,
+                wins,
+                counts,
+                tr,
+                k,
+                fill_status,
+                fill_row,
+            )
         value = cash
         for s in range(nsym):
             if sym_held_by[s] >= 0:
@@ -696,10 +709,34 @@ def _summary(run: DeskRun, initial: float) -> dict[str, Any]:
     }
 
 
+def curve_indices(values: np.ndarray, max_points: int) -> np.ndarray:
+    """Which points of a curve to keep: all when few, else the first, the last and each
+    bucket's min and max of ``values`` (the desk's equity), so drawdowns survive."""
+    n = len(values)
+    if n <= max_points:
+        return np.arange(n)
+    buckets = max(1, (max_points - 2) // 2)
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    idx = [0, n - 1]
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        if b > a:
+            seg = values[a:b]
+            idx += [a + int(np.argmin(seg)), a + int(np.argmax(seg))]
+    return np.unique(np.asarray(idx))
+
+
 def run_desk_backtest(
-    agents: list[DeskAgent], params: DeskParams, *, start, end, on_progress=None
+    agents: list[DeskAgent],
+    params: DeskParams,
+    *,
+    start,
+    end,
+    on_progress=None,
+    band_points: int | None = None,
 ) -> DeskResult:
-    """The Mother AI's desk over [start, end] (candle open times), with its baselines."""
+    """The Mother AI's desk over [start, end] (candle open times), with its baselines.
+    ``band_points``: also keep the random runs' equity at that many times (chosen on the
+    desk's curve by ``curve_indices``) and report their mean and 5-95% band there."""
     params.validate()
     if not agents:
         raise DeskConfigError("agents", "choose at least one agent")
@@ -728,12 +765,16 @@ def run_desk_backtest(
         on_progress(0.5)
     finals = np.zeros(params.seeds)
     mean_curve = np.zeros(len(inp.times))
+    keep = curve_indices(desk.equity, band_points) if band_points else None
+    kept = np.empty((params.seeds, len(keep))) if keep is not None else None
     for r in range(params.seeds):
         run = _run(
             inp, params, mode=1, rng=np.random.default_rng(r), take_counts=desk.taken_per_time
         )
         finals[r] = run.equity[-1]
         mean_curve += run.equity / params.seeds
+        if kept is not None:
+            kept[r] = run.equity[keep]
         if on_progress and r % 10 == 9:
             on_progress(0.5 + 0.45 * (r + 1) / params.seeds)
     t3 = time.perf_counter()
@@ -786,6 +827,16 @@ def run_desk_backtest(
         random_final=finals,
         random_mean_curve=mean_curve,
         metrics=metrics,
+        random_band=(
+            {
+                "index": keep,
+                "mean": kept.mean(axis=0),
+                "p5": np.percentile(kept, 5, axis=0),
+                "p95": np.percentile(kept, 95, axis=0),
+            }
+            if kept is not None and params.seeds
+            else None
+        ),
         timings={
             "desk_seconds": t1 - t0,
             "alone_seconds": t2 - t1,
@@ -808,6 +859,7 @@ __all__ = [
     "BOUNDS",
     "DEFAULTS",
     "TRADE_FIELDS",
+    "curve_indices",
     "DeskAgent",
     "DeskConfigError",
     "DeskParams",

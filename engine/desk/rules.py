@@ -103,7 +103,8 @@ def random_take(rng, keys, symbols, status, count):
     """The random-selection baseline's pick at one time: the executable candidates
     (``status == TAKEN``) sorted by ``keys`` are walked in ``rng.permutation`` order,
     taking ``count`` of them with the same one-per-symbol rule; the rest are marked
-    BEYOND_TOP_N or SYMBOL_TAKEN."""
+    BEYOND_TOP_N or SYMBOL_TAKEN. Returns the pick order (1-based; 0: not taken), which
+    stands for the rank when fills are ordered."""
     idx = np.argsort(keys, kind="mergesort")
     cand = np.empty(len(idx), np.int64)
     m = 0
@@ -113,6 +114,7 @@ def random_take(rng, keys, symbols, status, count):
             m += 1
     perm = rng.permutation(m)
     taken_symbols = np.empty(max(m, 1), np.int64)
+    order = np.zeros(len(keys), np.int64)
     taken = 0
     for j in range(m):
         c = cand[perm[j]]
@@ -123,7 +125,8 @@ def random_take(rng, keys, symbols, status, count):
         else:
             taken_symbols[taken] = symbols[c]
             taken += 1
-    return taken
+            order[c] = taken
+    return order
 
 
 @njit(cache=True, nogil=True)

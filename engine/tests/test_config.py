@@ -11,7 +11,7 @@ from engine.backtest import (
     ConfigError,
     config_from_params,
 )
-from engine.bounds import Bound
+from engine.bounds import Bound, window_problem
 from engine.strategy import StrategyError, parse_strategy
 from engine.tests.test_strategy import SHAPE_A
 
@@ -61,3 +61,26 @@ def test_config_from_params_takes_defaults_for_empty_values_but_keeps_empty_risk
     )
     assert c == BacktestConfig(slippage_bps=2.0)
     assert config_from_params({"position_size_pct": 50}).position_size_pct == 50
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "empty_ok", "problem"),
+    [
+        ("2021-01-02", "2021-01-01", True, "end is before start"),
+        ("2021-01-02", "2021-01-01", False, "end is before start"),
+        ("2021-01-01", "2021-01-01", True, None),
+        ("2021-01-01", "2021-01-01", False, "end is at start: the window is empty"),
+        ("2021-01-01", "2021-01-02", False, None),
+        (None, "2021-01-01", False, None),
+        ("2021-01-01", None, False, None),
+    ],
+)
+def test_one_window_rule_for_every_caller(start, end, empty_ok, problem):
+    assert window_problem(start, end, empty_ok=empty_ok) == problem
+    if empty_ok:
+        config = BacktestConfig(start=start, end=end)
+        if problem is None:
+            config.validate()
+        else:
+            with pytest.raises(ConfigError, match=problem):
+                config.validate()

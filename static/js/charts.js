@@ -1,5 +1,6 @@
 /* Candlestick + volume charts drawn with the vendored TradingView lightweight-charts.
- * Any element with data-candles-chart (data-symbol, data-interval, data-limit) becomes a chart.
+ * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval, data-limit)
+ * becomes a chart. The pages render every API URL with {% url %}: no path is written here.
  * TS.fetchJSON and TS.candleChart are shared by the other pages' scripts. */
 (function () {
   "use strict";
@@ -92,7 +93,7 @@
   async function drawFromApi(el) {
     const params = new URLSearchParams({ symbol: el.dataset.symbol, interval: el.dataset.interval, limit: el.dataset.limit || "1000" });
     try {
-      const data = await TS.fetchJSON("/api/market-data/candles/?" + params.toString());
+      const data = await TS.fetchJSON(el.dataset.candlesUrl + "?" + params.toString());
       if (!data.t.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
       TS.candleChart(el, data);
     } catch (e) {

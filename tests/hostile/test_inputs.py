@@ -12,6 +12,9 @@ import json
 import pytest
 from django.test import Client
 
+from apps.strategies.tests.factories import StrategyFactory
+from engine.tests.test_strategy import SHAPE_A
+
 pytestmark = pytest.mark.django_db
 
 SIX_MIB = 6 * 1024 * 1024
@@ -175,25 +178,15 @@ def test_binance_page_forms_answer_400_naming_the_field(importer_page, form, fie
     assert not SyncSchedule.objects.exists() and not KlineSync.objects.exists()
 
 
-def test_the_schedule_api_refuses_every_minutes_beyond_a_week(importer):
-    from rest_framework.test import APIClient
+def test_the_schedule_api_refuses_every_minutes_beyond_a_week(importer, client_for):
 
-    c = APIClient()
-    c.force_authenticate(importer)
+    c = client_for(importer)
     body = {"symbol": "BTCUSDT", "interval": "1h", "start": "2021-01-01T00:00:00Z"}
     r = c.post("/api/binance/schedules/", {**body, "every_minutes": 10**12}, format="json")
     assert r.status_code == 400 and "every_minutes" in r.json()
 
 
 # -------------------------------------------- 6. sweep grids checked before the sweep exists
-
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {
-        "rsi": {"period": 14, "buy_below": 30, "sell_above": 70},
-        "ema": {"period": 20, "buy_crosses_above": True, "sell_crosses_below": True},
-    },
-}
 
 
 @pytest.mark.parametrize(
@@ -232,9 +225,8 @@ def test_a_sweep_grid_is_checked_against_the_strategy_before_the_sweep_exists(
 )
 def test_the_sweep_page_refuses_a_bad_grid_naming_it(page, user, btc_candles, text, message):
     from apps.backtests.models import Sweep
-    from apps.strategies.services import strategy_create
 
-    strategy = strategy_create(owner=user, definition=SHAPE_A)
+    strategy = StrategyFactory(owner=user, definition=SHAPE_A)
     form = {
         "strategy": strategy.pk,
         "grid": text,
@@ -309,13 +301,11 @@ def test_storing_candles_without_the_permission_is_a_403_and_writes_nothing(
     assert not KlineSync.objects.exists() and not SyncSchedule.objects.exists()
 
 
-def test_with_the_permission_post_ohlcv_stores_the_candles(importer, fake_exchange):
-    from rest_framework.test import APIClient
+def test_with_the_permission_post_ohlcv_stores_the_candles(importer, fake_exchange, client_for):
 
     from apps.marketdata.models import Candle
 
-    c = APIClient()
-    c.force_authenticate(importer)
+    c = client_for(importer)
     q = {"symbol": "ETHUSDT", "interval": "1h", "limit": 5}
     assert c.post("/api/binance/ohlcv/", q, format="json").status_code == 200
     assert Candle.objects.count() == 5
@@ -360,9 +350,8 @@ def test_the_services_refuse_bidi_names_whoever_calls_them(user, btc_candles):
 
     from apps.agents.services import agent_create
     from apps.portfolio.services import portfolio_create
-    from apps.strategies.services import strategy_create
 
-    strategy = strategy_create(owner=user, definition=SHAPE_A)
+    strategy = StrategyFactory(owner=user, definition=SHAPE_A)
     with pytest.raises(ValidationError) as info:
         agent_create(owner=user, symbol="BTCUSDT", strategy=strategy, name="a\u202eb")
     assert "name" in info.value.message_dict

@@ -13,40 +13,34 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 import apps.core.jobs as jobs
+from apps.accounts.tests.factories import permit
 from apps.backtests.models import BacktestRun, Sweep, SweepResult
+from apps.backtests.tests.factories import BacktestRunFactory, SweepFactory
 from apps.binance.models import KlineSync
 from apps.core.jobs import JobStatus, job_claim, job_reap_stale, jobs_embedded_start
 from apps.marketdata.models import CandleImport
 from apps.ml.models import TrainedModel
+from apps.ml.tests.factories import TrainedModelFactory
+from apps.strategies.tests.factories import SHAPE_A as SHAPE
+from apps.strategies.tests.factories import StrategyFactory
 from tests.hostile.conftest import DEAD_BROKER_SECRET as SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-SHAPE = {
-    "symbol": "BTCUSDT",
-    "indicators": {"rsi": {"period": 14, "buy_below": 30, "sell_above": 70}, "ema": {"period": 20}},
-}
-
-
 @pytest.fixture
 def owner(user):
     # Syncs write shared candles: the owner may import them (whatever that rule becomes).
-    user.user_permissions.add(Permission.objects.get(codename="import_candles"))
-    return user
+    return permit(user, "import_candles")
 
 
 @pytest.fixture
-def owner_api(owner):
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
+def owner_api(owner, client_for):
+    return client_for(owner)
 
 
 CREATE = {
@@ -89,9 +83,7 @@ def _page_start(kind: str, owner) -> tuple[str, dict, type]:
     if kind == "sync":
         body = {"action": "sync", "symbol": "BTCUSDT", "interval": "1h", "start": "2024-01-01"}
         return "/binance/", body, KlineSync
-    from apps.strategies.services import strategy_create
-
-    strategy = strategy_create(owner=owner, definition=SHAPE, name="rsi")
+    strategy = StrategyFactory(owner=owner, name="rsi")
     form = {"strategy": strategy.pk, "initial_balance": 10000, "fee_rate": 0.001}
     form |= {"slippage_bps": 0, "fill": "next_open"}
     if kind == "backtest":
@@ -121,8 +113,8 @@ def _capture_sends(monkeypatch) -> list[int]:
 
 def test_a_queued_job_left_unclaimed_is_sent_again_not_failed(owner, settings, monkeypatch):
     settings.JOB_QUEUED_STALE_SECONDS = 300
-    fresh = TrainedModel.objects.create(owner=owner, symbol="BTCUSDT", interval="1h")
-    old = TrainedModel.objects.create(owner=owner, symbol="BTCUSDT", interval="1h")
+    fresh = TrainedModelFactory(owner=owner)
+    old = TrainedModelFactory(owner=owner)
     TrainedModel.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     sent = _capture_sends(monkeypatch)
     assert job_reap_stale(TrainedModel) == {"requeued": 0, "failed": 0, "resent": 1}
@@ -135,7 +127,7 @@ def test_a_queued_job_left_unclaimed_is_sent_again_not_failed(owner, settings, m
 
 
 def test_a_queued_job_whose_resend_hits_a_dead_broker_fails_with_the_reason(owner, dead_broker):
-    job = TrainedModel.objects.create(owner=owner, symbol="BTCUSDT", interval="1h")
+    job = TrainedModelFactory(owner=owner)
     TrainedModel.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     assert job_reap_stale(TrainedModel)["failed"] == 1
     job.refresh_from_db()
@@ -181,9 +173,7 @@ def test_the_embedded_runner_runs_at_most_its_pool_size_and_queues_the_rest(
 ):
     blocking = _Blocking()
     monkeypatch.setattr(jobs, "_eager_task", lambda name: blocking)
-    rows = [
-        TrainedModel.objects.create(owner=owner, symbol="BTCUSDT", interval="1h") for _ in range(10)
-    ]
+    rows = [TrainedModelFactory(owner=owner) for _ in range(10)]
     before = threading.active_count()
     for row in rows:
         jobs._send(TrainedModel, row.pk)
@@ -248,18 +238,9 @@ def test_the_reaper_does_not_start_outside_the_embedded_thread_mode(settings, em
 def _jobs(owner):
     start = timezone.now() - timedelta(days=1)
     return {
-        "backtest": BacktestRun.objects.create(
-            owner=owner, symbol="BTCUSDT", interval="1h", strategy_name="s", strategy_definition={}
-        ),
-        "sweep": Sweep.objects.create(
-            owner=owner,
-            symbol="BTCUSDT",
-            interval="1h",
-            strategy_name="s",
-            strategy_definition={},
-            grid={},
-        ),
-        "training": TrainedModel.objects.create(owner=owner, symbol="BTCUSDT", interval="1h"),
+        "backtest": BacktestRunFactory(owner=owner),
+        "sweep": SweepFactory(owner=owner),
+        "training": TrainedModelFactory(owner=owner),
         "sync": KlineSync.objects.create(owner=owner, symbol="BTCUSDT", interval="1h", start=start),
     }
 
@@ -279,14 +260,14 @@ PAGE_CANCEL = {
 
 
 @pytest.mark.parametrize("kind", list(API_CANCEL))
-def test_the_owner_cancels_every_job_kind_through_the_api(kind, owner, owner_api, other_user):
+def test_the_owner_cancels_every_job_kind_through_the_api(
+    kind, owner, owner_api, other_user, client_for
+):
     job = _jobs(owner)[kind]
     if kind in ("training", "sync"):
         job_claim(type(job), job.pk)  # running, not only queued
     url = API_CANCEL[kind].format(job.pk)
-    intruder = APIClient()
-    intruder.force_authenticate(other_user)
-    assert intruder.post(url).status_code == 404
+    assert client_for(other_user).post(url).status_code == 404
     job.refresh_from_db()
     assert job.is_active
     r = owner_api.post(url)
@@ -315,17 +296,15 @@ def test_the_owner_cancels_every_job_kind_from_its_page(kind, owner, other_user)
     assert "already finished" in page
 
 
-def test_a_cancelled_sweep_stops_its_remaining_chunks(owner, btc_candles):
+def test_a_cancelled_sweep_stops_its_remaining_chunks(owner, owner_api, btc_candles):
     from apps.backtests.services import sweep_chunk_execute
 
     sweep = _jobs(owner)["sweep"]
     Sweep.objects.filter(pk=sweep.pk).update(
-        strategy_definition=SHAPE, grid={"indicators.rsi.period": [7, 10, 14]}, combinations=3
+        grid={"indicators.rsi.period": [7, 10, 14]}, combinations=3
     )
     claimed = job_claim(Sweep, sweep.pk)
-    client = APIClient()
-    client.force_authenticate(owner)
-    assert client.post(API_CANCEL["sweep"].format(sweep.pk)).status_code == 200
+    assert owner_api.post(API_CANCEL["sweep"].format(sweep.pk)).status_code == 200
     assert sweep_chunk_execute(sweep.pk, claimed.attempts, 0, 3) == 0
     assert not SweepResult.objects.filter(sweep=sweep).exists()
 

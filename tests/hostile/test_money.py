@@ -7,17 +7,18 @@ it ran on. Bounds: apps/portfolio/money.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import DataError, connection, transaction
 from django.db.models import Max, Min, Sum
 
-from apps.marketdata.models import Candle, Symbol
+from apps.marketdata.tests.factories import CandleFactory
 from apps.portfolio.models import Order, Portfolio, Position, Snapshot, TradeLog
 from apps.portfolio.money import CASH_MAX, PRICE_MAX
 from apps.portfolio.services import order_place, portfolio_create
+from apps.portfolio.tests.factories import TradeLogFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +33,8 @@ AMOUNTS = [
 QUANTITIES = ["123456789012345678.12345678", "0.000000000001", "999999999999999999.999999999999"]
 
 
-def _trade(portfolio: Portfolio, pnl: str) -> TradeLog:
-    now = datetime.now(UTC)
-    return TradeLog.objects.create(
-        portfolio=portfolio,
-        symbol="BTCUSDT",
-        entry_time=now,
-        exit_time=now,
-        entry_price=Decimal("1"),
-        exit_price=Decimal("1"),
-        quantity=Decimal("1"),
-        result="win",
-        roi=0.0,
-        pnl=Decimal(pnl),
-        fees=Decimal("0"),
-        drawdown=0.0,
-        duration=timedelta(0),
-    )
+def _trade(portfolio: Portfolio, pnl: str, **fields) -> TradeLog:
+    return TradeLogFactory(portfolio=portfolio, pnl=Decimal(pnl), **fields)
 
 
 def test_amounts_round_trip_exactly_at_18_integer_digits_and_8_places(user):
@@ -275,17 +261,7 @@ def test_a_buy_that_would_pass_the_quantity_bound_is_a_400_naming_price(user):
 
 
 def test_a_latest_close_beyond_the_bounds_is_a_400_naming_price(user_client):
-    symbol = Symbol.objects.create(name="HUGEUSDT")
-    Candle.objects.create(
-        symbol=symbol,
-        interval="1h",
-        open_time=datetime(2024, 1, 1, tzinfo=UTC),
-        open=1e25,
-        high=1e25,
-        low=1e25,
-        close=1e25,
-        volume=1.0,
-    )
+    CandleFactory(symbol__name="HUGEUSDT", close=1e25)
     r = user_client.post(
         "/api/portfolio/orders/", {"symbol": "HUGEUSDT", "action": "buy"}, format="json"
     )
@@ -329,15 +305,14 @@ def test_the_same_round_trips_hold_on_postgresql(user):
 
 def test_a_strategy_s_total_paper_pnl_is_an_exact_sum(user):
     from apps.backtests.report import strategy_performance
-    from apps.strategies.services import strategy_create
-    from apps.strategies.tests.test_strategies_api import SHAPE_A
+    from apps.strategies.tests.factories import StrategyFactory
 
-    strategy = strategy_create(owner=user, definition=SHAPE_A, name="exact")
+    strategy = StrategyFactory(owner=user, name="exact")
     p = portfolio_create(owner=user, name="pnl")
     # The largest amounts a column holds: their sum has 29 digits, which Python's sum()
     # under the default 28-digit context rounds to 100000000000000000000.0000000.
     for pnl in ["99999999999999999999.99999999", "0.00000003"]:
-        TradeLog.objects.filter(pk=_trade(p, pnl).pk).update(strategy_name="exact")
+        _trade(p, pnl, strategy_name="exact")
     assert strategy_performance(strategy=strategy)["paper"]["total_pnl"] == (
         "100000000000000000000.00000002"
     )
@@ -349,16 +324,7 @@ def test_a_portfolio_worth_more_than_a_column_holds_refuses_the_order_and_still_
     p = portfolio_create(owner=user, name="jump", initial_cash=str(CASH_MAX), buy_fraction="0.5")
     order_place(owner=user, portfolio=p, symbol="BTCUSDT", action="buy", price="1")
     # The market then jumps 1000x: 5e17 units are worth 5e20, past the columns' 1e20.
-    Candle.objects.create(
-        symbol=Symbol.objects.create(name="BTCUSDT"),
-        interval="1h",
-        open_time=datetime(2024, 1, 1, tzinfo=UTC),
-        open=1000.0,
-        high=1000.0,
-        low=1000.0,
-        close=1000.0,
-        volume=1.0,
-    )
+    CandleFactory(symbol__name="BTCUSDT", close=1000.0)
     r = user_client.post(
         f"/api/portfolio/orders/?portfolio={p.pk}",
         {"symbol": "ETHUSDT", "action": "buy", "price": "1"},

@@ -5,7 +5,6 @@ URLs holding one are a 400 naming where; JSON holding one is a 400 naming the pl
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +45,8 @@ def test_a_nul_in_the_url_is_a_400_naming_where(client, user, path, named):
         ("/api/portfolio/orders/", {"symbol": "BTC\x00", "action": "buy"}, "symbol"),
     ],
 )
-def test_a_nul_in_json_is_a_400_naming_the_place(user, url, body, place):
-    api = APIClient()
-    api.force_authenticate(user)
+def test_a_nul_in_json_is_a_400_naming_the_place(user, url, body, place, client_for):
+    api = client_for(user)
     r = api.post(url, body, format="json")
     assert r.status_code == 400, r.content
     body = r.json()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.portfolio",
     "apps.agents",
     "apps.motherai",
+    "apps.deskbt",
     "apps.binance",
     "apps.replay",
     # The top floor: imports every app above; nothing imports it.
@@ -211,6 +212,7 @@ JSON_MAX_DEPTH = env_positive_int("JSON_MAX_DEPTH", 32)
 # Backtests: stored equity curve points, the largest sweep grid, combinations per task.
 BACKTEST_EQUITY_POINTS = env_positive_int("BACKTEST_EQUITY_POINTS", 2000)
 SWEEP_MAX_COMBINATIONS = env_positive_int("SWEEP_MAX_COMBINATIONS", 5000)
+DESK_SWEEP_MAX_COMBINATIONS = env_positive_int("DESK_SWEEP_MAX_COMBINATIONS", 200)
 SWEEP_CHUNK_SIZE = env_positive_int("SWEEP_CHUNK_SIZE", 25)
 
 # ML: artifacts under MEDIA_ROOT/models; ML_N_JOBS cores per training (RandomForest n_jobs).

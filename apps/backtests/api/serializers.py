@@ -4,6 +4,7 @@ from rest_framework import serializers
 from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
+from apps.core.validators import window_clean
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
@@ -53,8 +54,7 @@ class BacktestParamsSerializer(InputSerializer):
             raise serializers.ValidationError(
                 {"strategy": "give either strategy (a saved one) or strategy_json"}
             )
-        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": "end is before start"})
+        window_clean(attrs.get("start"), attrs.get("end"))
         config = config_from_params(attrs)
         return {**{k: v for k, v in attrs.items() if k not in PARAMS}, "config": config}
 
@@ -225,6 +225,7 @@ class SweepOutputSerializer(serializers.ModelSerializer):
 
 class BacktestSummarySerializer(serializers.Serializer):
     run = serializers.IntegerField()
+    url = serializers.CharField(help_text="the run's detail endpoint")
     version = serializers.IntegerField(allow_null=True)
     symbol = serializers.CharField()
     interval = serializers.CharField()
@@ -241,7 +242,9 @@ class BacktestSummarySerializer(serializers.Serializer):
 
 class BacktestsSummarySerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    latest = BacktestSummarySerializer(allow_null=True)
+    latest = BacktestSummarySerializer(
+        allow_null=True, help_text="the latest succeeded run of the current version"
+    )
     runs = BacktestSummarySerializer(many=True, help_text="the 20 most recent")
 
 
@@ -254,15 +257,32 @@ class PaperSummarySerializer(serializers.Serializer):
     health = StrategyHealthSerializer()
 
 
+class RunBacktestBodySerializer(serializers.Serializer):
+    strategy = serializers.IntegerField()
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+
+class RunBacktestHintSerializer(serializers.Serializer):
+    """The request that creates the missing backtest: the report itself never runs one."""
+
+    detail = serializers.CharField()
+    method = serializers.ChoiceField(choices=["POST"])
+    url = serializers.CharField()
+    body = RunBacktestBodySerializer()
+
+
 class DriftSideSerializer(serializers.Serializer):
     num_trades = serializers.IntegerField()
     win_rate = serializers.FloatField(allow_null=True)
     avg_trade_return_pct = serializers.FloatField(allow_null=True)
-    total_return_pct = serializers.FloatField(required=False, allow_null=True)
 
 
 class DriftSerializer(serializers.Serializer):
     window = serializers.ListField(child=serializers.DateTimeField())
+    run = serializers.IntegerField(
+        required=False, help_text="the stored backtest whose trades in the window are compared"
+    )
     backtest = DriftSideSerializer(required=False)
     paper = DriftSideSerializer(required=False)
     trade_count_difference = serializers.IntegerField(required=False)
@@ -270,6 +290,7 @@ class DriftSerializer(serializers.Serializer):
     detail = serializers.CharField(
         required=False, help_text="why there is no backtest of the paper window"
     )
+    run_backtest = RunBacktestHintSerializer(required=False)
 
 
 class StrategyPerformanceOutputSerializer(serializers.Serializer):
@@ -277,5 +298,8 @@ class StrategyPerformanceOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
     backtests = BacktestsSummarySerializer()
+    run_backtest = RunBacktestHintSerializer(
+        allow_null=True, help_text="null: the current version has a succeeded backtest"
+    )
     paper = PaperSummarySerializer(allow_null=True, help_text="null: no paper trades yet")
     drift = DriftSerializer(allow_null=True)

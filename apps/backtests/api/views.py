@@ -180,8 +180,10 @@ class SweepCancelApi(GenericAPIView):
 
 
 class StrategyPerformanceApi(GenericAPIView):
-    """Its finished backtests, its paper trades (win rate, average ROI, health) and the
-    drift between paper and a backtest of the same window."""
+    """Its stored backtests, its paper trades (win rate, average ROI, health) and the drift
+    between paper and a stored backtest of the same window. Read only: when the current
+    version has no succeeded backtest (or none covers the paper window) `run_backtest` is
+    the POST that creates one."""
 
     queryset = Strategy.objects.none()
 

@@ -7,24 +7,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
 
+from apps.accounts.tests.factories import UserFactory
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
 from apps.backtests.services import backtest_execute
 from apps.backtests.tasks import backtest_run
+from apps.strategies.tests.factories import StrategyFactory
+from engine.tests.test_strategy import SHAPE_A
 
 pytestmark = pytest.mark.django_db(transaction=True)
-User = get_user_model()
 
 ROOT = Path(__file__).resolve().parents[3]
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {
-        "rsi": {"period": 14, "buy_below": 30, "sell_above": 70},
-        "ema": {"period": 20, "buy_crosses_above": True, "sell_crosses_below": True},
-    },
-}
 
 
 def _submit(client, **extra):
@@ -193,13 +186,12 @@ def test_walk_forward_reports_out_of_sample_windows(user_client, btc_candles):
     assert wf["stitched"]["final_balance"] > 0
 
 
-def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
+def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles, client_for):
     pk = _submit(user_client).json()["id"]
     sid = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
         "id"
     ]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     for url in [
         f"/api/backtests/{pk}/",
         f"/api/backtests/{pk}/trades/",
@@ -216,10 +208,8 @@ def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles):
 
 
 def test_pages_form_result_and_sweep(client, user, btc_candles):
-    from apps.strategies.services import strategy_create
-
     client.force_login(user)
-    s = strategy_create(owner=user, definition=SHAPE_A, name="demo")
+    s = StrategyFactory(owner=user, definition=SHAPE_A, name="demo")
     form = client.get(f"/backtests/new/?strategy={s.pk}").content.decode()
     assert f'<option value="{s.pk}" selected>' in form
     bad = client.post(
@@ -253,6 +243,9 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
         and "next_open" in html
     )
     assert 'id="trades"' in html and "buy_and_hold_return_pct" in html
+    run = ok["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert f'data-trades-url="/api/backtests/{run}/trades/"' in html
+    assert f'data-equity-url="/api/backtests/{run}/equity/"' in html
     assert "demo" in client.get("/backtests/").content.decode()
     sw = client.post(
         "/backtests/sweeps/new/",
@@ -272,19 +265,65 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
     assert 'id="heatmap"' in page and 'id="sweep-results"' in page
 
 
-def test_strategy_performance_has_backtests_paper_and_drift(user_client, user, btc_candles):
+def test_strategy_performance_reads_stored_runs_and_hints_the_missing_ones(
+    user_client, user, btc_candles, client_for
+):
+    from apps.marketdata.models import Candle
+    from apps.portfolio.models import TradeLog
     from apps.portfolio.services import order_place
 
     sid = user_client.post(
         "/api/strategies/", {"strategy_json": SHAPE_A, "name": "perf"}, format="json"
     ).json()["id"]
-    user_client.post("/api/backtests/", {"strategy": str(sid)}, format="json")
+    url = f"/api/strategies/BTCUSDT_strategy_{sid}/performance/"
+    empty = user_client.get(url).json()
+    assert empty["backtests"] == {"count": 0, "latest": None, "runs": []}
+    assert empty["run_backtest"]["method"] == "POST"
+    assert empty["run_backtest"]["url"] == "/api/backtests/"
+    assert empty["paper"] is None and empty["drift"] is None
+
+    # Paper trades in the middle of the shipped candles: the GET backtests nothing itself.
     order_place(owner=user, symbol="BTCUSDT", action="buy", price="30000", strategy_name="perf")
     order_place(owner=user, symbol="BTCUSDT", action="sell", price="33000")
-    perf = user_client.get(f"/api/strategies/BTCUSDT_strategy_{sid}/performance/").json()
-    assert perf["backtests"]["count"] == 1 and perf["backtests"]["latest"]["num_trades"] > 0
+    times = list(
+        Candle.objects.filter(symbol__name="BTCUSDT", interval="1h")
+        .order_by("open_time")
+        .values_list("open_time", flat=True)
+    )
+    first, last = times[len(times) // 3], times[2 * len(times) // 3]
+    TradeLog.objects.filter(strategy_name="perf").update(entry_time=first, exit_time=last)
+    before = BacktestRun.objects.count()
+    perf = user_client.get(url).json()
+    assert BacktestRun.objects.count() == before
     assert perf["paper"]["total_trades"] == 1 and perf["paper"]["win_rate"] == 1.0
-    assert "backtest" in perf["drift"] or "detail" in perf["drift"]
-    other = APIClient()
-    other.force_authenticate(User.objects.create_user("eve", password="x-pass-123"))
+    assert "backtest" not in perf["drift"] and perf["drift"]["detail"]
+    hint = perf["drift"]["run_backtest"]
+    assert hint["body"]["strategy"] == sid and hint["body"]["start"] and hint["body"]["end"]
+
+    # Follow the hint: the stored run now answers both the latest and the drift.
+    created = user_client.post(hint["url"], hint["body"], format="json")
+    assert created.status_code == 202, created.json()
+    perf = user_client.get(url).json()
+    run = BacktestRun.objects.get(pk=created.json()["id"])
+    assert perf["run_backtest"] is None
+    assert perf["backtests"]["count"] == 1 and perf["backtests"]["latest"]["run"] == run.pk
+    assert perf["backtests"]["latest"]["version"] == 1
+    assert perf["drift"]["run"] == run.pk
+    inside = run.trades.filter(entry_time__gte=first, entry_time__lte=last)
+    assert inside.exists()
+    assert perf["drift"]["backtest"]["num_trades"] == inside.count()
+    assert perf["drift"]["trade_count_difference"] == 1 - inside.count()
+
+    # A new version has no backtest of its own yet: the older run is listed, not latest.
+    user_client.patch(
+        f"/api/strategies/{sid}/",
+        {"strategy_json": {**SHAPE_A, "indicators": {"rsi": SHAPE_A["indicators"]["rsi"]}}},
+        format="json",
+    )
+    perf = user_client.get(url).json()
+    assert perf["version"] == 2 and perf["backtests"]["latest"] is None
+    assert perf["backtests"]["runs"][0]["run"] == run.pk and perf["run_backtest"]
+    assert "backtest" not in perf["drift"]
+
+    other = client_for(UserFactory())
     assert other.get(f"/api/strategies/{sid}/performance/").status_code == 404

@@ -29,10 +29,9 @@ def no_sleep(monkeypatch):
 
 
 def _may_import(u):
-    from django.contrib.auth.models import Permission
+    from apps.accounts.tests.factories import permit
 
-    u.user_permissions.add(Permission.objects.get(codename="import_candles"))
-    return u
+    return permit(u, "import_candles")
 
 
 @pytest.fixture

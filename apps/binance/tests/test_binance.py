@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from rest_framework.test import APIClient
 
 from apps.binance import crypto
 from apps.binance.models import BinanceCredential, KlineSync
@@ -172,13 +171,12 @@ def test_the_secret_appears_nowhere_in_clear(
 
 
 def test_keys_are_private_and_a_wrong_fernet_key_is_an_error(
-    user_client, other_user, fake_binance, settings
+    user_client, other_user, fake_binance, settings, client_for
 ):
     user_client.post(
         "/api/binance/connect/", {"apiKey": GOOD_KEY, "secretKey": GOOD_SECRET}, format="json"
     )
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     assert other.get("/api/binance/status/").json()["connected"] is False
     assert other.delete("/api/binance/connect/").status_code == 404
     job = user_client.get(
@@ -289,14 +287,13 @@ def test_periodic_sync_per_market_runs_when_due_and_only_when_enabled(user_clien
     assert not SyncSchedule.objects.filter(pk=pk).exists()
 
 
-def test_schedules_are_private(user_client, other_user, fake_binance):
+def test_schedules_are_private(user_client, other_user, fake_binance, client_for):
     pk = user_client.post(
         "/api/binance/schedules/",
         {"symbol": "BTCUSDT", "interval": "1h", "start": "2021-05-01"},
         format="json",
     ).json()["id"]
-    bob = APIClient()
-    bob.force_authenticate(other_user)
+    bob = client_for(other_user)
     assert bob.get("/api/binance/schedules/").json()["count"] == 0
     for method in ("get", "patch", "delete"):
         assert getattr(bob, method)(f"/api/binance/schedules/{pk}/").status_code == 404

@@ -14,8 +14,9 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
+from apps.core.validators import whole_number, whole_number_rule
+
 _NUMBER = (int, float)
-_MAX_QUERY_DIGITS = 18
 
 
 def _expected(field: serializers.Field) -> tuple[tuple[type, ...], str] | None:
@@ -87,19 +88,10 @@ def query_int(query: QueryDict, name: str, default: int, maximum: int | None = N
     if name not in query:
         return default
     error = query_value_error(query, name)
-    raw = query.get(name)
-    # The length first: int() of 4,300+ digits raises (Python's limit) and the largest
-    # whole number we take has far fewer; isascii: "²" is a digit to isdigit, not to int.
-    if error is None and not (
-        raw.isascii()
-        and raw.isdigit()
-        and len(raw) <= _MAX_QUERY_DIGITS
-        and 1 <= int(raw) <= (maximum or int(raw))
-    ):
-        error = [f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"]
-    if error:
-        raise serializers.ValidationError({name: error})
-    return int(raw)
+    value = None if error else whole_number(query.get(name), maximum)
+    if value is None:
+        raise serializers.ValidationError({name: error or [whole_number_rule(maximum)]})
+    return value
 
 
 class InputSerializer(serializers.Serializer):

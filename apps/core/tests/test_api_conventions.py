@@ -85,3 +85,64 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/strategies/{ref}/performance/" in out.read_text()
+
+
+def test_the_schema_lists_403_only_where_one_can_come(tmp_path):
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    paths = yaml.safe_load(out.read_text())["paths"]
+    # Token-only, and only "signed in" asked: a 401 or a 204, never a 403.
+    assert set(paths["/api/auth/token/"]["delete"]["responses"]) == {"204", "401"}
+    # A session can fail its CSRF check: 403 stays documented.
+    assert "403" in paths["/api/strategies/{ref}/"]["delete"]["responses"]
+
+
+def test_scripts_hold_no_api_paths_the_pages_render_them_with_url():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "static" / "js"
+    scripts = {p: p.read_text() for p in root.rglob("*.js")}
+    assert scripts and not [str(p) for p, text in scripts.items() if "/api/" in text]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("7", 7),
+        ("9223372036854775807", 9223372036854775807),
+        ("9223372036854775808", None),
+        ("0", None),
+        ("-3", None),
+        ("+3", None),
+        (" 3", None),
+        ("3.0", None),
+        ("²", None),
+        ("9" * 5000, None),
+    ],
+)
+def test_a_page_id_and_an_api_query_number_read_whole_numbers_by_one_rule(raw, value):
+    from django import forms
+    from django.http import QueryDict
+    from rest_framework.exceptions import ValidationError
+
+    from apps.core.api.serializers import query_int
+    from apps.core.forms import MAX_ID, IdField
+
+    class Form(forms.Form):
+        pk = IdField()
+
+    form = Form({"pk": raw})
+    assert (form.cleaned_data["pk"] if form.is_valid() else None) == value
+    query = QueryDict(mutable=True)
+    query["pk"] = raw
+    try:
+        api = query_int(query, "pk", 1, maximum=MAX_ID)
+    except ValidationError as exc:
+        api = None
+        assert exc.detail == {"pk": [f"a whole number from 1 to {MAX_ID}"]}
+        assert form.errors == {"pk": [f"a whole number from 1 to {MAX_ID}"]}
+    assert api == value

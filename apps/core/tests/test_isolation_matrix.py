@@ -49,6 +49,7 @@ from apps.agents.models import Agent, Signal
 from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
 from apps.core.models import ServiceTick
+from apps.deskbt.models import DeskBacktest
 from apps.marketdata.models import Candle, CandleImport, Symbol
 from apps.ml.models import TrainedModel
 from apps.motherai.models import Decision
@@ -80,6 +81,7 @@ OWNED: list[tuple[type, str]] = [
     (Agent, "owner"),
     (Signal, "agent__owner"),
     (Decision, "owner"),
+    (DeskBacktest, "owner"),
     (MotherAISchedule, "owner"),
     (Portfolio, "owner"),
     (Position, "portfolio__owner"),
@@ -214,6 +216,21 @@ def _portfolio_query_cases(method: str = "get") -> tuple[Case, ...]:
 
 
 ORDER = {"symbol": "BTCUSDT", "action": "buy", "price": "12000"}
+DESK_WINDOW = {"start": "2020-08-20T00:00:00Z", "end": "2020-08-29T00:00:00Z"}
+DESK_AGENT_REFUSED = Case(
+    "A's agent in a desk backtest",
+    "post",
+    body=lambda w: {**DESK_WINDOW, "agents": [w.obj["eth_agent"].pk]},
+    expect=(400,),
+    field="agents",
+)
+DESK_SWEEP_AGENT_REFUSED = Case(
+    "A's agent in a desk sweep",
+    "post",
+    body=lambda w: {**DESK_WINDOW, "agents": [w.obj["eth_agent"].pk], "grid": {"top_n": [1, 2]}},
+    expect=(400,),
+    field="agents",
+)
 
 MATRIX: dict[str, Route] = {
     # ---- no user objects -------------------------------------------------------------
@@ -433,6 +450,31 @@ MATRIX: dict[str, Route] = {
     ),
     "mother-ai/<int:pk>/": Route(obj="decision", probe=GET200),
     "mother-ai/<int:pk>/execute/": Route(obj="decision", probe=("post", (302,))),
+    # ---- desk backtests ----------------------------------------------------------------
+    "api/mother-ai/backtests/": Route(
+        lists=True, ids=((DeskBacktest, "id"),), cases=(DESK_AGENT_REFUSED,)
+    ),
+    "api/mother-ai/backtests/sweep/": Route(cases=(DESK_SWEEP_AGENT_REFUSED,)),
+    "api/mother-ai/backtests/<int:pk>/": Route(obj="deskbt", probe=GET200),
+    "api/mother-ai/backtests/<int:pk>/audit/": Route(obj="deskbt", probe=GET200),
+    "api/mother-ai/backtests/<int:pk>/trades/": Route(obj="deskbt", probe=GET200),
+    "api/mother-ai/backtests/<int:pk>/cancel/": Route(obj="deskbt", probe=("post", (409,))),
+    "mother-ai/backtests/": Route(lists=True, links=("mother-ai/backtests/<int:pk>/",)),
+    "mother-ai/backtests/new/": Route(
+        lists=True,
+        a_sees=False,
+        cases=(
+            Case(
+                "A's agent in the form",
+                "post",
+                body=lambda w: {**DESK_WINDOW, "agents": w.obj["eth_agent"].pk},
+                expect=(200,),
+                error="Select a valid choice",
+            ),
+        ),
+    ),
+    "mother-ai/backtests/<int:pk>/": Route(obj="deskbt", probe=GET200),
+    "mother-ai/backtests/<int:pk>/cancel/": Route(obj="deskbt", probe=("post", (302,))),
     # ---- paper portfolio -------------------------------------------------------------
     "api/portfolio/": Route(lists=True, ids=((Portfolio, "id"),), cases=_portfolio_query_cases()),
     "api/portfolio/portfolios/": Route(
@@ -738,6 +780,7 @@ def build_world() -> World:
     from apps.agents.services import agent_create, agent_evaluate
     from apps.backtests.services import backtest_create, sweep_create
     from apps.binance.services import credential_connect, kline_sync_start, schedule_save
+    from apps.deskbt.services import desk_backtest_create
     from apps.marketdata.services import candles_import
     from apps.ml.services import model_train_start
     from apps.motherai.services import decision_execute, decision_make
@@ -818,6 +861,17 @@ def build_world() -> World:
         agent_evaluate(agent, store=True)
     assert Signal.objects.filter(agent__owner=a).count() == 2
 
+    o["deskbt"] = desk_backtest_create(
+        owner=a,
+        agent_ids=[o["eth_agent"].pk],
+        start=datetime(2020, 8, 20, tzinfo=UTC),
+        end=datetime(2020, 8, 29, tzinfo=UTC),
+        name=f"{MARK_A} desk",
+        seeds=5,
+        min_score=0.0,
+    )
+    o["deskbt"].refresh_from_db()
+    assert o["deskbt"].status == "succeeded" and o["deskbt"].audit_rows, o["deskbt"].error
     o["portfolio"] = portfolio_get_or_create_default(owner=a)
     o["book"] = portfolio_create(owner=a, name=f"{MARK_A} book")
     o["decision"] = decision_make(owner=a, top_n=5, min_score=0.0, trigger="api")

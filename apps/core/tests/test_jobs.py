@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from apps.core.jobs import JobContext, JobStatus, job_cancel, job_claim, job_execute, job_reap_stale
 from apps.ml.models import TrainedModel
+from apps.ml.tests.factories import TrainedModelFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def queued(user):
-    return TrainedModel.objects.create(owner=user, symbol="BTCUSDT", interval="1h")
+    return TrainedModelFactory(owner=user)
 
 
 def test_claim_is_exclusive(queued):

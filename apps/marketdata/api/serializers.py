@@ -3,6 +3,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
+from apps.core.validators import window_clean
 from apps.marketdata.services import SYMBOL_RE, symbol_name_clean
 from engine.marketdata import INTERVALS
 
@@ -79,8 +80,7 @@ class CandlesQuerySerializer(InputSerializer):
         return value
 
     def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": "end is before start"})
+        window_clean(attrs.get("start"), attrs.get("end"))
         return attrs
 
 

@@ -46,6 +46,7 @@ def test_market_data_page_shows_coverage_chart_and_upload(client, importer, btc_
     assert r.status_code == 200
     assert "BTCUSDT" in html and "7477" in html
     assert 'data-candles-chart data-symbol="BTCUSDT" data-interval="1h"' in html
+    assert 'data-candles-url="/api/market-data/candles/"' in html
     assert "lightweight-charts.standalone.production.js" in html
     assert 'id="upload-form"' in html
 

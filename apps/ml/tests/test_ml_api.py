@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.test import APIClient
 
 from apps.marketdata.selectors import candles_frame
 from apps.ml.models import TrainedModel
@@ -82,6 +81,7 @@ def test_a_corrupted_artifact_is_refused_and_the_model_marked_unusable(user_clie
         ({"params": {"kernel": "rbf"}}, "params.kernel"),
         ({"start": "2021-06-01T00:00:00Z"}, "start"),
         ({"start": "2021-02-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}, "end"),
+        ({"start": "2021-02-01T00:00:00Z", "end": "2021-02-01T00:00:00Z"}, "end"),
         ({"test_fraction": 0.9}, "test_fraction"),
         ({"seed": "abc"}, "seed"),
     ],
@@ -93,10 +93,9 @@ def test_bad_training_input_is_400_naming_the_field(user_client, btc_candles, pa
     assert TrainedModel.objects.count() == 0
 
 
-def test_other_users_get_404_on_your_models(user_client, other_user, btc_candles):
+def test_other_users_get_404_on_your_models(user_client, other_user, btc_candles, client_for):
     pk = _train(user_client).json()["id"]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     assert other.get(f"/api/ml/models/{pk}/").status_code == 404
     assert other.post(f"/api/ml/models/{pk}/predict/", {}, format="json").status_code == 404
     assert other.delete(f"/api/ml/models/{pk}/").status_code == 404
@@ -111,9 +110,8 @@ def test_delete_removes_the_artifact(user_client, btc_candles):
     assert not path.exists() and not TrainedModel.objects.filter(pk=pk).exists()
 
 
-def test_pages_show_metrics_next_to_the_baseline(client, user, btc_candles):
-    api = APIClient()
-    api.force_authenticate(user)
+def test_pages_show_metrics_next_to_the_baseline(client, user, btc_candles, client_for):
+    api = client_for(user)
     pk = _train(api).json()["id"]
     client.force_login(user)
     html = client.get(f"/ml/{pk}/").content.decode()

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
 
 from apps.portfolio.models import Order, Portfolio, TradeLog
 from apps.portfolio.services import IdempotencyConflict, order_place, portfolio_create
@@ -97,7 +96,7 @@ def test_idempotency_key_replays_or_conflicts(user, btc_candles):
         order_place(owner=user, symbol="BTCUSDT", action="buy", price="21000", idempotency_key="k1")
 
 
-def test_api_orders_and_isolation(user_client, other_user, btc_candles):
+def test_api_orders_and_isolation(user_client, other_user, btc_candles, client_for):
     r = user_client.post(
         "/api/portfolio/orders/",
         {"symbol": "BTCUSDT", "action": "buy", "price": "20000"},
@@ -122,8 +121,7 @@ def test_api_orders_and_isolation(user_client, other_user, btc_candles):
     state = user_client.get("/api/portfolio/").json()
     assert state["cash"] == "9000.00000000" and state["positions"][0]["symbol"] == "BTCUSDT"
     pid = state["id"]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     assert other.get(f"/api/portfolio/?portfolio={pid}").status_code == 404
     assert other.get(f"/api/portfolio/orders/?portfolio={pid}").status_code == 404
     bad = other.post(

@@ -4,7 +4,7 @@ fields are decimal strings (a JSON number was converted)."""
 
 import pytest
 
-from apps.portfolio.services import portfolio_create
+from .factories import PortfolioFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_a_portfolio_parameter_that_is_not_an_id_is_a_400_naming_it(user_client,
 
 
 def test_an_id_that_is_not_one_of_yours_is_a_404(user_client, other_user):
-    theirs = portfolio_create(owner=other_user, name="theirs")
+    theirs = PortfolioFactory(owner=other_user)
     for pk in (theirs.pk, -5, 0):
         assert user_client.get(f"/api/portfolio/?portfolio={pk}").status_code == 404
 

@@ -238,9 +238,9 @@ def test_a_model_trained_on_the_window_is_refused(user, desk):
     assert r.status_code == 400
     (message,) = r.json()["agents"]
     assert btc.name in message and "2021-01-06 00:00" in message
-    # After the training window (and the bar its last label used) the model may trade.
+    # From the first candle after the training window the model may trade.
     ok = _client(user).post(
-        "/api/replay/sessions/", _body(desk, start="2021-01-06T02:00:00Z"), format="json"
+        "/api/replay/sessions/", _body(desk, start="2021-01-06T01:00:00Z"), format="json"
     )
     assert ok.status_code == 201, ok.json()
 
@@ -256,7 +256,7 @@ def test_the_demo_session_trades_within_its_first_minute(user, desk):
     )
     desk[1].model = model
     _, start, _ = _demo_window(desk)
-    assert start == datetime(2021, 5, 1, 2, tzinfo=UTC)
+    assert start == datetime(2021, 5, 1, 1, tzinfo=UTC)
     desk[1].model = None
     session = replay_demo_start(user)
     assert session.status == "running" and session.step_seconds == DEMO_SPEED["step_seconds"]

@@ -1,16 +1,13 @@
 """Strategies through the API as two users: versions, validation with field paths, seed ids."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.strategies.models import Strategy, StrategyVersion
 
+from .factories import SHAPE_A
+
 pytestmark = pytest.mark.django_db
 
-SHAPE_A = {
-    "symbol": "BTCUSDT",
-    "indicators": {"rsi": {"period": 14, "buy_below": 30, "sell_above": 70}, "ema": {"period": 20}},
-}
 SHAPE_B = {
     "strategy_name": "RSI dip in uptrend",
     "symbol": "BTCUSDT",
@@ -108,12 +105,11 @@ def test_duplicate_name_is_400(user_client):
     assert r.status_code == 400 and "name" in r.json()
 
 
-def test_other_users_cannot_see_or_touch_your_strategies(user_client, other_user):
+def test_other_users_cannot_see_or_touch_your_strategies(user_client, other_user, client_for):
     pk = user_client.post("/api/strategies/", {"strategy_json": SHAPE_A}, format="json").json()[
         "id"
     ]
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     for method, url in [
         ("get", f"/api/strategies/{pk}/"),
         ("get", f"/api/strategies/BTCUSDT_strategy_{pk}/"),
@@ -154,4 +150,5 @@ def test_pages_list_edit_with_inline_errors_and_versions(client, user):
         and Strategy.objects.get(pk=pk).version == 2
     )
     assert "mine" in client.get("/strategies/").content.decode()
-    assert "data-strategy-editor" in client.get(f"/strategies/{pk}/edit/").content.decode()
+    edit = client.get(f"/strategies/{pk}/edit/").content.decode()
+    assert 'data-strategy-editor data-validate-url="/api/strategies/validate/"' in edit

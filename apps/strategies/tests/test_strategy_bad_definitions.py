@@ -5,16 +5,16 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.strategies.models import Strategy
-from apps.strategies.services import strategy_create, strategy_update
+from apps.strategies.services import strategy_update
 
-from .test_strategies_api import SHAPE_A
+from .factories import StrategyFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def strategy(user):
-    return strategy_create(owner=user, definition=SHAPE_A, name="s")
+    return StrategyFactory(owner=user)
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])

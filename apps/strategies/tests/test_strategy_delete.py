@@ -5,16 +5,15 @@ from django.contrib.messages import get_messages
 
 from apps.agents.services import agent_create
 from apps.strategies.models import Strategy
-from apps.strategies.services import strategy_create
+
+from .factories import StrategyFactory
 
 pytestmark = pytest.mark.django_db
-
-SHAPE_A = {"symbol": "BTCUSDT", "indicators": {"rsi": {"period": 14, "buy_below": 30}}}
 
 
 @pytest.fixture
 def traded(user):
-    strategy = strategy_create(owner=user, definition=SHAPE_A, name="In use")
+    strategy = StrategyFactory(owner=user, name="In use")
     agent_create(owner=user, symbol="BTCUSDT", strategy=strategy, name="BTCUSDTAgent")
     return strategy
 

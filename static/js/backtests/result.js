@@ -1,10 +1,11 @@
-/* The backtest result page: candles with entry/exit markers, equity vs buy & hold, drawdown. */
+/* The backtest result page: candles with entry/exit markers, equity vs buy & hold, drawdown.
+ * The API URLs come from #price-chart's data-candles-url, data-trades-url, data-equity-url. */
 (function () {
   "use strict";
   const LWC = window.LightweightCharts;
 
-  async function allTrades(run) {
-    let url = "/api/backtests/" + run + "/trades/?page_size=500", out = [];
+  async function allTrades(first) {
+    let url = first + "?page_size=500", out = [];
     while (url && out.length < 5000) {
       const page = await TS.fetchJSON(url);
       out = out.concat(page.results);
@@ -23,9 +24,9 @@
     if (info.end) params.set("end", info.end);
     try {
       const [candles, trades, equity] = await Promise.all([
-        TS.fetchJSON("/api/market-data/candles/?" + params.toString()),
-        allTrades(info.run),
-        TS.fetchJSON("/api/backtests/" + info.run + "/equity/"),
+        TS.fetchJSON(priceEl.dataset.candlesUrl + "?" + params.toString()),
+        allTrades(priceEl.dataset.tradesUrl),
+        TS.fetchJSON(priceEl.dataset.equityUrl),
       ]);
       const price = TS.candleChart(priceEl, candles);
       const first = candles.t.length ? candles.t[0] / 1000 : 0;

@@ -1,5 +1,5 @@
 /* The strategy JSON editor: line numbers, and the engine's field-path errors shown next to
- * the lines they name, checked as you type through POST /api/strategies/validate/.
+ * the lines they name, checked as you type by a POST to the editor's data-validate-url.
  * The server validates again on save; this only makes the errors visible sooner. */
 (function () {
   "use strict";
@@ -99,7 +99,7 @@
       const body = { strategy_json: parsed };
       if (timeframe && timeframe.value) body.timeframe = timeframe.value;
       try {
-        const res = await TS.fetchJSON("/api/strategies/validate/", {
+        const res = await TS.fetchJSON(box.dataset.validateUrl, {
           method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
         });
         if (mine !== seq) return;

@@ -173,12 +173,10 @@ def test_upload_bad_fields_are_400(importer_client, content, extra, field):
     assert r.status_code == 400 and field in r.json()
 
 
-def test_imports_of_other_users_are_hidden(importer_client, eth_1h_path, other_user):
+def test_imports_of_other_users_are_hidden(importer_client, eth_1h_path, other_user, client_for):
     body = _upload(importer_client, eth_1h_path.read_bytes()).json()
-    from rest_framework.test import APIClient
 
-    other = APIClient()
-    other.force_authenticate(other_user)
+    other = client_for(other_user)
     assert other.get(f"/api/market-data/imports/{body['id']}/").status_code == 404
     assert other.get("/api/market-data/imports/").json()["count"] == 0
 
