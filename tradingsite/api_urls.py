@@ -25,6 +25,7 @@ urlpatterns = [
     path("mother-ai/backtests/", include("apps.deskbt.api.urls")),
     path("mother-ai/", include("apps.motherai.api.urls")),
     path("binance/", include("apps.binance.api.urls")),
+    path("replay/", include("apps.replay.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (?script=): no inline script,
     # and core/swagger_ui.html moves the page's inline style to static/css: the CSP holds.

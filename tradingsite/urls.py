@@ -21,5 +21,6 @@ urlpatterns = [
     path("mother-ai/backtests/", include("apps.deskbt.urls")),
     path("mother-ai/", include("apps.motherai.urls")),
     path("binance/", include("apps.binance.urls")),
+    path("replay/", include("apps.replay.urls")),
     path("", include("apps.dashboard.urls")),
 ]

@@ -10,3 +10,6 @@ application = get_wsgi_application()
 from apps.core.jobs import jobs_embedded_start  # noqa: E402 - needs the apps loaded
 
 jobs_embedded_start()
+from apps.replay.ticker import replay_ticker_start  # noqa: E402 - the replay clock
+
+replay_ticker_start()

@@ -165,7 +165,21 @@ def demo_load(*, files: list[tuple[str, str, str, str, str]] | None = None) -> D
     demo_models_train(user=user, report=report)
     demo_strategies_and_backtest(user=user, report=report)
     demo_agents_and_decision(user=user, report=report)
+    demo_replay(user=user, report=report)
     return report
+
+
+def demo_replay(*, user, report: DemoReport) -> None:
+    """A running replay session, so the dashboard shows a desk that is alive."""
+    from apps.replay.services import replay_demo_start
+
+    session = replay_demo_start(user)
+    report.strategies.append(
+        f"replay #{session.pk}: {session.start:%Y-%m-%d %H:%M} -> {session.end:%Y-%m-%d %H:%M}, "
+        f"{session.status}"
+        if session
+        else "replay: no agent has candles after its model's training"
+    )
 
 
 def demo_agents_and_decision(*, user, report: DemoReport) -> None:

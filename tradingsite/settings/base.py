@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.motherai",
     "apps.deskbt",
     "apps.binance",
+    "apps.replay",
     # The top floor: imports every app above; nothing imports it.
     "apps.dashboard",
 ]
@@ -282,7 +283,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the candle intervals, whether a field calls them interval or timeframe.
-    "ENUM_NAME_OVERRIDES": {"IntervalEnum": "engine.marketdata.INTERVALS"},
+    "ENUM_NAME_OVERRIDES": {
+        "IntervalEnum": "engine.marketdata.INTERVALS",
+        "ReplayStatusEnum": "apps.replay.models.ReplaySession.Status",
+        "JobStatusEnum": "apps.core.jobs.JobStatus",
+    },
 }
 
 # Celery: no broker URL means the embedded default, tasks run in-process.
@@ -312,6 +317,8 @@ CELERY_BEAT_SCHEDULE = {
     "motherai-cycle": {"task": "motherai.cycle", "schedule": 60.0},
     # Starts the kline sync of each enabled per-market schedule when due (none by default).
     "binance-sync-schedules": {"task": "binance.sync_schedules", "schedule": 60.0},
+    # Advances each running replay session whose step interval has passed (apps/replay).
+    "replay-tick": {"task": "replay.tick", "schedule": 1.0},
 }
 
 # Health (/api/health/ready/): how long a measured answer is reused, and how old beat's last
@@ -336,6 +343,9 @@ JOB_REAP_SECONDS = env_positive_int("JOB_REAP_SECONDS", 30)
 JOB_QUEUED_STALE_SECONDS = env_positive_int("JOB_QUEUED_STALE_SECONDS", 300)
 JOBS_EMBEDDED_WORKERS = env_positive_int("JOBS_EMBEDDED_WORKERS", 2)
 CELERY_BEAT_SCHEDULE["reap-stale-jobs"]["schedule"] = float(JOB_REAP_SECONDS)
+# Replay sessions' clock: how often beat (or the embedded web process) looks for due steps.
+REPLAY_TICK_SECONDS = env_float("REPLAY_TICK_SECONDS", 1.0, minimum=0.1)
+CELERY_BEAT_SCHEDULE["replay-tick"]["schedule"] = REPLAY_TICK_SECONDS
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 2),
     "interval_start": 0,

@@ -55,6 +55,7 @@ from apps.ml.models import TrainedModel
 from apps.motherai.models import Decision
 from apps.motherai.models import Schedule as MotherAISchedule
 from apps.portfolio.models import Order, Portfolio, Position, Snapshot, TradeLog
+from apps.replay.models import ReplayAgent, ReplayCandidate, ReplaySession, ReplayStep
 from apps.strategies.models import Strategy, StrategyVersion
 from conftest import BTC_1H, ETH_1H
 
@@ -91,6 +92,10 @@ OWNED: list[tuple[type, str]] = [
     (BinanceCredential, "owner"),
     (KlineSync, "owner"),
     (SyncSchedule, "owner"),
+    (ReplaySession, "owner"),
+    (ReplayAgent, "session__owner"),
+    (ReplayStep, "session__owner"),
+    (ReplayCandidate, "session__owner"),
 ]
 
 SHARED_MODELS: dict[type, str] = {
@@ -627,8 +632,52 @@ MATRIX: dict[str, Route] = {
             ),
         ),
     ),
+    # ---- replay ----------------------------------------------------------------------
+    "api/replay/sessions/": Route(
+        lists=True,
+        ids=((ReplaySession, "id"),),
+        cases=(
+            Case(
+                "B replays A's agent",
+                "post",
+                body=lambda w: {
+                    "agents": [w.obj["eth_agent"].pk],
+                    "start": "2020-08-20T00:00:00Z",
+                    "end": "2020-08-25T00:00:00Z",
+                },
+                field="agents",
+            ),
+        ),
+    ),
+    "api/replay/sessions/<int:pk>/": Route(obj="replay", probe=GET200),
+    "api/replay/sessions/<int:pk>/live/": Route(obj="replay", probe=GET200),
+    "api/replay/sessions/<int:pk>/steps/": Route(obj="replay", probe=GET200),
+    **{
+        f"api/replay/sessions/<int:pk>/{action}/": Route(obj="replay", probe=("post", (200,)))
+        for action in ("start", "resume", "pause", "step", "stop")
+        if action != "pause"  # A's session is paused: pausing it again is a 400
+    },
+    "api/replay/sessions/<int:pk>/pause/": Route(obj="replay", probe=("post", (400,))),
+    "replay/": Route(
+        lists=True,
+        links=("replay/<int:pk>/",),
+        cases=(
+            Case(
+                "B replays A's agent from the page",
+                "post",
+                body=lambda w: {
+                    "agents": [w.obj["eth_agent"].pk],
+                    "start": "2020-08-20 00:00",
+                    "end": "2020-08-25 00:00",
+                },
+                error="Select a valid choice",
+            ),
+        ),
+    ),
+    "replay/<int:pk>/": Route(obj="replay", probe=GET200),
+    "replay/<int:pk>/control/": Route(obj="replay", probe=("post", (302,))),
     # ---- the dashboard ---------------------------------------------------------------
-    "": Route(lists=True, b_sees=True, links=("mother-ai/<int:pk>/",)),
+    "": Route(lists=True, b_sees=True, links=("mother-ai/<int:pk>/", "replay/<int:pk>/")),
 }
 
 FORM_PARAMS = {
@@ -740,6 +789,7 @@ def build_world() -> World:
         portfolio_create,
         portfolio_get_or_create_default,
     )
+    from apps.replay.services import replay_control, replay_create
     from apps.strategies.services import strategy_create
 
     users = get_user_model().objects
@@ -837,6 +887,18 @@ def build_world() -> World:
     )
     assert TradeLog.objects.filter(portfolio__owner=a, source="motherai").exists()
     order_place(owner=b, symbol="ETHUSDT", action="buy", price=Decimal("390"), notes=MARK_B)
+
+    o["replay"] = replay_create(
+        owner=a,
+        name=f"{MARK_A} replay",
+        agent_ids=[o["eth_agent"].pk],
+        start=datetime(2020, 8, 20, tzinfo=UTC),
+        end=datetime(2020, 8, 25, tzinfo=UTC),
+        bars_per_step=24,
+        params={"min_score": 0.0},
+    )
+    o["replay"] = replay_control(session=o["replay"], action="step")
+    assert o["replay"].steps_done == 24 and o["replay"].candidates.exists()
 
     credential_connect(owner=a, api_key=KEY_A, secret=SECRET_A)
     credential_connect(owner=b, api_key=KEY_B, secret=SECRET_B)
