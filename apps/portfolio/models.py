@@ -25,6 +25,10 @@ class Source(models.TextChoices):
 
 
 class Portfolio(models.Model):
+    class Kind(models.TextChoices):
+        PAPER = "paper", "Paper (live)"
+        REPLAY = "replay", "Replay session"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
     )
@@ -44,6 +48,13 @@ class Portfolio(models.Model):
     )
     fee_rate = ExactDecimalField(max_digits=8, decimal_places=6, default=Decimal("0.001000"))
     is_default = models.BooleanField(default=False)
+    kind = models.CharField(
+        max_length=6,
+        choices=Kind.choices,
+        default=Kind.PAPER,
+        help_text="a replay session's portfolio trades history: its round trips never count "
+        "in the live track records, trade log or strategy health",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

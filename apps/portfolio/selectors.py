@@ -166,6 +166,9 @@ def trade_log_list(
     qs = TradeLog.objects.filter(portfolio__owner=owner)
     if portfolio is not None:
         qs = qs.filter(portfolio=portfolio)
+    else:
+        # live paper trading only: replay sessions keep their own trade logs
+        qs = qs.filter(portfolio__kind=Portfolio.Kind.PAPER)
     if source:
         qs = qs.filter(source=source)
     if symbol:
@@ -264,10 +267,10 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
 
 
 def agent_track_records(agent_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """{agent id: (closed paper trades, wins)} for every agent asked, in one query (an agent
-    without closed trades is (0, 0))."""
+    """{agent id: (closed live paper trades, wins)} for every agent asked, in one query (an
+    agent without closed trades is (0, 0)); replay sessions' round trips are not its record."""
     rows = (
-        TradeLog.objects.filter(agent_id__in=agent_ids)
+        TradeLog.objects.filter(agent_id__in=agent_ids, portfolio__kind=Portfolio.Kind.PAPER)
         .values("agent_id")
         .annotate(trades=Count("id"), wins=Count("id", filter=Q(result="win")))
     )

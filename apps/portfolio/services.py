@@ -100,6 +100,7 @@ def portfolio_create(
     buy_fraction=Decimal("0.1"),
     fee_rate=Decimal("0.001"),
     quote_currency: str = "USDT",
+    kind: str = Portfolio.Kind.PAPER,
 ) -> Portfolio:
     initial = to_decimal(initial_cash, "initial_cash")
     fraction = to_decimal(buy_fraction, "buy_fraction")
@@ -129,7 +130,10 @@ def portfolio_create(
                 buy_fraction=fraction,
                 fee_rate=fee,
                 quote_currency=quote_currency,
-                is_default=not Portfolio.objects.filter(owner=owner).exists(),
+                kind=kind,
+                # a replay session's portfolio is never the user's default one
+                is_default=kind == Portfolio.Kind.PAPER
+                and not Portfolio.objects.filter(owner=owner, is_default=True).exists(),
             )
     except IntegrityError:
         raise ValidationError({"name": [f"you already have a portfolio named {name!r}"]}) from None

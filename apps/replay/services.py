@@ -198,17 +198,14 @@ def replay_create(
             params=desk.to_dict() | {"seeds": 0},
             times_total=len(times),
         )
-        had_portfolio = Portfolio.objects.filter(owner=owner).exists()
         portfolio = portfolio_create(
             owner=owner,
             name=f"Replay #{session.pk}: {name}"[:80],
             initial_cash=Decimal(repr(float(desk.initial_balance))),
             buy_fraction=Decimal(repr(float(desk.buy_fraction))),
             fee_rate=Decimal(repr(float(desk.fee_rate))),
+            kind=Portfolio.Kind.REPLAY,
         )
-        if not had_portfolio:
-            # A session's portfolio is never the user's default one.
-            Portfolio.objects.filter(pk=portfolio.pk).update(is_default=False)
         session.portfolio = portfolio
         session.save(update_fields=["portfolio"])
         ReplayAgent.objects.bulk_create(

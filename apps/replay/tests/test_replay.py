@@ -12,6 +12,7 @@ from apps.agents.services import agent_create
 from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import candles_import
 from apps.portfolio.models import Order, TradeLog
+from apps.portfolio.selectors import agent_track_records, trade_log_list
 from apps.replay.models import ReplayCandidate, ReplaySession, ReplayStep
 from apps.replay.services import replay_advance, replay_control, replay_create, replay_tick
 from apps.strategies.services import strategy_create
@@ -21,7 +22,7 @@ from engine.strategy import parse_strategy
 pytestmark = pytest.mark.django_db
 
 START = datetime(2021, 1, 4, tzinfo=UTC)
-END = datetime(2021, 1, 12, tzinfo=UTC)
+END = datetime(2021, 1, 16, tzinfo=UTC)
 PARAMS = {"top_n": 2, "min_score": 0.3, "buy_fraction": 0.5, "slippage_bps": 5.0}
 
 
@@ -68,7 +69,7 @@ def _run_to_end(session) -> None:
 def test_stepping_decides_and_fills_at_market_times_like_the_desk_backtest(user, desk):
     session = _session(user, desk)
     # Both agents' bars close on the same hours: one decision time per hour of the window.
-    assert session.status == "ready" and session.times_total == 8 * 24 + 1
+    assert session.status == "ready" and session.times_total == 12 * 24 + 1
     replay_control(session=session, action="step")
     session.refresh_from_db()
     assert session.status == "paused" and session.steps_done == 40
@@ -77,7 +78,7 @@ def test_stepping_decides_and_fills_at_market_times_like_the_desk_backtest(user,
     _run_to_end(session)
     assert session.status == "finished" and session.steps_done == session.times_total
     orders = list(Order.objects.filter(portfolio=session.portfolio).order_by("market_time", "id"))
-    assert orders, "an RSI 45/55 desk over a week of BTC and ETH trades"
+    assert orders, "an RSI 45/55 desk over 12 days of BTC and ETH trades"
     for o in orders:
         # Filled at a candle's open, decided at the close of the bar before it.
         assert o.decided_at is not None and o.market_time >= o.decided_at
@@ -118,6 +119,12 @@ def test_stepping_decides_and_fills_at_market_times_like_the_desk_backtest(user,
     assert TradeLog.objects.filter(portfolio=session.portfolio).count() == int(
         (tr["exit_filled_ms"] >= 0).sum()
     )
+    # A replay is history: its round trips are not the agents' live track record, nor the
+    # live trade log.
+    assert TradeLog.objects.filter(portfolio=session.portfolio).exists()
+    assert agent_track_records([a.pk for a in desk]) == {a.pk: (0, 0) for a in desk}
+    assert not trade_log_list(owner=user).exists()
+    assert not session.portfolio.is_default
 
 
 def test_pause_resume_stop_and_the_tick(user, desk):
