@@ -758,7 +758,12 @@ def run_desk_backtest(
         run = _run(one, solo)
         # on the desk's time grid: the agent's equity is flat between its own closes
         pos = np.searchsorted(one.times, inp.times, side="right") - 1
-        run.equity = np.where(pos >= 0, run.equity[np.clip(pos, 0, None)], params.initial_balance)
+        if len(one.times):
+            run.equity = np.where(
+                pos >= 0, run.equity[np.clip(pos, 0, None)], params.initial_balance
+            )
+        else:  # no candle of this agent in the window: it never trades
+            run.equity = np.full(len(inp.times), params.initial_balance)
         alone.append(run)
     t2 = time.perf_counter()
     if on_progress:

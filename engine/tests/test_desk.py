@@ -380,3 +380,17 @@ def test_no_agents_an_empty_window_and_end_before_start_are_refused():
     with pytest.raises(DeskConfigError) as err:
         run_desk_backtest([a], DeskParams(), start="2030-01-01", end="2030-02-01")
     assert err.value.field == "start"
+
+
+def test_an_agent_without_candles_in_the_window_never_trades():
+    late = eth().iloc[:300]  # ends months before the window opens
+    agents = [agent(1, "BTCUSDT", btc(), EMA_CROSS), agent(2, "ETHUSDT", late, EMA_CROSS)]
+    result = run_desk_backtest(
+        agents,
+        DeskParams(top_n=1, min_score=0.0, seeds=3),
+        start=btc().index[2000],
+        end=btc().index[-1],
+    )
+    assert (result.alone[1].equity == DeskParams().initial_balance).all()
+    assert set(result.desk.trades["agent"]) == {0}
+    assert result.metrics["desk"]["closed_trades"] > 0
