@@ -1,4 +1,5 @@
 import json
+from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +19,14 @@ from .selectors import desk_audit_page, desk_backtest_get, desk_backtest_list, d
 from .services import desk_backtest_create
 
 TRADES_ON_PAGE = 500
+TRADE_TIMES = ("entry_decided_at", "entry_filled_at", "exit_decided_at", "exit_filled_at")
+AUDIT_TIMES = ("decided_at", "candle_time")
+
+
+def _dated(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """The rows with their ISO market times as datetimes, for the page to print as
+    "2021-01-01 00:00" like every other page (the API keeps the ISO strings)."""
+    return [{**r, **{k: datetime.fromisoformat(r[k]) for k in keys if r.get(k)}} for r in rows]
 
 
 @login_required
@@ -88,8 +97,9 @@ def desk_backtest_detail_view(request, pk: int):
         context.update(
             filters=filters,
             audit=page,
+            audit_rows=_dated(page.rows, AUDIT_TIMES),
             audit_query=query.urlencode(),
-            trades=trades[:TRADES_ON_PAGE],
+            trades=_dated(trades[:TRADES_ON_PAGE], TRADE_TIMES),
             trades_total=len(trades),
             alone=zip(job.agents, job.metrics["agents_alone"], strict=True),
         )

@@ -23,7 +23,9 @@
     const c = JSON.parse(holder.textContent);
     if (!c || !c.t || !c.t.length) { TS.showError(el, "No equity points to draw."); return; }
     const chart = LWC.createChart(el, TS.chartOptions(el));
+    let series = 0;
     function line(values, opts) {
+      series += 1;
       const s = chart.addSeries(LWC.LineSeries, Object.assign({ lineWidth: 1, priceLineVisible: false, lastValueVisible: false }, opts));
       s.setData(points(c.t, values));
       return s;
@@ -41,6 +43,7 @@
     const desk = line(c.desk, { color: "#2563eb", lineWidth: 2, title: "desk", lastValueVisible: true });
     chart.timeScale().fitContent();
     TS.autoResize(chart, el);
+    el.dataset.series = String(series);
     el.dataset.drawn = String(desk.data().length);
   }
   document.addEventListener("DOMContentLoaded", draw);

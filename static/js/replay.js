@@ -100,7 +100,9 @@
           timer = setTimeout(poll, Math.max(1000, Math.min(5000, data.step_seconds * 1000)));
         }
       } catch (e) {
-        TS.showError(el, "Could not refresh: " + e.message);
+        // Said beside the chart, never in its place: the chart keeps its drawn points
+        // and goes on from them at the next poll.
+        document.getElementById("note").textContent = "Could not refresh: " + e.message;
         timer = setTimeout(poll, 5000);
       }
     }

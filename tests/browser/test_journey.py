@@ -3,8 +3,9 @@
 Sign in -> dashboard -> upload a candle file and see its chart -> write a strategy with a
 typo, see the error beside the line, fix it and save -> backtest it and watch the progress
 bar reach done -> the result page's charts and trade markers -> train a model, metrics next
-to the baseline -> an agent and a Mother AI decision, executed -> the portfolio changed ->
-connect a Binance key (fake exchange) and see it masked, the secret nowhere.
+to the baseline -> an agent and a Mother AI decision, executed -> the portfolio changed -> a replay of
+the agent stepped on its market clock (the page updates in place) -> a desk backtest of it
+against the random band, its trades and audit -> connect a Binance key (fake exchange) and see it masked, the secret nowhere.
 Any console error, page error, failed request, HTTP error or CSP violation fails it
 (tests/browser/conftest.py).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,6 +80,24 @@ def candle_file(tmp_path):
     path = tmp_path / "BTCUSDT-1h-2020-08.csv"
     path.write_bytes(shifted_candle_lines(lines, last_close_ms=now_ms, interval_ms=hour) + b"\n")
     return path
+
+
+def open_times(path: Path) -> list[datetime]:
+    """The candle file's open times (UTC), to choose windows of the uploaded data."""
+    return [
+        datetime.fromtimestamp(int(line.split(",", 1)[0]) / 1000, tz=UTC)
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def utc_text(t: datetime) -> str:
+    """A form's UTC date-time field."""
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+# A replay clock or a market time as the pages print them: "2026-11-18 05:00".
+MARKET_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
 
 
 def settle(page) -> None:
@@ -341,6 +361,172 @@ def test_new_user_journey(
     shots(page, "dashboard after")
     watch.assert_clean()
 
+    # --- replay: the agent on a market clock, stepped from its page ---------------------
+    # A window of the uploaded candles where the trend follower buys, then sells (found
+    # once on this slice; the agent has no model, so any window of its candles may run).
+    opens = open_times(candle_file)
+    nav(page, "Replay")
+    assert "No replay sessions yet." in text(page, "#sessions")
+    page.fill("#id_name", "Journey replay")
+    page.check("#id_agents_0")
+    assert "BTCUSDTAgent" in page.locator("label", has=page.locator("#id_agents_0")).inner_text()
+    page.fill("#id_start", utc_text(opens[-280]))
+    page.fill("#id_end", utc_text(opens[-200]))
+    page.fill("#id_bars_per_step", "3")
+    page.fill("#id_step_seconds", "0.5")
+    page.fill("#id_min_score", "0")
+    page.uncheck("#id_start_now")
+    page.click("#replay-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/replay/\d+/$"))
+    assert re.match(r"Replay #\d+ created\.", text(page, ".messages"))
+    replay_url = page.url
+    settle(page)
+    assert text(page, "#status") == "ready" and text(page, "#clock") == "not started"
+    assert "No decisions yet" in text(page, "#decisions")
+    assert "No fills yet" in text(page, "#fills")
+    total = int(text(page, "#progress").split(" / ")[1])
+    assert total == 81, text(page, "#progress")
+    # From here the page must update in place: no navigation of the top frame, and the
+    # same document (a marker set on its window survives).
+    navigations: list[str] = []
+    page.on("framenavigated", lambda f: f.parent_frame is None and navigations.append(f.url))
+    page.evaluate("() => { window.__journeyDocument = true; }")
+
+    def clock_after(before: str) -> str:
+        page.wait_for_function(
+            "(b) => { const c = document.getElementById('clock').textContent;"
+            " return c !== b && c !== 'not started'; }",
+            arg=before,
+        )
+        return text(page, "#clock")
+
+    controls = page.locator("#controls")
+    controls.get_by_role("button", name="Step", exact=True).click()
+    clock1 = clock_after("not started")
+    assert MARKET_TIME.match(clock1), clock1
+    assert text(page, "#status") == "paused"
+    assert text(page, "#progress") == f"3 / {total}"
+    # The first close already signals buy: taken, and filled at the next candle's open.
+    page.wait_for_selector("#fills tbody tr td.num")
+    controls.get_by_role("button", name="Step", exact=True).click()
+    clock2 = clock_after(clock1)
+    assert clock2 > clock1 and text(page, "#progress") == f"6 / {total}"
+    decisions = page.locator("#decisions tbody tr")
+    assert decisions.count() >= 6
+    taken = page.locator("#decisions tbody tr", has=page.locator("td.pos", has_text="taken"))
+    assert taken.count() >= 1
+    first = taken.last.locator("td").all_inner_texts()
+    assert MARKET_TIME.match(first[0]) and first[1] == "BTCUSDTAgent" and first[2] == "buy"
+    assert first[8].startswith("filled "), first
+    assert MARKET_TIME.match(first[8].removeprefix("filled ")), first
+    assert "close > ema(50)" in first[9], first  # the reasons, with the values seen
+    fill = page.locator("#fills tbody tr").last.locator("td").all_inner_texts()
+    assert MARKET_TIME.match(fill[0]) and fill[0] <= clock2, fill  # its market time
+    assert fill[0] >= fill[1] and fill[2:4] == ["BTCUSDTAgent", "buy"], fill
+    assert fill[0] == first[8].removeprefix("filled ")
+    assert page.locator("#positions tbody tr", has_text="BTCUSDT").count() == 1
+    assert drawn(page, "#equity-chart") == 6  # one equity point per decision time
+    shots(page, "replay stepped")
+
+    # Start the clock: Celery beat is not running here, so the test ticks for it (the real
+    # worker runs each step) until the page, polling, shows the clock has moved; then pause.
+    from apps.replay.services import replay_tick
+    from apps.replay.tasks import replay_step
+
+    controls.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_selector("#status:text-is('running')")
+    assert controls.get_by_role("button", name="Pause", exact=True).is_enabled()
+    assert controls.get_by_role("button", name="Start", exact=True).is_disabled()
+    deadline = time.monotonic() + 60
+    while text(page, "#clock") == clock2 and time.monotonic() < deadline:
+        replay_tick(send=replay_step.delay)
+        time.sleep(0.6)
+    clock3 = clock_after(clock2)
+    assert clock3 > clock2
+    controls.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_selector("#status:text-is('paused')")
+    settle(page)
+    steps = int(text(page, "#progress").split(" / ")[0])
+    assert steps >= 9 and drawn(page, "#equity-chart") == steps
+    assert navigations == [] and page.url == replay_url
+    assert page.evaluate("() => window.__journeyDocument === true"), "the page was reloaded"
+    shots(page, "replay paused")
+    # Stopped for good: the buttons say so, and the page stops polling.
+    controls.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_selector("#status:text-is('stopped')")
+    assert controls.get_by_role("button", name="Step", exact=True).is_disabled()
+    assert navigations == [] and page.evaluate("() => window.__journeyDocument === true")
+    settle(page)
+    nav(page, "Replay")
+    session = page.locator("#sessions tbody tr").first
+    assert "Journey replay" in session.inner_text() and "stopped" in session.inner_text()
+    watch.assert_clean()
+
+    # --- a desk backtest of the agent: against the random band, trades and audit -------
+    nav(page, "Desk backtests")
+    assert "No desk backtests yet." in text(page, "#desk-backtests")
+    page.click("text=New desk backtest")
+    page.wait_for_load_state("domcontentloaded")
+    assert text(page, "h1") == "New desk backtest"
+    page.check("#id_agents_0")
+    page.fill("#id_start", utc_text(opens[-400]))
+    page.fill("#id_end", utc_text(opens[-1]))
+    page.fill("#id_name", "Journey desk")
+    page.fill("#id_top_n", "1")
+    page.fill("#id_min_score", "0")
+    page.click("#desk-backtest-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/mother-ai/backtests/\d+/$"))
+    deskbt_url = page.url
+    # The job's end reloads the page (jobs.js): the headline replaces the progress bar.
+    page.wait_for_selector("#headline", timeout=120_000)
+    assert page.locator("#run-progress").count() == 0
+    settle(page)
+    assert "Journey desk" in text(page, "h1")
+    # The desk, the agent alone, buy & hold, and the random mean with its 5% and 95% lines.
+    assert drawn(page, "#desk-equity-chart") == 400  # a point per decision time
+    assert page.get_attribute("#desk-equity-chart", "data-series") == "6"
+    verdict = text(page, "#verdict")
+    assert re.match(r"The desk ends (above|below|inside) the random band", verdict), verdict
+    assert re.search(r"better than \d+% of 100 random-selection runs", verdict), verdict
+    headline = text(page, "#headline")
+    assert "Desk final equity" in headline and "Random 5–95%" in headline
+    metrics = page.locator("#metrics tbody th").all_inner_texts()
+    assert metrics == ["Desk", "BTCUSDTAgent alone", "Buy & hold", "Random (mean)"], metrics
+    trades = page.locator("#trades tbody tr")
+    assert trades.count() >= 2, "the desk should trade in this window"
+    trade = trades.first.locator("td").all_inner_texts()
+    assert trade[1:3] == ["BTCUSDTAgent", "BTCUSDT"], trade
+    # Market times, bought at the close that decided it (= the next candle's open).
+    decided, filled = trade[3].split(" → ")
+    assert MARKET_TIME.match(decided) and decided == filled, trade
+    audit_time = page.locator("#audit tbody td").first.inner_text()
+    assert MARKET_TIME.match(audit_time), audit_time
+    statuses = set(page.locator("#audit tbody td:nth-child(9)").all_inner_texts())
+    assert "taken" in statuses and len(statuses) > 1, statuses
+    assert all(re.search(r"[a-z]{4}", s) for s in statuses), statuses  # words, not codes
+    shots(page, "desk backtest result")
+    watch.assert_clean()
+
+    # The audit filtered to the taken actions only.
+    page.check("#audit-filter input[name=taken]")
+    page.click("#audit-filter button[type=submit]")
+    page.wait_for_url(re.compile(r"\?.*taken=on"))
+    settle(page)
+    assert page.is_checked("#audit-filter input[name=taken]")
+    outcomes = page.locator("#audit tbody td:nth-child(9)").all_inner_texts()
+    assert outcomes and set(outcomes) == {"taken"}, outcomes
+    fills = page.locator("#audit tbody td:nth-child(10)").all_inner_texts()
+    assert set(fills) <= {"filled", "no next candle", "no cash to buy with"}, fills
+    assert re.match(
+        rf"{len(outcomes)} signals? · page 1 of 1", text(page, "#audit-section p.muted")
+    )
+    assert len(outcomes) >= trades.count()
+    shots(page, "desk backtest audit taken")
+    nav(page, "Desk backtests")
+    row = page.locator("#desk-backtests tbody tr").first
+    assert "succeeded" in row.inner_text() and "random band" in row.inner_text()
+    watch.assert_clean()
+
     # --- connect a Binance key: masked, the secret nowhere ------------------------------
     nav(page, "Binance")
     page.fill("#b-key", BINANCE_KEY)
@@ -365,6 +551,17 @@ def test_new_user_journey(
         shots(page, "phone " + (urlsplit(url).path.strip("/") or "dashboard"))
     assert drawn(page, "#pnl-chart") >= 1
     watch.assert_clean()
+    # ... and the desk's new pages: the replay session and the desk backtest's result.
+    for url in ("/replay/", replay_url, "/mother-ai/backtests/", deskbt_url):
+        page.goto(url)
+        settle(page)
+        shots(page, "phone " + urlsplit(url).path.strip("/"))
+        if url == replay_url:
+            assert text(page, "#status") == "stopped"
+            assert drawn(page, "#equity-chart") == steps
+        if url == deskbt_url:
+            assert drawn(page, "#desk-equity-chart") == 400
+        watch.assert_clean()
 
 
 def test_api_docs_render_under_the_csp(page, watch, shots, live_server):
