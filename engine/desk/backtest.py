@@ -17,8 +17,10 @@ The win rate at T counts an agent's round trips whose exit filled before T.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,31 @@ from .rules import (
     sell_fill,
     shrunk_win_rate,
 )
+
+
+def _drop_stale_kernel_cache() -> None:
+    """numba's ``cache=True`` keys a function's cached machine code on its own source file
+    only; the kernel below inlines the rules of rules.py, so a change there must drop the
+    kernel's cache too, or an old rule would keep running. A stamp of both files decides."""
+    here = Path(__file__).resolve().parent
+    try:
+        digest = hashlib.sha256(
+            (here / "rules.py").read_bytes() + (here / "backtest.py").read_bytes()
+        ).hexdigest()[:16]
+        cache = here / "__pycache__"
+        if not cache.is_dir() or (cache / f"desk-kernel-{digest}.stamp").exists():
+            return
+        for old in [*cache.glob("backtest.*.nbi"), *cache.glob("backtest.*.nbc")]:
+            old.unlink(missing_ok=True)
+        for old in cache.glob("desk-kernel-*.stamp"):
+            old.unlink(missing_ok=True)
+        (cache / f"desk-kernel-{digest}.stamp").touch()
+    except OSError:  # a read-only install: numba caches elsewhere or not at all
+        return
+
+
+_drop_stale_kernel_cache()
+
 
 # The desk's parameters: defaults and bounds, written once (the API and pages read them).
 DEFAULTS: dict[str, Any] = {
@@ -805,7 +832,11 @@ def run_desk_backtest(
                 "mean_final_equity": float(finals.mean()),
                 "p5_final_equity": float(np.percentile(finals, 5)),
                 "p95_final_equity": float(np.percentile(finals, 95)),
-                "desk_percentile": float((finals < desk.equity[-1]).mean() * 100),
+                # mid-rank: a tie with a random run counts half
+                "desk_percentile": float(
+                    ((finals < desk.equity[-1]).mean() + 0.5 * (finals == desk.equity[-1]).mean())
+                    * 100
+                ),
             }
             if params.seeds
             else None
@@ -815,7 +846,10 @@ def run_desk_backtest(
         final = metrics["desk"]["final_equity"]
         band = metrics["random"]
         metrics["random"]["verdict"] = (
-            "above the random band"
+            "no random band: random selection had no other choice than the desk's "
+            "(never more executable signals than picks at a time)"
+            if np.allclose(finals, final, rtol=1e-12, atol=1e-9)
+            else "above the random band"
             if final > band["p95_final_equity"]
             else "below the random band"
             if final < band["p5_final_equity"]

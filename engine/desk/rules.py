@@ -140,14 +140,16 @@ def _in(values, n, x):
 @njit(cache=True, nogil=True)
 def buy_fill(cash, open_, buy_fraction, fee, slippage):
     """A buy at the open: price = open x (1 + slippage); quantity = cash x buy_fraction /
-    (price x (1 + fee)); returns (price, quantity, fee paid, cash after)."""
+    (price x (1 + fee)); returns (price, quantity, fee paid, cash after). The buy spends
+    exactly cash x buy_fraction (notional plus fee), so a buy fraction of 1 leaves no cash
+    at all rather than a float residue a later buy would spend on dust."""
     px = open_ * (1.0 + slippage)
     alloc = cash * buy_fraction
     if not alloc > 0.0 or not px > 0.0:
         return px, 0.0, 0.0, cash
     qty = alloc / (px * (1.0 + fee))
     paid = qty * px * fee
-    return px, qty, paid, cash - (qty * px + paid)
+    return px, qty, paid, cash - alloc
 
 
 @njit(cache=True, nogil=True)

@@ -42,11 +42,12 @@ def reference_desk(agents, p, start, end, *, rng=None, take_counts=None):
         s = a.symbol
         if order["action"] == "buy":
             px = o * (1 + slip)
-            qty = cash * p.buy_fraction / (px * (1 + fee))
+            spend = cash * p.buy_fraction  # notional + fee
+            qty = spend / (px * (1 + fee))
             if not qty > 0:
                 return
             f = qty * px * fee
-            cash -= qty * px + f
+            cash -= spend
             t = {
                 "agent": a.agent_id,
                 "entry_bar": j,

@@ -196,6 +196,20 @@ def test_one_agent_top1_min0_fraction1_equals_its_backtest(definition, fee, slip
     assert (~closed).sum() == (cols.reason != 0).sum()
 
 
+def test_one_agent_has_no_random_band_and_says_so():
+    params = DeskParams(top_n=1, min_score=0.0, seeds=5)
+    result = run_desk_backtest(
+        [agent(7, "BTCUSDT", btc(), EMA_CROSS)], params, start=btc().index[300], end=btc().index[-1]
+    )
+    band = result.metrics["random"]
+    assert (
+        band["p5_final_equity"]
+        == band["p95_final_equity"]
+        == pytest.approx(result.metrics["desk"]["final_equity"])
+    )
+    assert band["verdict"].startswith("no random band") and band["desk_percentile"] == 50.0
+
+
 # ---- the whole semantics against the reference ----------------------------------------
 
 
