@@ -293,26 +293,40 @@ def test_random_baseline_follows_item_8():
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cut=st.integers(200, 1100), top_n=st.integers(1, 2), min_score=st.sampled_from([0.0, 0.5]))
-def test_truncating_later_candles_never_changes_an_earlier_decision(cut, top_n, min_score):
-    """Series and decisions recomputed from candles cut after bar `cut`: every decision at
-    or before the cut's close is the same (agents, actions, scores, statuses)."""
-    full_b, full_e = btc().iloc[:1200], eth().iloc[:1200]
-    cut_b, cut_e = full_b.iloc[: cut + 1], full_e.iloc[: cut + 1]
+@given(
+    cut=st.integers(200, 1100),
+    first=st.integers(60, 190),
+    strategies=st.lists(st.sampled_from([RSI_DIP, MACD, EMA_CROSS]), min_size=2, max_size=3),
+    top_n=st.integers(1, 2),
+    min_score=st.sampled_from([0.0, 0.5]),
+)
+def test_truncating_later_candles_never_changes_an_earlier_decision(
+    cut, first, strategies, top_n, min_score
+):
+    """Random agents (a strategy drawn per agent, on BTCUSDT, ETHUSDT and a 4h series) and
+    windows: series and decisions recomputed from candles cut after bar `cut` give the same
+    decisions at or before the cut's close (agents, actions, scores, statuses)."""
+    full = [btc().iloc[:1200], eth().iloc[:1200], resample(btc().iloc[:1200], "4h")]
+    symbols = [("BTCUSDT", "1h"), ("ETHUSDT", "1h"), ("BTC4H", "4h")]
+    horizon_time = full[0].index[cut]
     params = DeskParams(top_n=top_n, min_score=min_score, buy_fraction=0.5, seeds=0)
 
-    def run(b, e):
-        agents = [agent(1, "BTCUSDT", b, RSI_DIP), agent(2, "ETHUSDT", e, MACD)]
+    def run(frames):
+        agents = [
+            agent(k + 1, symbols[k][0], frames[k], definition, symbols[k][1])
+            for k, definition in enumerate(strategies)
+        ]
         return run_desk_backtest(
-            agents, params, start=full_b.index[150], end=b.index[-1]
+            agents, params, start=full[0].index[first], end=frames[0].index[-1]
         ).desk.audit
 
-    full, short = run(full_b, full_e), run(cut_b, cut_e)
-    horizon = int(cut_b.index[-1].value // 1_000_000) + interval_ms("1h")
-    keep = full["time_ms"] <= horizon
+    whole = run(full)
+    short = run([f.loc[f.index <= horizon_time] for f in full])
+    horizon = int(horizon_time.value // 1_000_000) + interval_ms("1h")
+    keep, short_keep = whole["time_ms"] <= horizon, short["time_ms"] <= horizon
     for name in ("time_ms", "agent", "action", "status"):
-        np.testing.assert_array_equal(full[name][keep], short[name])
-    np.testing.assert_allclose(full["score"][keep], short["score"], rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(whole[name][keep], short[name][short_keep])
+    np.testing.assert_allclose(whole["score"][keep], short["score"][short_keep], rtol=0, atol=1e-12)
 
 
 def test_series_of_a_bar_does_not_depend_on_later_candles():
