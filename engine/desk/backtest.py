@@ -21,7 +21,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -184,73 +184,73 @@ class DeskResult:
 # ---- the compiled loop --------------------------------------------------------------
 
 
+class _Waiting(NamedTuple):
+    """The orders waiting for their fill candle, one slot per symbol (at most one waits)."""
+
+    on: np.ndarray
+    side: np.ndarray
+    agent: np.ndarray
+    bar: np.ndarray  # the fill candle, in the agent's bars
+    fill: np.ndarray  # its open time (ms)
+    dec: np.ndarray  # the decision time (ms)
+    rank: np.ndarray  # the place among the actions taken at that time
+    audit: np.ndarray  # the audit row of the decision
+
+
+class _Book(NamedTuple):
+    """The desk's position per symbol: the agent whose buy opened it (-1: none), its
+    quantity, entry price (slippage included) and trade row."""
+
+    held_by: np.ndarray
+    qty: np.ndarray
+    price: np.ndarray
+    entry_row: np.ndarray
+
+
 @njit(cache=True, nogil=True)
 def _flush(
-    before,
-    limit,
-    p_on,
-    p_side,
-    p_agent,
-    p_bar,
-    p_fill,
-    p_dec,
-    p_rank,
-    p_audit,
-    opens,
-    off,
-    sym_held_by,
-    sym_qty,
-    sym_price,
-    sym_entry_row,
-    cash,
-    fee,
-    slip,
-    frac,
-    wins,
-    counts,
-    tr,
-    k,
-    fill_status,
-    fill_row,
+    before, limit, w, book, opens, off, cash, costs, wins, counts, tr, k, fill_status, fill_row
 ):
-    """Fill the waiting orders whose fill time is < limit (``before``) or == limit, in fill
-    time order; at one fill time sells first, then buys by decision time and rank."""
-    nsym = len(p_on)
+    """Fill the waiting orders ``w`` whose fill time is < limit (``before``) or == limit, in
+    fill time order; at one fill time sells first, then buys by decision time and rank.
+    ``book`` holds the desk's positions; ``costs`` is (fee, slippage, buy fraction)."""
+    fee, slip, frac = costs
+    nsym = len(w.on)
     while True:
         best = -1
         for s in range(nsym):
-            if not p_on[s]:
+            if not w.on[s]:
                 continue
-            f = p_fill[s]
+            f = w.fill[s]
             if (before and f >= limit) or (not before and f != limit):
                 continue
             if best < 0:
                 best = s
                 continue
             b = best
-            key_s = (f, 0 if p_side[s] == SELL else 1, p_dec[s], p_rank[s])
-            key_b = (p_fill[b], 0 if p_side[b] == SELL else 1, p_dec[b], p_rank[b])
+            key_s = (f, 0 if w.side[s] == SELL else 1, w.dec[s], w.rank[s])
+            key_b = (w.fill[b], 0 if w.side[b] == SELL else 1, w.dec[b], w.rank[b])
             if key_s < key_b:
                 best = s
         if best < 0:
             return cash, k
         s = best
-        p_on[s] = False
-        a = p_agent[s]
-        o = opens[off[a] + p_bar[s]]
-        if p_side[s] == BUY:
+        w.on[s] = False
+        a = w.agent[s]
+        o = opens[off[a] + w.bar[s]]
+        if w.side[s] == BUY:
             px, qty, paid, cash_after = buy_fill(cash, o, frac, fee, slip)
             if qty > 0.0:
                 cash = cash_after
-                sym_held_by[s] = a
-                sym_qty[s] = qty
-                sym_price[s] = px
-                sym_entry_row[s] = k
+                book.held_by[s] = a
+                book.qty[s] = qty
+                book.price[s] = px
+                book.entry_row[s] = k
                 tr[0][k] = a
-                tr[1][k] = p_bar[s]
+                tr[1][k] = w.bar[s]
                 tr[2][k] = -1
-                tr[3][k] = p_dec[s]
-                tr[4][k] = p_fill[s]
+                tr[3][k] = w.dec[s]
+                tr[4][k] = w.fill[s]
                 tr[5][k] = -1
                 tr[6][k] = -1
                 tr[7][k] = px
@@ -259,30 +259,30 @@ def _flush(
                 tr[10][k] = paid
                 tr[11][k] = 0.0
                 tr[12][k] = np.nan
-                if p_audit[s] >= 0:
-                    fill_status[p_audit[s]] = FILLED
-                    fill_row[p_audit[s]] = k
+                if w.audit[s] >= 0:
+                    fill_status[w.audit[s]] = FILLED
+                    fill_row[w.audit[s]] = k
                 k += 1
-            elif p_audit[s] >= 0:
-                fill_status[p_audit[s]] = NO_CASH
+            elif w.audit[s] >= 0:
+                fill_status[w.audit[s]] = NO_CASH
         else:
-            row = sym_entry_row[s]
-            qty = sym_qty[s]
+            row = book.entry_row[s]
+            qty = book.qty[s]
             px, paid, cash = sell_fill(cash, o, qty, fee, slip)
-            tr[2][row] = p_bar[s]
-            tr[5][row] = p_dec[s]
-            tr[6][row] = p_fill[s]
+            tr[2][row] = w.bar[s]
+            tr[5][row] = w.dec[s]
+            tr[6][row] = w.fill[s]
             tr[8][row] = px
             tr[11][row] = paid
-            tr[12][row] = qty * px - paid - (qty * sym_price[s] + tr[10][row])
+            tr[12][row] = qty * px - paid - (qty * book.price[s] + tr[10][row])
             counts[a] += 1
-            if round_trip_won(sym_price[s], px, qty, fee):
+            if round_trip_won(book.price[s], px, qty, fee):
                 wins[a] += 1
-            sym_held_by[s] = -1
-            sym_qty[s] = 0.0
-            if p_audit[s] >= 0:
-                fill_status[p_audit[s]] = FILLED
-                fill_row[p_audit[s]] = row
+            book.held_by[s] = -1
+            book.qty[s] = 0.0
+            if w.audit[s] >= 0:
+                fill_status[w.audit[s]] = FILLED
+                fill_row[w.audit[s]] = row
 
 
 @njit(cache=True, nogil=True)
@@ -359,18 +359,20 @@ def _desk_kernel(
     fill_row = np.full(nev, -1, np.int64)
     na = 0
 
-    sym_held_by = np.full(nsym, -1, np.int64)
-    sym_qty = np.zeros(nsym)
-    sym_price = np.zeros(nsym)
-    sym_entry_row = np.full(nsym, -1, np.int64)
-    p_on = np.zeros(nsym, np.bool_)
-    p_side = np.zeros(nsym, np.int8)
-    p_agent = np.zeros(nsym, np.int64)
-    p_bar = np.zeros(nsym, np.int64)
-    p_fill = np.zeros(nsym, np.int64)
-    p_dec = np.zeros(nsym, np.int64)
-    p_rank = np.zeros(nsym, np.int64)
-    p_audit = np.full(nsym, -1, np.int64)
+    book = _Book(
+        np.full(nsym, -1, np.int64), np.zeros(nsym), np.zeros(nsym), np.full(nsym, -1, np.int64)
+    )
+    w = _Waiting(
+        np.zeros(nsym, np.bool_),
+        np.zeros(nsym, np.int8),
+        np.zeros(nsym, np.int64),
+        np.zeros(nsym, np.int64),
+        np.zeros(nsym, np.int64),
+        np.zeros(nsym, np.int64),
+        np.zeros(nsym, np.int64),
+        np.full(nsym, -1, np.int64),
+    )
+    costs = (fee, slip, frac)
     wins = np.zeros(nagents, np.int64)
     counts = np.zeros(nagents, np.int64)
     last_close = np.full(nagents, np.nan)
@@ -380,28 +382,16 @@ def _desk_kernel(
 
     for t in range(ntimes):
         T = times[t]
-        if _any(p_on):
+        if _any(w.on):
             cash, k = _flush(
                 True,
                 T,
-                p_on,
-                p_side,
-                p_agent,
-                p_bar,
-                p_fill,
-                p_dec,
-                p_rank,
-                p_audit,
+                w,
+                book,
                 opens,
                 off,
-                sym_held_by,
-                sym_qty,
-                sym_price,
-                sym_entry_row,
                 cash,
-                fee,
-                slip,
-                frac,
+                costs,
                 wins,
                 counts,
                 tr,
@@ -430,7 +420,7 @@ def _desk_kernel(
             au_conf[r] = c
             au_wr[r] = wr
             au_score[r] = desk_score(c, wr, alpha, beta)
-            au_status[r] = executable(act, a, sym_held_by[s], p_on[s])
+            au_status[r] = executable(act, a, book.held_by[s], w.on[s])
             m += 1
         if m:
             rows = np.arange(na, na + m)
@@ -463,37 +453,25 @@ def _desk_kernel(
                 if off[a] + nb >= hi[a]:
                     fill_status[r] = NO_NEXT_CANDLE
                     continue
-                p_on[s] = True
-                p_side[s] = au_action[r]
-                p_agent[s] = a
-                p_bar[s] = nb
-                p_fill[s] = open_ms[off[a] + nb]
-                p_dec[s] = T
-                p_rank[s] = rank_no
-                p_audit[s] = r
+                w.on[s] = True
+                w.side[s] = au_action[r]
+                w.agent[s] = a
+                w.bar[s] = nb
+                w.fill[s] = open_ms[off[a] + nb]
+                w.dec[s] = T
+                w.rank[s] = rank_no
+                w.audit[s] = r
             na += m
-        if _any(p_on):
+        if _any(w.on):
             cash, k = _flush(
                 False,
                 T,
-                p_on,
-                p_side,
-                p_agent,
-                p_bar,
-                p_fill,
-                p_dec,
-                p_rank,
-                p_audit,
+                w,
+                book,
                 opens,
                 off,
-                sym_held_by,
-                sym_qty,
-                sym_price,
-                sym_entry_row,
                 cash,
-                fee,
-                slip,
-                frac,
+                costs,
                 wins,
                 counts,
                 tr,
@@ -503,8 +481,8 @@ def _desk_kernel(
             )
         value = cash
         for s in range(nsym):
-            if sym_held_by[s] >= 0:
-                value += sym_qty[s] * last_close[sym_held_by[s]]
+            if book.held_by[s] >= 0:
+                value += book.qty[s] * last_close[book.held_by[s]]
         equity[t] = value
     trades = (
         tr[0][:k],
