@@ -150,14 +150,15 @@ def compare(eng: EngineRun, peer, tool: str) -> dict:
         "why": None,
     }
     if not agree:
-        if matched == n_peer < n_eng:
+        if n_peer < n_eng and matched < n_eng:
             at = float(eng.equity[eng.entry_index[matched]])
             row["why"] = (
-                f"stops after trade {matched:,} of {n_eng:,}: the engine's account there is "
-                f"{at:.3g} (from {CASH:.0e}); {WHY[tool]}"
+                f"agrees on the first {matched:,} trades, then has {n_peer - matched:,} more "
+                f"to the engine's {n_eng - matched:,}: the engine's account at trade "
+                f"{matched + 1:,} is {at:.3g} (from {CASH:.0e}); {WHY[tool]}"
             )
         elif matched < k:
-            row["why"] = f"trade {matched + 1:,} differs (bars or count)"
+            row["why"] = f"trade {matched + 1:,} differs (entry or exit bar)"
         else:
             row["why"] = (
                 f"prices differ by {max(entry_diff, exit_diff):.2g} (relative) or returns "

@@ -145,5 +145,7 @@ def run_backtesting(df: pd.DataFrame, *, cash: float, fee: float) -> PeerRun:
         return_on_cost=t["PnL"].to_numpy(dtype=float) / (size * entry_price * (1 + fee)),
         final_balance=float(stats["Equity Final [$]"]),
         # finalize_trades closes with a market order, filled at the last bar's open.
-        end_of_data="closed at the last open" if bool(t["ExitBar"].iloc[-1] == len(df) - 1) else None,
+        end_of_data="closed at the last open"
+        if bool(t["ExitBar"].iloc[-1] == len(df) - 1)
+        else None,
     )
