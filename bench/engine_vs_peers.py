@@ -152,10 +152,15 @@ def compare(eng: EngineRun, peer, tool: str) -> dict:
     if not agree:
         if n_peer < n_eng and matched < n_eng:
             at = float(eng.equity[eng.entry_index[matched]])
+            then = (
+                f"stops after trade {matched:,} of {n_eng:,}"
+                if n_peer == matched
+                else f"agrees on the first {matched:,} trades, then has {n_peer - matched:,} "
+                f"more to the engine's {n_eng - matched:,}"
+            )
             row["why"] = (
-                f"agrees on the first {matched:,} trades, then has {n_peer - matched:,} more "
-                f"to the engine's {n_eng - matched:,}: the engine's account at trade "
-                f"{matched + 1:,} is {at:.3g} (from {CASH:.0e}); {WHY[tool]}"
+                f"{then}: the engine's account at trade {matched + 1:,} is {at:.3g} "
+                f"(from {CASH:.0e}); {WHY[tool]}"
             )
         elif matched < k:
             row["why"] = f"trade {matched + 1:,} differs (entry or exit bar)"
