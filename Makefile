@@ -42,8 +42,13 @@ test-services: venv
 	CELERY_RESULT_BACKEND=$(SERVICES_RESULT_BACKEND) CACHE_URL=redis://127.0.0.1:6379/13 \
 	$(PY) -m pytest apps tests -q
 
-bench: venv
+bench: venv $(VENV)/.peers-installed
 	$(PY) -m bench
+
+# The benchmark's peers (vectorbt, backtesting.py), into the same venv, once per change.
+$(VENV)/.peers-installed: bench/requirements-peers.txt
+	$(PY) -m pip install --quiet -r bench/requirements-peers.txt
+	touch $@
 
 lint: venv
 	$(PY) -m ruff check .

@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["engine_vs_peers", "simulator", "desk", "marketdata_io", "ml_training", "load"]
+BENCHMARKS = [
+    "engine_vs_peers",
+    "product",
+    "simulator",
+    "desk",
+    "marketdata_io",
+    "ml_training",
+    "load",
+]
 
 
 def main() -> None:

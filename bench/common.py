@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -75,8 +78,6 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
 
 
 def machine() -> dict:
-    import os
-
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -107,3 +108,39 @@ def ensure_pg_database(url: str) -> bool:
         return True
     except psycopg.OperationalError:
         return False
+
+
+def database_targets(tmp: str, pg_url: str) -> list[tuple[str, str]]:
+    """A fresh SQLite file under `tmp`, and PostgreSQL at `pg_url` when it is reachable."""
+    targets = [("sqlite", f"sqlite:///{tmp}/bench.sqlite3")]
+    if ensure_pg_database(pg_url):
+        targets.append(("postgresql", pg_url))
+    else:
+        print("PostgreSQL not reachable: skipping it", file=sys.stderr)
+    return targets
+
+
+def django_child(module: str, args: list[str], *, name: str, url: str, tmp: str, **env) -> dict:
+    """Run `python -m module --child args` with Django on the database at `url` (Django is
+    configured once per process) and the embedded default's in-process jobs; its last
+    stdout line is the JSON it returns."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, "--child", *args],
+        cwd=RESULTS.parents[1],
+        env={
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local",
+            "CELERY_BROKER_URL": "",
+            "LOG_LEVEL": "WARNING",
+            "LOG_FILE": f"{tmp}/bench.log",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode:
+        raise SystemExit(f"{name} benchmark failed:\n{out.stderr[-3000:]}")
+    sys.stderr.write(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])

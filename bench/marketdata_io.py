@@ -10,12 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_one(rows: int) -> dict:
@@ -78,35 +73,13 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(_run_one(args.rows)))
         return {}
 
-    from bench.common import ensure_pg_database, machine, write_results
+    from bench.common import database_targets, django_child, machine, write_results
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        targets = [("sqlite", f"sqlite:///{tmp}/bench.sqlite3")]
-        if ensure_pg_database(args.pg):
-            targets.append(("postgresql", args.pg))
-        else:
-            print("PostgreSQL not reachable: skipping it", file=sys.stderr)
-        for name, url in targets:
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local",
-                "CELERY_BROKER_URL": "",
-                "LOG_LEVEL": "WARNING",
-                "LOG_FILE": f"{tmp}/bench.log",
-            }
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.marketdata_io", "--child", "--rows", str(args.rows)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if out.returncode:
-                raise SystemExit(f"{name} benchmark failed:\n{out.stderr[-3000:]}")
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        for name, url in database_targets(tmp, args.pg):
+            rows = ["--rows", str(args.rows)]
+            results.append(django_child("bench.marketdata_io", rows, name=name, url=url, tmp=tmp))
             print(f"{name}: {results[-1]}")
 
     data = {"benchmark": "marketdata_io", "machine": machine(), "results": results}

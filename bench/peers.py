@@ -1,35 +1,65 @@
-"""The peers' side of bench/engine_vs_peers.py, run with bench/.venv-peers/bin/python.
+"""The peers' side of bench/engine_vs_peers.py: the same Shape A backtest in vectorbt
+(Rust and numba engines) and backtesting.py, configured to do the engine's work.
 
-The same Shape A strategy (RSI(14) < 30 or close crossing above EMA(20) buys; RSI > 70 or
-crossing below sells; a bar with both is a hold), next-open fills, 0.1% fee per side:
-- backtesting.py: FractionalBacktest, trade_on_close=False, orders from next();
-- vectorbt: Portfolio.from_signals on the open, with the signals shifted one bar.
-Indicators come from TA-Lib in both, as in the engine. Prints JSON.
+The strategy: RSI(14) < 30 or close crossing above EMA(20) buys; RSI > 70 or crossing below
+sells; a bar with both is a hold. Next-open fills, the same fee per side, all equity per
+trade (quantity = equity / (price x (1 + fee)), fractional), the last position closed at the
+last close. Indicators come from TA-Lib in every tool, as in the engine.
+
+What "the same work" takes, beyond the obvious:
+- vectorbt: ``min_size=0`` (its default 1e-8 refuses the small orders of a shrunken
+  account), signals shifted one bar and ``price=open`` for next-open fills, ``size=inf``
+  (all cash, fee included). It keeps the last position open (status 0): only that
+  trade's entry is compared.
+- backtesting.py: ``Backtest`` with ``trade_on_close=False`` (orders from ``next()`` fill at
+  the next open) and ``finalize_trades=True``, which closes the last position at the last
+  bar's open, not its close: only that trade's entry is compared. It trades whole
+  units, so the starting cash must dwarf the price: at 1e15 the unit rounding is ~1e-13 of
+  a trade, and each trade's return on cost (which does not depend on the quantity) is
+  compared.
+
+Each runner returns a ``PeerRun``: per-trade entry/exit bars and prices, return on cost,
+and the final balance. Install the peers with ``pip install -r bench/requirements-peers.txt``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
-import sys
-import time
+import os
 import warnings
-from pathlib import Path
+from dataclasses import dataclass
+from importlib import metadata
 
 import numpy as np
 import pandas as pd
 import talib
 
-warnings.filterwarnings("ignore")
+os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bar
+
+PEER_PACKAGES = ("vectorbt", "vectorbt-rust", "backtesting", "TA-Lib", "numba", "numpy", "pandas")
 
 
-def load(data_dir: Path, n: int) -> pd.DataFrame:
-    arr = np.load(data_dir / f"candles_{n}.npz")
-    index = pd.to_datetime(arr["t"], unit="ms", utc=True)
-    return pd.DataFrame(
-        {c: arr[c] for c in ("open", "high", "low", "close", "volume")}, index=index
-    )
+def versions() -> dict[str, str | None]:
+    """Installed versions (pip metadata) of the peers and the libraries they share."""
+    out: dict[str, str | None] = {}
+    for name in PEER_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@dataclass
+class PeerRun:
+    entry_index: np.ndarray
+    exit_index: np.ndarray
+    entry_price: np.ndarray
+    exit_price: np.ndarray
+    return_on_cost: np.ndarray  # P&L / (quantity x entry price + entry fee)
+    final_balance: float
+    # How the peer ends a position still open at the last bar, where that is not the
+    # engine's close at the last close (then only that trade's entry is compared).
+    end_of_data: str | None = None
 
 
 def signals(close: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,32 +77,42 @@ def signals(close: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return entry & ~both, exit_ & ~both
 
 
-def run_vectorbt(df: pd.DataFrame):
+def run_vectorbt(df: pd.DataFrame, *, cash: float, fee: float, engine: str) -> PeerRun:
     import vectorbt as vbt
 
     entry, exit_ = signals(df["close"].to_numpy())
-    e = pd.Series(entry, index=df.index).shift(1, fill_value=False)
-    x = pd.Series(exit_, index=df.index).shift(1, fill_value=False)
-    pf = vbt.Portfolio.from_signals(
-        close=df["close"],
-        price=df["open"],
-        entries=e,
-        exits=x,
-        fees=0.001,
-        init_cash=10_000.0,
-        size=np.inf,
-        freq="1min",
+    # The signal of bar i fills at bar i+1's open.
+    e = np.concatenate(([False], entry[:-1]))
+    x = np.concatenate(([False], exit_[:-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pf = vbt.Portfolio.from_signals(
+            close=df["close"].to_numpy(),
+            price=df["open"].to_numpy(),
+            entries=e,
+            exits=x,
+            fees=fee,
+            init_cash=cash,
+            size=np.inf,
+            min_size=0.0,
+            engine=engine,
+        )
+        rec = pf.trades.values
+        final = float(pf.final_value())
+    cost = rec["size"] * rec["entry_price"] + rec["entry_fees"]
+    return PeerRun(
+        entry_index=rec["entry_idx"].astype(np.int64),
+        exit_index=rec["exit_idx"].astype(np.int64),
+        entry_price=rec["entry_price"],
+        exit_price=rec["exit_price"],
+        return_on_cost=rec["pnl"] / cost,
+        final_balance=final,
+        end_of_data="left open" if len(rec) and rec["status"][-1] == 0 else None,
     )
-    rec = pf.trades.records
-    closed = rec[rec["status"] == 1]
-    return [
-        (int(a), int(b)) for a, b in zip(closed["entry_idx"], closed["exit_idx"], strict=True)
-    ], float(pf.final_value())
 
 
-def run_backtesting(df: pd.DataFrame):
-    from backtesting import Strategy
-    from backtesting.lib import FractionalBacktest
+def run_backtesting(df: pd.DataFrame, *, cash: float, fee: float) -> PeerRun:
+    from backtesting import Backtest, Strategy
 
     entry, exit_ = signals(df["close"].to_numpy())
 
@@ -88,63 +128,24 @@ def run_backtesting(df: pd.DataFrame):
                 self.position.close()
 
     data = df.rename(columns=str.capitalize)
-    bt = FractionalBacktest(
-        data, RsiEma, cash=10_000, commission=0.001, trade_on_close=False, finalize_trades=True
-    )
-    stats = bt.run()
-    trades = stats._trades
-    return [
-        (int(a), int(b)) for a, b in zip(trades["EntryBar"], trades["ExitBar"], strict=True)
-    ], float(stats["Equity Final [$]"])
-
-
-def timed(fn, df, repeat):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn(df)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", required=True)
-    p.add_argument("--sizes", required=True)
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--bt-max", type=int, default=1_000_000, help="largest size backtesting.py runs")
-    args = p.parse_args()
-    data_dir = Path(args.data)
-    out = {}
-    warm = load(data_dir, min(int(s) for s in args.sizes.split(",")))
-    run_vectorbt(warm)  # numba compilation is not part of the timing
-    for n in (int(s) for s in args.sizes.split(",")):
-        df = load(data_dir, n)
-        vt, (vtrades, vfinal) = timed(run_vectorbt, df, args.repeat)
-        row = {"vectorbt_seconds": vt, "vectorbt_trades": vtrades, "vectorbt_final": vfinal}
-        if n <= args.bt_max:
-            bt_repeat = 1 if n >= 500_000 else args.repeat
-            bt, (btrades, bfinal) = timed(run_backtesting, df, bt_repeat)
-            row.update(
-                {
-                    "backtesting_seconds": bt,
-                    "backtesting_trades": btrades,
-                    "backtesting_final": bfinal,
-                    "backtesting_repeat": bt_repeat,
-                }
-            )
-        out[str(n)] = row
-        print(
-            f"peers {n}: vectorbt {vt:.4f}s"
-            + (
-                f", backtesting.py {row['backtesting_seconds']:.2f}s"
-                if "backtesting_seconds" in row
-                else ""
-            ),
-            file=sys.stderr,
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bt = Backtest(
+            data, RsiEma, cash=cash, commission=fee, trade_on_close=False, finalize_trades=True
         )
-    print(json.dumps(out))
-
-
-if __name__ == "__main__":
-    main()
+        stats = bt.run()
+    t = stats._trades
+    size = t["Size"].to_numpy(dtype=float)
+    entry_price = t["EntryPrice"].to_numpy(dtype=float)
+    return PeerRun(
+        entry_index=t["EntryBar"].to_numpy(dtype=np.int64),
+        exit_index=t["ExitBar"].to_numpy(dtype=np.int64),
+        entry_price=entry_price,
+        exit_price=t["ExitPrice"].to_numpy(dtype=float),
+        return_on_cost=t["PnL"].to_numpy(dtype=float) / (size * entry_price * (1 + fee)),
+        final_balance=float(stats["Equity Final [$]"]),
+        # finalize_trades closes with a market order, filled at the last bar's open.
+        end_of_data="closed at the last open"
+        if bool(t["ExitBar"].iloc[-1] == len(df) - 1)
+        else None,
+    )
