@@ -205,6 +205,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 MARKETDATA_CANDLES_MAX_POINTS = env_positive_int("MARKETDATA_CANDLES_MAX_POINTS", 5000)
+# The read-through candle cache (one .npy file per series, apps/marketdata/candlecache.py);
+# an empty value turns it off (every read goes to the database).
+MARKETDATA_CANDLE_CACHE_DIR = env(
+    "MARKETDATA_CANDLE_CACHE_DIR", default=str(STORAGE_DIR / "candle-cache")
+)
 # JSON from users (API bodies, JSON text areas): arrays/objects nested at most this deep
 # (integers beyond +/- 2**53 and NaN/Infinity are always refused; apps/core/jsonsafe.py).
 JSON_MAX_DEPTH = env_positive_int("JSON_MAX_DEPTH", 32)
