@@ -18,22 +18,57 @@ def stamp_existing_series(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketdata', '0001_initial'),
+        ("marketdata", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CandleSeries',
+            name="CandleSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interval', models.CharField(choices=[('1m', '1m'), ('3m', '3m'), ('5m', '5m'), ('15m', '15m'), ('30m', '30m'), ('1h', '1h'), ('2h', '2h'), ('4h', '4h'), ('6h', '6h'), ('8h', '8h'), ('12h', '12h'), ('1d', '1d'), ('1w', '1w')], max_length=3)),
-                ('stamp', models.CharField(blank=True, max_length=32)),
-                ('symbol', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='marketdata.symbol')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "interval",
+                    models.CharField(
+                        choices=[
+                            ("1m", "1m"),
+                            ("3m", "3m"),
+                            ("5m", "5m"),
+                            ("15m", "15m"),
+                            ("30m", "30m"),
+                            ("1h", "1h"),
+                            ("2h", "2h"),
+                            ("4h", "4h"),
+                            ("6h", "6h"),
+                            ("8h", "8h"),
+                            ("12h", "12h"),
+                            ("1d", "1d"),
+                            ("1w", "1w"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                ("stamp", models.CharField(blank=True, max_length=32)),
+                (
+                    "symbol",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="marketdata.symbol",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('symbol', 'interval'), name='candleseries_unique_symbol_interval')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("symbol", "interval"), name="candleseries_unique_symbol_interval"
+                    )
+                ],
             },
         ),
         migrations.RunPython(stamp_existing_series, migrations.RunPython.noop),
