@@ -102,6 +102,8 @@ class Candle(models.Model):
     close = models.FloatField()
     volume = models.FloatField()
 
+    objects = CandleQuerySet.as_manager()
+
     class Meta:
         ordering = ["symbol", "interval", "open_time"]
         constraints = [
@@ -112,8 +114,6 @@ class Candle(models.Model):
             ),
         ]
         permissions = [("import_candles", "Can import candles")]
-
-    objects = CandleQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.symbol_id} {self.interval} {self.open_time:%Y-%m-%d %H:%M}"
