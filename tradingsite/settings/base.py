@@ -340,6 +340,9 @@ JOB_MAX_ATTEMPTS = env_positive_int("JOB_MAX_ATTEMPTS", 2)
 # Without a broker: "thread" runs a job in a background thread of the web process so the
 # request answers at once; "inline" runs it before the request returns.
 JOBS_EAGER_MODE = env_choice("JOBS_EAGER_MODE", "thread", ("thread", "inline"))
+# Compile the engine's numba kernels at start-up (Celery worker start, embedded runner
+# thread) instead of in the first user's request (apps/core/jobs.py engine_warm_up).
+JOBS_WARM_UP = env_bool("JOBS_WARM_UP", True)
 # No job left stuck (issue 12): the reaper runs every JOB_REAP_SECONDS (Celery beat, or the
 # embedded web process); a queued job not claimed JOB_QUEUED_STALE_SECONDS after its last
 # send is sent again; the embedded runner uses at most JOBS_EMBEDDED_WORKERS threads; a send
