@@ -1,24 +1,15 @@
 """A Celery worker reaps jobs a dead worker left: once when it is ready, then every
-JOB_REAP_SECONDS in a thread of its main process, so recovery never depends on beat. It
-also compiles the engine's kernels when it starts (before its pool forks), so no user's
-first backtest pays for numba compilation."""
+JOB_REAP_SECONDS in a thread of its main process, so recovery never depends on beat.
+(The engine warm-up at worker start is connected in tradingsite/celery.py: worker_init is
+sent before Django's apps, and so this module, are loaded.)"""
 
 import logging
 import threading
 
-from celery.signals import worker_init, worker_ready, worker_shutdown
+from celery.signals import worker_ready, worker_shutdown
 
 logger = logging.getLogger(__name__)
 _stop = threading.Event()
-
-
-@worker_init.connect
-def warm_up_on_worker_start(sender=None, **kwargs) -> None:
-    """In the worker's main process, before the pool starts: prefork children are forked
-    from it with the compiled kernels in memory (and numba's on-disk cache filled)."""
-    from apps.core.jobs import engine_warm_up
-
-    engine_warm_up(background=False)
 
 
 @worker_ready.connect
