@@ -184,8 +184,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: candle files are capped; the cap is checked before the file is parsed.
-MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Uploads: candle files are capped; the cap is checked while the file streams to a temporary
+# file (over FILE_UPLOAD_MAX_MEMORY_SIZE), before it is parsed. 256 MiB admits a 1M-row
+# uncompressed CSV (~100-130 MB), as sent.
+MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 # What a candle file may expand to and hold, checked while streaming, before any parsing
 # (SPEC §13). 256 MiB admits a 1M-row Binance 1m kline CSV (~130 MB) with room; real candle
 # CSVs compress 3x-25x, so past 16 MiB a file may expand at most MAX_RATIO times its size.
