@@ -78,9 +78,7 @@ def warm_up() -> dict[str, float]:
     agents = []
     for i, strategy in enumerate(strategies, start=1):
         s = agent_series(strategy, candles, interval="1h")
-        agents.append(
-            DeskAgent(i, f"warm {i}", "WARMUSDT", "1h", candles, s.action, s.confidence)
-        )
+        agents.append(DeskAgent(i, f"warm {i}", "WARMUSDT", "1h", candles, s.action, s.confidence))
     run_desk_backtest(
         agents,
         DeskParams(seeds=2),
