@@ -9,6 +9,10 @@ import, never a mix. Files are written to a temporary name and moved into place 
 ``os.replace``, so a crash or a concurrent reader never meets a partial file, and a file
 that is missing or unreadable is simply rebuilt from the database by the next reader.
 
+Files are written by a background thread (``store_later``, ``append_later``), so neither the
+reader that missed nor the importer waits for the disk: a cold read costs what it cost
+before the cache existed.
+
 ``MARKETDATA_CANDLE_CACHE_DIR`` (default ``STORAGE_DIR/candle-cache``; empty turns the
 cache off) says where the files live.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +52,9 @@ def _path(root: Path, symbol_id: int, interval: str, stamp: str) -> Path:
     return root / f"{int(symbol_id)}_{interval}_{stamp}.npy"
 
 
-def load(symbol_id: int, interval: str, stamp: str) -> np.ndarray | None:
+def load(symbol_id: int, interval: str, stamp: str, root: Path | None = None) -> np.ndarray | None:
     """The cached 6 x n array of the series at ``stamp`` (memory-mapped, read-only), or None."""
-    root = cache_dir()
+    root = root or cache_dir()
     if root is None or not stamp:
         return None
     try:
@@ -61,10 +66,17 @@ def load(symbol_id: int, interval: str, stamp: str) -> np.ndarray | None:
     return arr
 
 
-def store(symbol_id: int, interval: str, stamp: str, ms: np.ndarray, values: dict) -> None:
+def store(
+    symbol_id: int,
+    interval: str,
+    stamp: str,
+    ms: np.ndarray,
+    values: dict,
+    root: Path | None = None,
+) -> None:
     """File the whole series read at ``stamp``; drop the files of its older stamps. Never
     raises: the cache is an optimisation and the caller already has its rows."""
-    root = cache_dir()
+    root = root or cache_dir()
     if root is None or not stamp:
         return
     arr = np.empty((6, len(ms)), dtype=np.float64)
@@ -90,12 +102,18 @@ def store(symbol_id: int, interval: str, stamp: str, ms: np.ndarray, values: dic
 
 
 def append(
-    symbol_id: int, interval: str, old_stamp: str, new_stamp: str, ms: np.ndarray, values: dict
+    symbol_id: int,
+    interval: str,
+    old_stamp: str,
+    new_stamp: str,
+    ms: np.ndarray,
+    values: dict,
+    root: Path | None = None,
 ) -> bool:
     """After an import that added only candles later than the cached series at
     ``old_stamp``, file old + new under ``new_stamp`` instead of waiting for a cold rebuild.
     Called after the commit; False (and nothing written) when it does not apply."""
-    old = load(symbol_id, interval, old_stamp)
+    old = load(symbol_id, interval, old_stamp, root)
     if old is None or len(ms) == 0:
         return False
     if old.shape[1] and ms[0] <= old[0, -1]:
@@ -105,5 +123,48 @@ def append(
         col: np.concatenate([old[i], values[col]])
         for i, col in enumerate(("open", "high", "low", "close", "volume"), start=1)
     }
-    store(symbol_id, interval, new_stamp, joined_ms, joined)
+    store(symbol_id, interval, new_stamp, joined_ms, joined, root)
     return True
+
+
+_pending: dict[tuple, threading.Thread] = {}
+_pending_lock = threading.Lock()
+
+
+def _later(key: tuple, target, *args) -> None:
+    """Run ``target(*args)`` in a daemon thread, once per key at a time."""
+    with _pending_lock:
+        running = _pending.get(key)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=target, args=args, name="candle-cache", daemon=True)
+        _pending[key] = thread
+    thread.start()
+
+
+def store_later(symbol_id: int, interval: str, stamp: str, ms: np.ndarray, values: dict) -> None:
+    """``store`` in the background (the caller must not change the arrays afterwards)."""
+    root = cache_dir()
+    if root is None or not stamp:
+        return
+    _later((symbol_id, interval, stamp), store, symbol_id, interval, stamp, ms, values, root)
+
+
+def append_later(
+    symbol_id: int, interval: str, old_stamp: str, new_stamp: str, ms: np.ndarray, values: dict
+) -> None:
+    """``append`` in the background."""
+    root = cache_dir()
+    if root is None:
+        return
+    key = (symbol_id, interval, new_stamp)
+    _later(key, append, symbol_id, interval, old_stamp, new_stamp, ms, values, root)
+
+
+def flush(timeout: float | None = 30) -> None:
+    """Wait for the background writes started so far (tests, benchmarks, shutdown)."""
+    with _pending_lock:
+        threads = list(_pending.values())
+        _pending.clear()
+    for thread in threads:
+        thread.join(timeout)

@@ -85,7 +85,7 @@ def candles_frame(
             # File the rows only if no import committed between the two stamp reads: then
             # they are exactly the series at ``stamp``.
             if candlecache.series_stamp(symbol_id, interval) == stamp:
-                candlecache.store(symbol_id, interval, stamp, ms, values)
+                candlecache.store_later(symbol_id, interval, stamp, ms, values)
             return _slice(ms, [values[c] for c in OHLCV], start, end, last)
 
     where, order, params = _range_sql(start, end, last)

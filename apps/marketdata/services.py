@@ -172,7 +172,7 @@ def _series_changed(
     ms = frame.index.as_unit("ms").asi8.copy()
     values = {c: frame[c].to_numpy(dtype="float64", copy=True) for c in OHLCV}
     transaction.on_commit(
-        lambda: candlecache.append(symbol.pk, interval, old_stamp, stamp, ms, values)
+        lambda: candlecache.append_later(symbol.pk, interval, old_stamp, stamp, ms, values)
     )
 
 

@@ -54,6 +54,8 @@ SERIES = _series()
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path, settings):
     settings.MARKETDATA_CANDLE_CACHE_DIR = str(tmp_path / "candle-cache")
+    yield
+    candlecache.flush()
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -75,6 +77,7 @@ def _read(**kw) -> pd.DataFrame:
 
 
 def _files() -> list[Path]:
+    candlecache.flush()  # the files are written in the background
     return sorted(candlecache.cache_dir().glob("*_1h_*.npy"))
 
 
