@@ -302,7 +302,37 @@ def jobs_embedded_start() -> bool:
 
     if not app.conf.task_always_eager or _setting("JOBS_EAGER_MODE", "inline") != "thread":
         return False
-    return embedded_runner().start_reaper()
+    started = embedded_runner().start_reaper()
+    if started:
+        engine_warm_up(background=True)
+    return started
+
+
+def engine_warm_up(*, background: bool) -> threading.Thread | None:
+    """Compile the engine's numba kernels now (``engine.warmup``) rather than in the first
+    user's request: in a daemon thread for the embedded runner, so start-up is not held
+    up; in the calling thread for a Celery worker's main process, before its pool forks,
+    so every pool process starts warm. Off with JOBS_WARM_UP=false; never raises."""
+    if not _setting("JOBS_WARM_UP", True):
+        return None
+
+    def run() -> None:
+        from engine.warmup import warm_up
+
+        try:
+            timings = warm_up()
+            logger.info(
+                "engine warm-up done: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
+            )
+        except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first request
+            logger.exception("engine warm-up failed")
+
+    if not background:
+        run()
+        return None
+    thread = threading.Thread(target=run, name="engine-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def job_claim(model: type[J], pk: int) -> J | None:

@@ -1,5 +1,7 @@
 """A Celery worker reaps jobs a dead worker left: once when it is ready, then every
-JOB_REAP_SECONDS in a thread of its main process, so recovery never depends on beat."""
+JOB_REAP_SECONDS in a thread of its main process, so recovery never depends on beat.
+(The engine warm-up at worker start is connected in tradingsite/celery.py: worker_init is
+sent before Django's apps, and so this module, are loaded.)"""
 
 import logging
 import threading

@@ -4,6 +4,8 @@ Candles are shared market data: any signed-in user reads them; importing needs t
 ``marketdata.import_candles`` permission.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -44,6 +46,51 @@ class Symbol(models.Model):
 WEEKDAY_ASSET_CLASSES = frozenset({Symbol.AssetClass.STOCK, Symbol.AssetClass.FX})
 
 
+def new_stamp() -> str:
+    """A series version: random, so a stamp never repeats (not after a rollback, not across
+    databases), and a cache file named by it can never be taken for another version."""
+    return uuid.uuid4().hex
+
+
+def series_touch(pairs) -> None:
+    """Give each (symbol_id, interval) series that has a stamp a new one: the cached copy of
+    it is no longer the truth. For the ORM write paths; the import path sets its own."""
+    for symbol_id, interval in set(pairs):
+        CandleSeries.objects.filter(symbol_id=symbol_id, interval=interval).update(
+            stamp=new_stamp()
+        )
+
+
+class CandleQuerySet(models.QuerySet):
+    """Every ORM write of candles moves the version stamp of the series it touched (the bulk
+    import path in services does the same in its own SQL), so no cache outlives a change."""
+
+    def _pairs(self):
+        return list(self.values_list("symbol_id", "interval").distinct().order_by())
+
+    def delete(self):
+        pairs = self._pairs()
+        result = super().delete()
+        series_touch(pairs)
+        return result
+
+    def update(self, **kwargs):
+        pairs = self._pairs()
+        result = super().update(**kwargs)
+        series_touch(pairs + self._pairs())
+        return result
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        series_touch((o.symbol_id, o.interval) for o in objs)
+        return objs
+
+    def bulk_update(self, objs, *args, **kwargs):
+        result = super().bulk_update(objs, *args, **kwargs)
+        series_touch((o.symbol_id, o.interval) for o in objs)
+        return result
+
+
 class Candle(models.Model):
     id = models.BigAutoField(primary_key=True)
     symbol = models.ForeignKey(Symbol, on_delete=models.CASCADE, related_name="candles")
@@ -54,6 +101,8 @@ class Candle(models.Model):
     low = models.FloatField()
     close = models.FloatField()
     volume = models.FloatField()
+
+    objects = CandleQuerySet.as_manager()
 
     class Meta:
         ordering = ["symbol", "interval", "open_time"]
@@ -68,6 +117,38 @@ class Candle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol_id} {self.interval} {self.open_time:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        series_touch([(self.symbol_id, self.interval)])
+
+    def delete(self, *args, **kwargs):
+        pair = (self.symbol_id, self.interval)
+        result = super().delete(*args, **kwargs)
+        series_touch([pair])
+        return result
+
+
+class CandleSeries(models.Model):
+    """The version of one (symbol, interval) series: a new random ``stamp`` is written in the
+    same transaction as any change to its candles. The candle cache (``candlecache``) files a
+    series under its stamp and serves a file only while the stamp still matches, so a reader
+    sees the series before or after an import, never a mix. A series without a row (or with
+    an empty stamp) is read from the database only."""
+
+    symbol = models.ForeignKey(Symbol, on_delete=models.CASCADE, related_name="+")
+    interval = models.CharField(max_length=3, choices=INTERVAL_CHOICES)
+    stamp = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol", "interval"], name="candleseries_unique_symbol_interval"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol_id} {self.interval} {self.stamp}"
 
 
 class CandleImport(models.Model):

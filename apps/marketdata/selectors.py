@@ -2,7 +2,8 @@
 
 ``candles_frame`` never builds model instances: PostgreSQL streams the rows with
 ``COPY ... TO STDOUT`` (CSV, epoch ms) and pandas parses them in one call; SQLite
-reads plain tuples with the time already converted to epoch seconds by SQL.
+reads plain tuples with the time already converted to epoch seconds by SQL. Either way a
+series with a version stamp is then served from the candle cache (``candlecache``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import Count, Max, Min, QuerySet
 
 from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
 
-from . import pgbinary
+from . import candlecache, pgbinary
 from .models import Candle, CandleImport, Symbol
 
 
@@ -59,6 +60,10 @@ def candles_frame(
     ``start``/``end`` are inclusive bounds on the open time; ``last`` keeps only the most
     recent N candles of the range (agents need a few hundred, not the whole history).
     An unknown symbol gives an empty frame.
+
+    Read through the candle cache (``candlecache``): a series with a stamp is sliced from
+    its cached file; a miss loads the whole series once and files it (a ``last`` read on a
+    miss asks the database for its few rows instead: cheaper than building the file).
     """
     if isinstance(symbol, Symbol):
         symbol_id = symbol.pk
@@ -66,10 +71,40 @@ def candles_frame(
         symbol_id = Symbol.objects.filter(name=symbol.upper()).values_list("pk", flat=True).first()
         if symbol_id is None:
             return empty_frame()
-    table = Candle._meta.db_table
-    where, order, params = _range_sql(start, end, last)
-    base_params = [symbol_id, interval, *params]
 
+    stamp = candlecache.series_stamp(symbol_id, interval) if candlecache.cache_dir() else ""
+    if stamp:
+        arr = candlecache.load(symbol_id, interval, stamp)
+        if arr is not None:
+            return _slice(arr[0], list(arr[1:]), start, end, last)
+        if not last:
+            rows = _db_rows(symbol_id, interval, "", " ORDER BY open_time", [])
+            if rows is None:
+                return empty_frame()
+            ms, values = rows
+            # File the rows only if no import committed between the two stamp reads: then
+            # they are exactly the series at ``stamp``.
+            if candlecache.series_stamp(symbol_id, interval) == stamp:
+                candlecache.store_later(symbol_id, interval, stamp, ms, values)
+            return _slice(ms, [values[c] for c in OHLCV], start, end, last)
+
+    where, order, params = _range_sql(start, end, last)
+    rows = _db_rows(symbol_id, interval, where, order, params)
+    if rows is None:
+        return empty_frame()
+    ms, values = rows
+    if last:
+        ms = ms[::-1]
+        values = {c: v[::-1] for c, v in values.items()}
+    return _frame(ms, [values[c] for c in OHLCV])
+
+
+def _db_rows(
+    symbol_id: int, interval: str, where: str, order: str, params: list
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """(open times in epoch ms, OHLCV columns) of the series in one statement, None if none."""
+    table = Candle._meta.db_table
+    base_params = [symbol_id, interval, *params]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg import sql
@@ -91,27 +126,57 @@ def candles_frame(
                     buf += chunk
             ms, values = pgbinary.decode_rows(bytes(buf))
             if len(ms) == 0:
-                return empty_frame()
-        else:
-            cursor.execute(
-                f"SELECT CAST(strftime('%%s', open_time) AS INTEGER), open, high, low, close, volume "
-                f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}',
-                base_params,
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return empty_frame()
-            arr = np.array(rows, dtype="float64")
-            ms = arr[:, 0].astype("int64") * 1000
-            values = {c: arr[:, i + 1] for i, c in enumerate(OHLCV)}
+                return None
+            return ms, values
+        cursor.execute(
+            f"SELECT CAST(strftime('%%s', open_time) AS INTEGER), open, high, low, close, volume "
+            f'FROM {table} WHERE symbol_id = %s AND "interval" = %s{where}{order}',
+            base_params,
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    arr = np.array(rows, dtype="float64")
+    ms = arr[:, 0].astype("int64") * 1000
+    return ms, {c: arr[:, i + 1] for i, c in enumerate(OHLCV)}
 
-    if last:
-        ms = ms[::-1]
-        values = {c: v[::-1] for c, v in values.items()}
+
+def _frame(ms: np.ndarray, columns: list[np.ndarray]) -> pd.DataFrame:
     index = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True), name="open_time")
     return pd.DataFrame(
-        {c: np.ascontiguousarray(values[c], dtype="float64") for c in OHLCV}, index=index
+        {c: np.array(v, dtype="float64", copy=True) for c, v in zip(OHLCV, columns, strict=True)},
+        index=index,
     )
+
+
+def _bound_ms(value: datetime) -> float:
+    """A range bound in epoch ms, compared exactly as the database compares it (SQLite sees
+    whole seconds, see ``_db_time``)."""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if connection.vendor == "sqlite":
+        ts = ts.floor("s")
+    return ts.value / 1_000_000
+
+
+def _slice(
+    ms: np.ndarray,
+    columns: list[np.ndarray],
+    start: datetime | None,
+    end: datetime | None,
+    last: int | None,
+) -> pd.DataFrame:
+    """The rows of an ascending in-memory series that the SQL range would return."""
+    lo, hi = 0, len(ms)
+    if start is not None:
+        lo = int(np.searchsorted(ms, _bound_ms(start), side="left"))
+    if end is not None:
+        hi = int(np.searchsorted(ms, _bound_ms(end), side="right"))
+    if last:
+        lo = max(lo, hi - int(last))
+    if hi <= lo:
+        return empty_frame()
+    return _frame(np.asarray(ms[lo:hi]).astype("int64"), [c[lo:hi] for c in columns])
 
 
 def candle_open_times_ms(*, symbol_id: int, interval: str) -> np.ndarray:

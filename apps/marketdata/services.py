@@ -5,7 +5,9 @@ no candle at all (the import record says why), a good file's candles go in throu
 the bulk path in one transaction, and rows already stored are counted, not
 duplicated. The bulk path never builds one ORM object per row: PostgreSQL gets
 ``COPY`` into a temporary table, SQLite batched ``executemany``; both then
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` so a re-import is a no-op.
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` so a re-import is a no-op. Any import
+that adds rows gives the series a new version stamp in the same transaction, which is what
+keeps the candle cache (``candlecache``) from ever serving a stale series.
 """
 
 from __future__ import annotations
@@ -25,11 +27,25 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from apps.core.validators import name_clean
-from engine.marketdata import INTERVALS, CandleFile, CandleFileError, ReadLimits, read_candles
+from engine.marketdata import (
+    INTERVALS,
+    OHLCV,
+    CandleFile,
+    CandleFileError,
+    ReadLimits,
+    read_candles,
+)
 from engine.marketdata.bounds import size_text
 
-from . import pgbinary
-from .models import WEEKDAY_ASSET_CLASSES, Candle, CandleImport, Symbol
+from . import candlecache, pgbinary
+from .models import (
+    WEEKDAY_ASSET_CLASSES,
+    Candle,
+    CandleImport,
+    CandleSeries,
+    Symbol,
+    new_stamp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,12 +144,45 @@ def _sqlite_time(ms: np.ndarray) -> list[str]:
 ANALYZE_AFTER_ROWS = 5_000
 
 
+def _series_lock(symbol: Symbol, interval: str) -> str:
+    """Lock the series' version row (creating it) for this transaction; its current stamp.
+    Importers of one series queue here, so each knows the exact version it changes."""
+    CandleSeries.objects.bulk_create(
+        [CandleSeries(symbol=symbol, interval=interval, stamp="")], ignore_conflicts=True
+    )
+    return (
+        CandleSeries.objects.select_for_update()
+        .filter(symbol=symbol, interval=interval)
+        .values_list("stamp", flat=True)
+        .get()
+    )
+
+
+def _series_changed(
+    symbol: Symbol, interval: str, old_stamp: str, frame: pd.DataFrame, all_new: bool
+) -> None:
+    """The series' rows changed in this transaction: a new stamp in the same transaction
+    (readers holding the old one keep reading the old file, which stays true for them), and
+    after the commit, when the import only appended, the cached file extended in place of a
+    cold rebuild. A rollback discards both."""
+    stamp = new_stamp()
+    CandleSeries.objects.filter(symbol=symbol, interval=interval).update(stamp=stamp)
+    if not (old_stamp and all_new and frame.index.is_monotonic_increasing):
+        return
+    ms = frame.index.as_unit("ms").asi8.copy()
+    values = {c: frame[c].to_numpy(dtype="float64", copy=True) for c in OHLCV}
+    transaction.on_commit(
+        lambda: candlecache.append_later(symbol.pk, interval, old_stamp, stamp, ms, values)
+    )
+
+
 def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertCounts:
     """Insert the frame's candles, skipping those already stored. Caller holds a transaction."""
     table = Candle._meta.db_table
     n = len(frame)
     if n == 0:
         return _InsertCounts(0, 0, 0)
+    old_stamp = _series_lock(symbol, interval)
     ms = frame.index.as_unit("ms").asi8
     cols = [frame[c].to_numpy(dtype="float64") for c in ("open", "high", "low", "close", "volume")]
     # EXISTS keeps the temp table as the outer loop, so SQLite probes the candle index
@@ -187,6 +236,8 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
             inserted = cursor.rowcount
             conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
             cursor.execute("DROP TABLE tmp_candles")
+    if inserted:
+        _series_changed(symbol, interval, old_stamp, frame, all_new=inserted == n)
     if inserted >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
         transaction.on_commit(_analyze_candles)
     return _InsertCounts(inserted=inserted, present=n - inserted, conflicting=conflicting)

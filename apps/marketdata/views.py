@@ -94,6 +94,7 @@ def index(request):
             "can_import": can_import,
             "report": report,
             "imports": candle_import_list(user=request.user)[:10],
+            "upload_max_bytes": settings.MARKETDATA_UPLOAD_MAX_BYTES,
         },
         status=response_status,
     )

@@ -184,8 +184,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads: candle files are capped; the cap is checked before the file is parsed.
-MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Uploads: candle files are capped; the cap is checked while the file streams to a temporary
+# file (over FILE_UPLOAD_MAX_MEMORY_SIZE), before it is parsed. 256 MiB admits a 1M-row
+# uncompressed CSV (~100-130 MB), as sent.
+MARKETDATA_UPLOAD_MAX_BYTES = env_positive_int("MARKETDATA_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 # What a candle file may expand to and hold, checked while streaming, before any parsing
 # (SPEC §13). 256 MiB admits a 1M-row Binance 1m kline CSV (~130 MB) with room; real candle
 # CSVs compress 3x-25x, so past 16 MiB a file may expand at most MAX_RATIO times its size.
@@ -205,6 +207,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 MARKETDATA_CANDLES_MAX_POINTS = env_positive_int("MARKETDATA_CANDLES_MAX_POINTS", 5000)
+# The read-through candle cache (one .npy file per series, apps/marketdata/candlecache.py);
+# an empty value turns it off (every read goes to the database).
+MARKETDATA_CANDLE_CACHE_DIR = env(
+    "MARKETDATA_CANDLE_CACHE_DIR", default=str(STORAGE_DIR / "candle-cache")
+)
 # JSON from users (API bodies, JSON text areas): arrays/objects nested at most this deep
 # (integers beyond +/- 2**53 and NaN/Infinity are always refused; apps/core/jsonsafe.py).
 JSON_MAX_DEPTH = env_positive_int("JSON_MAX_DEPTH", 32)
@@ -335,6 +342,9 @@ JOB_MAX_ATTEMPTS = env_positive_int("JOB_MAX_ATTEMPTS", 2)
 # Without a broker: "thread" runs a job in a background thread of the web process so the
 # request answers at once; "inline" runs it before the request returns.
 JOBS_EAGER_MODE = env_choice("JOBS_EAGER_MODE", "thread", ("thread", "inline"))
+# Compile the engine's numba kernels at start-up (Celery worker start, embedded runner
+# thread) instead of in the first user's request (apps/core/jobs.py engine_warm_up).
+JOBS_WARM_UP = env_bool("JOBS_WARM_UP", True)
 # No job left stuck (issue 12): the reaper runs every JOB_REAP_SECONDS (Celery beat, or the
 # embedded web process); a queued job not claimed JOB_QUEUED_STALE_SECONDS after its last
 # send is sent again; the embedded runner uses at most JOBS_EMBEDDED_WORKERS threads; a send

@@ -50,7 +50,7 @@ from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
 from apps.core.models import ServiceTick
 from apps.deskbt.models import DeskBacktest
-from apps.marketdata.models import Candle, CandleImport, Symbol
+from apps.marketdata.models import Candle, CandleImport, CandleSeries, Symbol
 from apps.ml.models import TrainedModel
 from apps.motherai.models import Decision
 from apps.motherai.models import Schedule as MotherAISchedule
@@ -101,6 +101,7 @@ OWNED: list[tuple[type, str]] = [
 SHARED_MODELS: dict[type, str] = {
     Symbol: "market data is global: every signed-in user reads every symbol (marketdata.models)",
     Candle: "market data is global: candles are read by all, written only with import_candles",
+    CandleSeries: "a candle series' version stamp for the candle cache: no user data, no route",
     ServiceTick: "system status (beat's last tick): no user data, written only by a worker",
 }
 

@@ -96,3 +96,27 @@ def test_a_stale_run_is_requeued_then_failed_and_a_stale_worker_cannot_store(que
     assert job_reap_stale(TrainedModel) == {"requeued": 0, "failed": 1, "resent": 0}
     queued.refresh_from_db()
     assert queued.status == JobStatus.FAILED and "stopped 2 time(s)" in queued.error
+
+
+def test_the_engine_warm_up_runs_in_a_background_thread_and_never_raises(
+    settings, caplog, monkeypatch
+):
+    import logging
+
+    from apps.core.jobs import engine_warm_up
+
+    caplog.set_level(logging.INFO, logger="apps.core.jobs")
+    thread = engine_warm_up(background=True)
+    assert thread is not None and thread.daemon
+    thread.join(120)
+    assert not thread.is_alive() and "engine warm-up done" in caplog.text
+
+    def broken():
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr("engine.warmup.warm_up", broken)
+    assert engine_warm_up(background=False) is None  # logged, not raised
+    assert "engine warm-up failed" in caplog.text
+    settings.JOBS_WARM_UP = False
+    caplog.clear()
+    assert engine_warm_up(background=True) is None and not caplog.text

@@ -94,3 +94,30 @@ def test_dashboard_shows_each_symbol_with_a_chart(client, user, btc_candles):
     client.force_login(user)
     html = client.get("/").content.decode()
     assert "BTCUSDT" in html and 'data-candles-chart data-symbol="BTCUSDT"' in html
+
+
+def test_a_large_upload_streams_to_a_temporary_file_and_the_form_states_the_limit(
+    client, importer, btc_1h_path, settings, monkeypatch
+):
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE the file goes to disk as it arrives (the path a
+    100 MB CSV takes); the page states the cap and gives it to the progress script."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the shipped file is ~1 MB
+    settings.MARKETDATA_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
+    spooled = []
+    real = TemporaryFileUploadHandler.new_file
+
+    def spy(self, *args, **kwargs):
+        spooled.append(True)
+        return real(self, *args, **kwargs)
+
+    client.force_login(importer)
+    page = client.get("/market-data/").content.decode()
+    assert 'data-max-bytes="3145728"' in page and "Uploads up to 3 MiB" in page
+    assert "js/marketdata/upload.js" in page
+    monkeypatch.setattr(TemporaryFileUploadHandler, "new_file", spy)
+    with open(btc_1h_path, "rb") as fh:
+        r = client.post("/market-data/", {"file": fh, "symbol": "BTCUSDT", "interval": "1h"})
+    assert r.status_code == 302 and spooled
+    assert Candle.objects.count() == 7477
