@@ -5,10 +5,10 @@ a grid of strategy parameters and execute it.
 candles in the range, the engine parameters given as one BacktestConfig) and refuses with
 a field-named error, then stores the run as queued with a snapshot of the exact strategy
 and enqueues it on commit. ``backtest_execute`` is the worker side: claim, load candles,
-run the engine, store trades, metrics and the equity curve in one transaction, fenced by
-the attempt. Sweeps are the same shape; their numbers (grid checks, each combination,
-walk-forward) are ``engine.backtest.sweep``'s: here they are loaded, fanned out to chunk
-tasks by task name, and stored.
+run the engine, store trades (one columnar blob), metrics and the equity curve in one
+transaction, fenced by the attempt. Sweeps are the same shape; their numbers (grid
+checks, each combination, walk-forward) are ``engine.backtest.sweep``'s: here they are
+loaded, fanned out to chunk tasks by task name, and stored.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from engine.backtest.sweep import (
 )
 from engine.strategy import parse_strategy
 
-from .models import BacktestRun, BacktestTrade, Sweep, SweepResult
+from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
+from .tradestore import columns_from_result, from_us, pack
 
 logger = logging.getLogger(__name__)
 
@@ -204,32 +205,22 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
         interval=run.interval,
     )
     compute_ms = int(result.timings.get("total_seconds", 0) * 1000)
-    trades = [
-        BacktestTrade(
-            run_id=run.pk,
-            seq=k,
-            side=t.side,
-            entry_time=t.entry_time.to_pydatetime(),
-            exit_time=t.exit_time.to_pydatetime(),
-            entry_price=t.entry_price,
-            exit_price=t.exit_price,
-            quantity=t.quantity,
-            entry_fee=t.entry_fee,
-            exit_fee=t.exit_fee,
-            pnl=t.pnl,
-            return_pct=t.return_pct,
-            bars_held=t.bars_held,
-            exit_reason=t.exit_reason,
-        )
-        for k, t in enumerate(result.trades)
-    ]
+    # The trades as columns, packed once: no per-trade object on the way to the database.
+    columns = columns_from_result(result)
+    count = len(result.columns)
+    table = BacktestTradeTable(
+        run_id=run.pk,
+        count=count,
+        last_exit=from_us(columns["exit_time"][-1]) if count else None,
+        data=pack(columns),
+    )
     curve = result.equity_with_buy_and_hold(candles, settings.BACKTEST_EQUITY_POINTS)
     window = result.equity.index
     with transaction.atomic():
         # Idempotent under redelivery: whatever an earlier attempt left is replaced, and
         # the final update only lands if this attempt still owns the run.
-        BacktestTrade.objects.filter(run_id=run.pk).delete()
-        BacktestTrade.objects.bulk_create(trades, batch_size=2000)
+        BacktestTradeTable.objects.filter(run_id=run.pk).delete()
+        table.save(force_insert=True)
         if not ctx.finish(
             metrics=result.metrics,
             assumptions=result.assumptions,
@@ -243,9 +234,7 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
             transaction.set_rollback(True)
             logger.info("run %s was cancelled or taken over; result discarded", run.pk)
             return
-    logger.info(
-        "run %s: %d trades in %.0f ms", run.pk, len(trades), (time.perf_counter() - t0) * 1000
-    )
+    logger.info("run %s: %d trades in %.0f ms", run.pk, count, (time.perf_counter() - t0) * 1000)
 
 
 # ---------------------------------------------------------------- sweeps and walk-forward

@@ -46,7 +46,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.services import token_create
 from apps.agents.models import Agent, Signal
-from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
+from apps.backtests.models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
 from apps.core.models import ServiceTick
 from apps.deskbt.models import DeskBacktest
@@ -74,7 +74,7 @@ OWNED: list[tuple[type, str]] = [
     (Strategy, "owner"),
     (StrategyVersion, "strategy__owner"),
     (BacktestRun, "owner"),
-    (BacktestTrade, "run__owner"),
+    (BacktestTradeTable, "run__owner"),
     (Sweep, "owner"),
     (SweepResult, "sweep__owner"),
     (TrainedModel, "owner"),
