@@ -14,12 +14,15 @@ loaded, fanned out to chunk tasks by task name, and stored.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,11 +42,12 @@ from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
     DEFAULT_METRIC,
     MIN_BARS_PER_WINDOW,
+    IndicatorCache,
     chunk_ranges,
-    combo_metrics,
     grid_check,
     grid_combinations,
     sweep_check,
+    sweep_metrics,
     walk_forward,
 )
 from engine.strategy import parse_strategy
@@ -327,30 +331,78 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
     ).apply_async()
 
 
+# A sweep's candles and the indicators computed over them, kept per (sweep, attempt) in
+# this process while its chunks run here (every chunk in the embedded default and inline;
+# a worker's share of them on the full stack): a chunk loads the candles and computes an
+# indicator only if no earlier chunk of the same attempt did.
+_SWEEP_CANDLES: OrderedDict[tuple[int, int], tuple[pd.DataFrame, IndicatorCache]] = OrderedDict()
+_SWEEP_CANDLES_KEPT = 2
+_sweep_candles_lock = threading.Lock()
+# How often a running chunk looks whether its sweep was cancelled (seconds).
+SWEEP_CANCEL_CHECK_SECONDS = 0.25
+
+
+def _sweep_candles(sweep: Sweep, attempt: int) -> tuple[pd.DataFrame, IndicatorCache]:
+    key = (sweep.pk, attempt)
+    with _sweep_candles_lock:
+        if key in _SWEEP_CANDLES:
+            return _SWEEP_CANDLES[key]
+    kept = (
+        candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end),
+        IndicatorCache(),
+    )
+    with _sweep_candles_lock:
+        kept = _SWEEP_CANDLES.setdefault(key, kept)
+        while len(_SWEEP_CANDLES) > _SWEEP_CANDLES_KEPT:
+            _SWEEP_CANDLES.popitem(last=False)
+    return kept
+
+
+def _sweep_candles_drop(sweep_id: int) -> None:
+    with _sweep_candles_lock:
+        for key in [k for k in _SWEEP_CANDLES if k[0] == sweep_id]:
+            del _SWEEP_CANDLES[key]
+
+
 def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
     sweep = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).first()
     if sweep is None:
+        _sweep_candles_drop(sweep_id)
         return 0
     combos = grid_combinations(sweep.grid)[a:b]
-    candles = candles_frame(symbol=sweep.symbol, interval=sweep.interval, end=sweep.end)
-    config = run_config(sweep)
-    rows = []
     running = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt)
-    for offset, combo in enumerate(combos):
-        if not running.exists():
-            # Cancelled (or reaped) meanwhile: stop at the next combination, store nothing.
-            return 0
-        metrics, error = combo_metrics(
-            sweep.strategy_definition, combo, candles, config, sweep.interval
-        )
-        rows.append(
-            SweepResult(
-                sweep_id=sweep_id, combo=a + offset, params=combo, metrics=metrics, error=error
-            )
-        )
-    SweepResult.objects.bulk_create(rows, ignore_conflicts=True)
+    checked = time.monotonic()
+
+    def cancelled() -> bool:
+        # Cancelled (or reaped) meanwhile: stop at the next combination, store nothing. The
+        # row is read a few times a second, not once per combination.
+        nonlocal checked
+        if time.monotonic() - checked < SWEEP_CANCEL_CHECK_SECONDS:
+            return False
+        checked = time.monotonic()
+        return not running.exists()
+
+    candles, indicators = _sweep_candles(sweep, attempt)
+    outcomes = sweep_metrics(
+        sweep.strategy_definition,
+        combos,
+        candles,
+        run_config(sweep),
+        sweep.interval,
+        stop=cancelled,
+        indicator_cache=indicators,
+    )
+    if outcomes is None or not running.exists():
+        return 0
+    SweepResult.objects.bulk_create(
+        [
+            SweepResult(sweep_id=sweep_id, combo=a + k, params=combo, metrics=m, error=error)
+            for k, (combo, (m, error)) in enumerate(zip(combos, outcomes, strict=True))
+        ],
+        ignore_conflicts=True,
+    )
     _sweep_maybe_finish(sweep_id, attempt)
-    return len(rows)
+    return len(outcomes)
 
 
 def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
@@ -367,6 +419,7 @@ def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
     )
     if count >= sweep.combinations:
         ctx.finish(completed=count)
+        _sweep_candles_drop(sweep_id)
 
 
 def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
