@@ -335,7 +335,9 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
 # this process while its chunks run here (every chunk in the embedded default and inline;
 # a worker's share of them on the full stack): a chunk loads the candles and computes an
 # indicator only if no earlier chunk of the same attempt did.
-_SWEEP_CANDLES: OrderedDict[tuple[int, int], tuple[pd.DataFrame, IndicatorCache]] = OrderedDict()
+# (The key holds the row's creation time too: a primary key alone may come back after a
+# database is flushed, as between tests.)
+_SWEEP_CANDLES: OrderedDict[tuple, tuple[pd.DataFrame, IndicatorCache]] = OrderedDict()
 _SWEEP_CANDLES_KEPT = 2
 _sweep_candles_lock = threading.Lock()
 # How often a running chunk looks whether its sweep was cancelled (seconds).
@@ -343,7 +345,7 @@ SWEEP_CANCEL_CHECK_SECONDS = 0.25
 
 
 def _sweep_candles(sweep: Sweep, attempt: int) -> tuple[pd.DataFrame, IndicatorCache]:
-    key = (sweep.pk, attempt)
+    key = (sweep.pk, attempt, sweep.created_at)
     with _sweep_candles_lock:
         if key in _SWEEP_CANDLES:
             return _SWEEP_CANDLES[key]
@@ -393,6 +395,7 @@ def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
         indicator_cache=indicators,
     )
     if outcomes is None or not running.exists():
+        _sweep_candles_drop(sweep_id)
         return 0
     SweepResult.objects.bulk_create(
         [
