@@ -26,7 +26,8 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 import engine
@@ -319,12 +320,17 @@ def _sweep_body(sweep: Sweep, ctx: JobContext) -> None:
     if sweep.walk_forward:
         _walk_forward(sweep, ctx, combos)
         return
-    from celery import group
+    from celery import current_task, group
 
     done = SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True)
-    chunks = chunk_ranges(len(combos), settings.SWEEP_CHUNK_SIZE, done)
+    # Chunks spread the grid over the workers. A task run eagerly (the embedded default,
+    # inline) would run its chunks here one after another: one chunk does the same work
+    # without the per-chunk round trips, and still reports progress as it goes.
+    eager = current_task is not None and current_task.request.is_eager
+    size = len(combos) if eager else settings.SWEEP_CHUNK_SIZE
+    chunks = chunk_ranges(len(combos), size, done)
     if not chunks:
-        _sweep_maybe_finish(sweep.pk, ctx.attempt)
+        _sweep_progress(sweep, ctx.attempt)
         return
     group(
         task_signature("backtests.sweep_chunk", sweep.pk, ctx.attempt, a, b) for a, b in chunks
@@ -373,16 +379,21 @@ def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
         return 0
     combos = grid_combinations(sweep.grid)[a:b]
     running = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt)
+    stored = SweepResult.objects.filter(sweep_id=sweep_id).count()
     checked = time.monotonic()
 
-    def cancelled() -> bool:
-        # Cancelled (or reaped) meanwhile: stop at the next combination, store nothing. The
-        # row is read a few times a second, not once per combination.
+    def cancelled(done: int) -> bool:
+        # A few times a second, not once per combination: report progress and the
+        # heartbeat; no row updated means the sweep was cancelled (or reaped) meanwhile,
+        # so stop at this combination and store nothing.
         nonlocal checked
         if time.monotonic() - checked < SWEEP_CANCEL_CHECK_SECONDS:
             return False
         checked = time.monotonic()
-        return not running.exists()
+        share = min(stored + done, sweep.combinations) / max(sweep.combinations, 1)
+        return not running.update(
+            progress=Greatest(F("progress"), round(100 * share, 1)), heartbeat_at=timezone.now()
+        )
 
     candles, indicators = _sweep_candles(sweep, attempt)
     outcomes = sweep_metrics(
@@ -394,35 +405,36 @@ def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
         stop=cancelled,
         indicator_cache=indicators,
     )
-    if outcomes is None or not running.exists():
-        _sweep_candles_drop(sweep_id)
-        return 0
-    SweepResult.objects.bulk_create(
-        [
-            SweepResult(sweep_id=sweep_id, combo=a + k, params=combo, metrics=m, error=error)
-            for k, (combo, (m, error)) in enumerate(zip(combos, outcomes, strict=True))
-        ],
-        ignore_conflicts=True,
-    )
-    _sweep_maybe_finish(sweep_id, attempt)
-    return len(outcomes)
+    rows = [
+        SweepResult(sweep_id=sweep_id, combo=a + k, params=combo, metrics=m, error=error)
+        for k, (combo, (m, error)) in enumerate(zip(combos, outcomes or [], strict=False))
+    ]
+    with transaction.atomic():
+        SweepResult.objects.bulk_create(rows, ignore_conflicts=True)
+        # Fenced like a run's result: the rows stay only if this attempt still runs.
+        if outcomes is None or not _sweep_progress(sweep, attempt):
+            transaction.set_rollback(True)
+            _sweep_candles_drop(sweep_id)
+            return 0
+    return len(rows)
 
 
-def _sweep_maybe_finish(sweep_id: int, attempt: int) -> None:
-    count = SweepResult.objects.filter(sweep_id=sweep_id).aggregate(n=Count("id"))["n"]
-    sweep = Sweep.objects.filter(pk=sweep_id).only("combinations").first()
-    if sweep is None:
-        return
-    ctx = JobContext(model=Sweep, pk=sweep_id, attempt=attempt)
+def _sweep_progress(sweep: Sweep, attempt: int) -> bool:
+    """Store how many combinations are done and finish the sweep when all are; False when
+    the sweep no longer runs with this attempt."""
+    count = SweepResult.objects.filter(sweep_id=sweep.pk).count()
+    running = Sweep.objects.filter(pk=sweep.pk, status=JobStatus.RUNNING, attempts=attempt)
     # Chunks are the sweep's heartbeat once its own task has fanned them out.
-    Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).update(
+    if not running.update(
         completed=count,
         progress=round(100 * count / max(sweep.combinations, 1), 1),
         heartbeat_at=timezone.now(),
-    )
+    ):
+        return False
     if count >= sweep.combinations:
-        ctx.finish(completed=count)
-        _sweep_candles_drop(sweep_id)
+        JobContext(model=Sweep, pk=sweep.pk, attempt=attempt).finish(completed=count)
+        transaction.on_commit(lambda: _sweep_candles_drop(sweep.pk))
+    return True
 
 
 def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:

@@ -219,16 +219,17 @@ def sweep_metrics(
     config: BacktestConfig,
     interval: str,
     *,
-    stop: Callable[[], bool] | None = None,
+    stop: Callable[[int], bool] | None = None,
     indicator_cache: IndicatorCache | None = None,
 ) -> list[tuple[dict | None, str]] | None:
     """``combo_metrics`` of each combination, each distinct indicator computed once over
     the candles (``indicator_cache``: one kept by the caller for more chunks over the same
-    candles); None when ``stop()`` answers true before a combination (cancelled)."""
+    candles); None when ``stop(done)`` (``done``: combinations finished so far) answers true
+    before a combination (cancelled)."""
     cache = IndicatorCache() if indicator_cache is None else indicator_cache
     out = []
     for combo in combos:
-        if stop is not None and stop():
+        if stop is not None and stop(len(out)):
             return None
         out.append(
             combo_metrics(definition, combo, candles, config, interval, indicator_cache=cache)

@@ -33,7 +33,6 @@ def _sweep(client, grid=GRID) -> dict:
 
 
 def test_every_combination_is_the_engines_result_alone(user_client, btc_candles, settings):
-    settings.SWEEP_CHUNK_SIZE = 4  # two chunks sharing the candles and indicators
     body = _sweep(user_client)
     assert body["status"] == "succeeded" and body["completed"] == 6
     sweep = Sweep.objects.get(pk=body["id"])
@@ -44,6 +43,30 @@ def test_every_combination_is_the_engines_result_alone(user_client, btc_candles,
         assert error == "" and by_combo[k]["params"] == combo
         assert by_combo[k]["metrics"] == json.loads(json.dumps(metrics))
     assert len({json.dumps(r["metrics"], sort_keys=True) for r in body["results"]}) == 6
+
+
+def test_chunks_of_one_sweep_share_candles_and_store_each_combination_once(
+    user_client, btc_candles, settings
+):
+    """Fanned out as on the full stack: three chunks of two, run one after another here."""
+    settings.SWEEP_CHUNK_SIZE = 2
+    sweep = Sweep.objects.get(pk=_sweep(user_client)["id"])
+    assert services._SWEEP_CANDLES == {}  # dropped once the sweep finished
+    Sweep.objects.filter(pk=sweep.pk).update(status=JobStatus.RUNNING)
+    SweepResult.objects.filter(sweep=sweep, combo__gte=2).delete()
+    assert sweep_chunk_execute(sweep.pk, sweep.attempts, 2, 4) == 2
+    assert len(services._SWEEP_CANDLES) == 1  # kept for the sweep's next chunk here
+    assert sweep_chunk_execute(sweep.pk, sweep.attempts, 4, 6) == 2
+    sweep.refresh_from_db()
+    assert sweep.status == JobStatus.SUCCEEDED and sweep.completed == 6
+    assert sorted(SweepResult.objects.filter(sweep=sweep).values_list("combo", flat=True)) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
 
 
 def test_a_shared_indicator_cache_never_changes_a_result(btc_candles):
@@ -78,16 +101,16 @@ def test_a_sweep_cancelled_mid_chunk_stops_at_the_next_combination(
     real, asked = services.sweep_metrics, []
 
     def cancelled_after_two(*args, stop, **kwargs):
-        def watching() -> bool:
-            asked.append(1)
+        def watching(done: int) -> bool:
+            asked.append(done)
             if len(asked) == 3:
                 job_cancel(sweep)  # the owner cancels while the chunk runs
-            return stop()
+            return stop(done)
 
         return real(*args, stop=watching, **kwargs)
 
     monkeypatch.setattr(services, "sweep_metrics", cancelled_after_two)
     assert sweep_chunk_execute(sweep.pk, sweep.attempts, 0, 6) == 0
-    assert len(asked) == 3  # two combinations ran; the third saw the cancellation
+    assert asked == [0, 1, 2]  # two combinations ran; the third saw the cancellation
     assert not SweepResult.objects.filter(sweep=sweep).exists()
     assert Sweep.objects.get(pk=sweep.pk).status == JobStatus.CANCELLED
