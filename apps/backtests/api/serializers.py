@@ -146,11 +146,14 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
         return reverse("api:backtests:detail", args=[obj.pk])
 
 
-class BacktestTradeOutputSerializer(serializers.Serializer):
-    """A stored trade (apps/backtests/tradestore.StoredTrade), the fields the trade rows had."""
+# A stored trade (apps/backtests/tradestore.StoredTrade): the fields, types and bounds
+# the per-trade rows had (a PositiveIntegerField's range on SQLite).
+_POSITIVE = {"min_value": 0, "max_value": 9223372036854775807}
 
+
+class BacktestTradeOutputSerializer(serializers.Serializer):
     run = serializers.IntegerField(source="run_id")
-    seq = serializers.IntegerField(min_value=0)
+    seq = serializers.IntegerField(**_POSITIVE)
     symbol = serializers.CharField(source="run.symbol")
     side = serializers.CharField(max_length=5)
     entry_time = serializers.DateTimeField()
@@ -162,7 +165,7 @@ class BacktestTradeOutputSerializer(serializers.Serializer):
     exit_fee = serializers.FloatField()
     pnl = serializers.FloatField()
     return_pct = serializers.FloatField()
-    bars_held = serializers.IntegerField(min_value=0)
+    bars_held = serializers.IntegerField(**_POSITIVE)
     exit_reason = serializers.CharField(max_length=20)
 
 

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from apps.backtests.models import BacktestRun, BacktestTradeTable, Sweep
+from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
     backtest_get,
     backtest_list,
@@ -81,7 +81,7 @@ class BacktestDetailApi(GenericAPIView):
 
 
 class BacktestTradesApi(GenericAPIView):
-    queryset = BacktestTradeTable.objects.none()
+    queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
 
     @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
@@ -123,7 +123,7 @@ class BacktestCancelApi(GenericAPIView):
 class BacktestResultsApi(GenericAPIView):
     """The original /backtest/results: your 10 most recent backtest trades, newest first."""
 
-    queryset = BacktestTradeTable.objects.none()
+    queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
     pagination_class = None
 
