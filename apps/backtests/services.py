@@ -106,18 +106,23 @@ def _config_clean(config: BacktestConfig | None, start, end) -> BacktestConfig:
         return replace(config or BacktestConfig(), start=start, end=end).validate()
 
 
-def _check_candles(symbol: str, interval: str, start: datetime | None, end: datetime | None) -> int:
+def _check_candles(
+    symbol: str, interval: str, start: datetime | None, end: datetime | None, *, count: bool
+) -> int | None:
+    """Refuse a market or window without candles (two index probes, no scan); with
+    ``count``, how many candles the window holds (a scan: 90 ms over 1M rows on SQLite,
+    paid only by the walk-forward check that needs it)."""
     if symbol_get(symbol) is None:
         raise ValidationError({"symbol": [f"no market data for {symbol}; import candles first"]})
     qs = Candle.objects.filter(symbol__name=symbol, interval=interval)
-    if not qs.exists():
-        raise ValidationError({"interval": [f"no {interval} candles of {symbol}"]})
+    window = qs
     if start:
-        qs = qs.filter(open_time__gte=start)
+        window = window.filter(open_time__gte=start)
     if end:
-        qs = qs.filter(open_time__lte=end)
-    count = qs.count()
-    if count == 0:
+        window = window.filter(open_time__lte=end)
+    if not window.exists():
+        if not qs.exists():
+            raise ValidationError({"interval": [f"no {interval} candles of {symbol}"]})
         raise ValidationError(
             {
                 "start": [
@@ -125,23 +130,23 @@ def _check_candles(symbol: str, interval: str, start: datetime | None, end: date
                 ]
             }
         )
-    return count
+    return window.count() if count else None
 
 
 def _market_clean(
-    parsed, *, symbol, interval, start, end, config: BacktestConfig | None
-) -> tuple[dict[str, Any], int]:
+    parsed, *, symbol, interval, start, end, config: BacktestConfig | None, count: bool = False
+) -> tuple[dict[str, Any], int | None]:
     """The market, window and parameters a run or sweep stores (BacktestParams' fields),
     checked in this order: the interval against the strategy, the window, the config,
-    candles in the window; and how many candles that is."""
+    candles in the window; and, with ``count``, how many candles that is."""
     symbol = symbol_name_clean(symbol or parsed.symbol)
     interval = interval_clean(interval) or parsed.timeframe
     _check_interval(parsed, interval)
     window_clean(start, end)
     config = _config_clean(config, start, end)
-    count = _check_candles(symbol, interval, start, end)
+    candles = _check_candles(symbol, interval, start, end, count=count)
     fields = {"symbol": symbol, "interval": interval, "start": start, "end": end}
-    return {**fields, **{name: getattr(config, name) for name in PARAMS}}, count
+    return {**fields, **{name: getattr(config, name) for name in PARAMS}}, candles
 
 
 def _strategy_fields(saved, version, parsed) -> dict[str, Any]:
@@ -278,7 +283,13 @@ def sweep_create(
             metric=metric, windows=walk_forward_windows, in_sample_pct=walk_forward_in_sample_pct
         )
     market, count = _market_clean(
-        parsed, symbol=symbol, interval=interval, start=start, end=end, config=config
+        parsed,
+        symbol=symbol,
+        interval=interval,
+        start=start,
+        end=end,
+        config=config,
+        count=bool(walk_forward_windows),
     )
     if walk_forward_windows and count < walk_forward_windows * MIN_BARS_PER_WINDOW:
         raise ValidationError(
