@@ -6,7 +6,8 @@ import time
 import pytest
 from django.test import override_settings
 
-from apps.backtests.models import BacktestTrade
+from apps.backtests.models import BacktestRun
+from apps.backtests.selectors import backtest_trades
 from apps.ml.models import TrainedModel
 from apps.strategies.tests.factories import SHAPE_A
 
@@ -30,9 +31,8 @@ def test_backtest_through_the_api_and_a_real_worker(celery_worker, user_client, 
     assert r.json()["status"] == "queued"
     run = _wait(user_client, r.json()["url"], lambda b: b["status"] not in ("queued", "running"))
     assert run["status"] == "succeeded", run
-    assert (
-        BacktestTrade.objects.filter(run_id=run["id"]).count() == run["metrics"]["num_trades"] > 10
-    )
+    trades = backtest_trades(run=BacktestRun.objects.get(pk=run["id"]))
+    assert len(trades) == run["metrics"]["num_trades"] > 10
 
 
 def test_sweep_fans_out_over_the_worker(celery_worker, user_client, btc_candles):

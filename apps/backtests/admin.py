@@ -1,27 +1,23 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from apps.core.jobs import job_cancel
 
-from .models import BacktestRun, BacktestTrade, Sweep, SweepResult
+from .models import BacktestRun, Sweep, SweepResult
+from .selectors import backtest_trades
 
-
-class BacktestTradeInline(admin.TabularInline):
-    model = BacktestTrade
-    extra = 0
-    can_delete = False
-    max_num = 0
-    fields = (
-        "seq",
-        "side",
-        "entry_time",
-        "exit_time",
-        "entry_price",
-        "exit_price",
-        "pnl",
-        "return_pct",
-        "exit_reason",
-    )
-    readonly_fields = fields
+TRADE_FIELDS = (
+    "seq",
+    "side",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "pnl",
+    "return_pct",
+    "exit_reason",
+)
+TRADES_SHOWN = 100
 
 
 @admin.register(BacktestRun)
@@ -42,8 +38,24 @@ class BacktestRunAdmin(admin.ModelAdmin):
     search_fields = ("strategy_name", "symbol", "owner__username")
     list_select_related = ("owner",)
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in BacktestRun._meta.fields]
+    readonly_fields = [*(f.name for f in BacktestRun._meta.fields), "trades_table"]
     actions = ["cancel"]
+
+    @admin.display(description=f"trades (the first {TRADES_SHOWN})")
+    def trades_table(self, obj):
+        rows = backtest_trades(run=obj)[:TRADES_SHOWN]
+        if not rows:
+            return "-"
+        head = format_html_join("", "<th>{}</th>", ((f,) for f in TRADE_FIELDS))
+        body = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((getattr(t, f),) for f in TRADE_FIELDS)),)
+                for t in rows
+            ),
+        )
+        return format_html("<table><tr>{}</tr>{}</table>", head, body)
 
     @admin.display(description="return %")
     def total_return(self, obj):

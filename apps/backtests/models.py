@@ -1,4 +1,4 @@
-"""Backtest runs (one per submitted backtest), their trades, and parameter sweeps.
+"""Backtest runs (one per submitted backtest), their trades (columnar), and parameter sweeps.
 
 A run stores every engine parameter and the exact strategy it ran (a version of a saved
 strategy, or an inline definition), so its result can always be explained and redone.
@@ -123,31 +123,20 @@ class BacktestRun(Job, BacktestParams):
         return f"run {self.pk} {self.strategy_name} {self.symbol} {self.interval} ({self.status})"
 
 
-class BacktestTrade(models.Model):
-    run = models.ForeignKey(BacktestRun, on_delete=models.CASCADE, related_name="trades")
-    seq = models.PositiveIntegerField()
-    side = models.CharField(max_length=5)
-    entry_time = models.DateTimeField()
-    exit_time = models.DateTimeField()
-    entry_price = models.FloatField()
-    exit_price = models.FloatField()
-    quantity = models.FloatField()
-    entry_fee = models.FloatField()
-    exit_fee = models.FloatField()
-    pnl = models.FloatField()
-    return_pct = models.FloatField()
-    bars_held = models.PositiveIntegerField()
-    exit_reason = models.CharField(max_length=20)
+class BacktestTradeTable(models.Model):
+    """A run's trades, columnar: one uncompressed .npz blob written in one step with the
+    run's result (apps/backtests/tradestore.py says why and what is in it). ``count`` and
+    ``last_exit`` answer "how many" and "the most recent trades" without opening it."""
 
-    class Meta:
-        ordering = ["run", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "seq"], name="backtest_trade_unique_seq")
-        ]
-        indexes = [models.Index(fields=["exit_time"])]
+    run = models.OneToOneField(
+        BacktestRun, primary_key=True, on_delete=models.CASCADE, related_name="trade_table"
+    )
+    count = models.PositiveIntegerField(default=0)
+    last_exit = models.DateTimeField(null=True, blank=True, db_index=True)
+    data = models.BinaryField(editable=False)
 
     def __str__(self) -> str:
-        return f"{self.run_id}#{self.seq} {self.side} {self.pnl:+.2f}"
+        return f"run {self.run_id}: {self.count} trades"
 
 
 class SweepResult(models.Model):

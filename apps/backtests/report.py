@@ -12,7 +12,7 @@ from datetime import datetime
 from statistics import mean
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from apps.core.jobs import JobStatus
@@ -22,6 +22,7 @@ from apps.portfolio.selectors import strategy_health
 from apps.strategies.models import Strategy
 
 from .models import BacktestRun
+from .selectors import backtest_trades_summary
 
 SUMMARY_METRICS = (
     "total_return_pct",
@@ -87,9 +88,7 @@ def _drift(
                 strategy, "backtest the paper trades' window with this version", start, end
             ),
         }
-    inside = run.trades.filter(entry_time__gte=start, entry_time__lte=end).aggregate(
-        n=Count("id"), wins=Count("id", filter=Q(pnl__gt=0)), avg=Avg("return_pct")
-    )
+    inside = backtest_trades_summary(run=run, start=start, end=end)
     win_rate = round(inside["wins"] / inside["n"], 4) if inside["n"] else None
     return {
         "window": paper["window"],

@@ -1,11 +1,18 @@
-"""Backtest reads, scoped to the owner; a stale running job is reaped when looked at."""
+"""Backtest reads, scoped to the owner; a stale running job is reaped when looked at.
+A run's trades are read from its columnar table (tradestore.py), decoded by slice."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
 from django.db.models import QuerySet
 
 from apps.core.jobs import JobStatus, job_reap_stale
 from engine.backtest.sweep import heatmap, rank_rows
 
-from .models import BacktestRun, BacktestTrade, Sweep
+from .models import BacktestRun, BacktestTradeTable, Sweep
+from .tradestore import StoredTrade, TradeTable, to_us, unpack
 
 
 def backtest_list(
@@ -27,17 +34,52 @@ def backtest_get(*, owner, pk: int) -> BacktestRun | None:
     return run
 
 
-def backtest_trades(*, run: BacktestRun) -> QuerySet[BacktestTrade]:
-    return run.trades.order_by("seq")
+def _columns(run_id: int) -> dict[str, np.ndarray]:
+    blob = BacktestTradeTable.objects.filter(run_id=run_id).values_list("data", flat=True).first()
+    return unpack(blob)
 
 
-def recent_trades(*, owner, limit: int = 10) -> QuerySet[BacktestTrade]:
-    """The original /backtest/results: the user's most recent trades across runs, newest first."""
-    return (
-        BacktestTrade.objects.filter(run__owner=owner)
+def backtest_trades(*, run: BacktestRun) -> TradeTable:
+    """The run's trades in seq order (empty until it has succeeded)."""
+    return TradeTable(run, _columns(run.pk))
+
+
+def backtest_trades_summary(
+    *, run: BacktestRun, start: datetime, end: datetime
+) -> dict[str, int | float | None]:
+    """Of the run's trades entered in [start, end]: how many, how many won, their mean
+    return %."""
+    c = _columns(run.pk)
+    if not c:
+        return {"n": 0, "wins": 0, "avg": None}
+    inside = (c["entry_time"] >= to_us(start)) & (c["entry_time"] <= to_us(end))
+    n = int(inside.sum())
+    return {
+        "n": n,
+        "wins": int((c["pnl"][inside] > 0).sum()),
+        "avg": float(c["return_pct"][inside].mean()) if n else None,
+    }
+
+
+def recent_trades(*, owner, limit: int = 10) -> list[StoredTrade]:
+    """The original /backtest/results: the user's most recent trades across runs, newest
+    first (by exit time, then the later run, then the later trade). Runs are opened newest
+    last exit first, and only until no older run can hold one of the ``limit`` newest."""
+    tables = (
+        BacktestTradeTable.objects.filter(run__owner=owner, count__gt=0)
         .select_related("run")
-        .order_by("-exit_time", "-id")[:limit]
+        .defer("data")
+        .order_by("-last_exit", "-run_id")
     )
+    found: list[tuple[int, int, int, StoredTrade]] = []
+    for table in tables.iterator(chunk_size=20):
+        if len(found) >= limit and to_us(table.last_exit) < found[limit - 1][0]:
+            break
+        trades = backtest_trades(run=table.run)
+        found += [(to_us(t.exit_time), t.run_id, t.seq, t) for t in trades[-limit:]]
+        found.sort(key=lambda x: x[:3], reverse=True)
+        del found[limit:]
+    return [t for *_, t in found]
 
 
 def sweep_list(*, owner) -> QuerySet[Sweep]:

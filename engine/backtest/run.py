@@ -184,13 +184,17 @@ def run_backtest(
     on_progress: Progress = None,
     *,
     interval: str | None = None,
+    indicator_cache: dict | None = None,
 ) -> BacktestResult:
-    """Compile the strategy's signals over the candles and simulate them."""
+    """Compile the strategy's signals over the candles and simulate them
+    (``indicator_cache``: compile_signals' ``cache``, shared by a sweep's combinations)."""
     config.validate()
     t0 = time.perf_counter()
     if on_progress:
         on_progress(0.05)
-    signals = compile_signals(strategy, candles, interval=interval, with_strength=False)
+    signals = compile_signals(
+        strategy, candles, interval=interval, with_strength=False, cache=indicator_cache
+    )
     t1 = time.perf_counter()
     if on_progress:
         on_progress(0.5)

@@ -3,9 +3,10 @@
 A grid maps a path inside a strategy's JSON (``indicators.rsi.period``,
 ``entry_conditions[0].params.period``) to the values to try. Here: expanding a grid into
 combinations, reading and setting a path, checking a path's values against the strategy
-language before anything runs, the metrics of one combination, ranking the rows by a
-metric, the heatmap over two paths, and walk-forward (the best in-sample combination run
-out of sample, window after window). No Django: the backtests app loads candles, fans the
+language before anything runs, the metrics of one combination (and of a chunk of them,
+each distinct indicator computed once), ranking the rows by a metric, the heatmap over
+two paths, and walk-forward (the best in-sample combination run out of sample, window
+after window). No Django: the backtests app loads candles, fans the
 combinations out to workers and stores the rows; a refused grid or setting is a
 ConfigError naming its field (``grid``, ``grid.<path>``, ``metric``, ...).
 """
@@ -16,6 +17,7 @@ import copy
 import itertools
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -166,12 +168,32 @@ def sweep_check(*, metric: str, windows: int, in_sample_pct: float) -> None:
         raise ConfigError("walk_forward_in_sample_pct", IN_SAMPLE_PCT.message)
 
 
+class IndicatorCache(dict):
+    """Indicator series by their parameters, shared by a sweep's combinations over one
+    candle frame; the oldest entries go beyond ``size`` (a grid of a thousand periods over
+    a million candles would otherwise hold gigabytes). Grids vary the last path fastest,
+    so its few values stay while the first path's value changes block by block."""
+
+    def __init__(self, size: int = 64):
+        super().__init__()
+        self.size = size
+        self._lock = threading.Lock()  # chunks of one sweep may share it from threads
+
+    def __setitem__(self, key, value) -> None:
+        with self._lock:
+            if key not in self and len(self) >= self.size:
+                del self[next(iter(self))]
+            super().__setitem__(key, value)
+
+
 def combo_metrics(
     definition: dict,
     combo: dict[str, Any],
     candles: pd.DataFrame,
     config: BacktestConfig,
     interval: str,
+    *,
+    indicator_cache: dict | None = None,
 ) -> tuple[dict | None, str]:
     """The metrics of one combination, or (None, why it could not run)."""
     doc = copy.deepcopy(definition)
@@ -182,9 +204,37 @@ def combo_metrics(
     except StrategyError as exc:
         return None, str(exc)[:500]
     try:
-        return run_backtest(candles, strategy, config, interval=interval).metrics, ""
+        result = run_backtest(
+            candles, strategy, config, interval=interval, indicator_cache=indicator_cache
+        )
+        return result.metrics, ""
     except (ConfigError, ValueError) as exc:
         return None, str(exc)[:500]
+
+
+def sweep_metrics(
+    definition: dict,
+    combos: list[dict[str, Any]],
+    candles: pd.DataFrame,
+    config: BacktestConfig,
+    interval: str,
+    *,
+    stop: Callable[[int], bool] | None = None,
+    indicator_cache: IndicatorCache | None = None,
+) -> list[tuple[dict | None, str]] | None:
+    """``combo_metrics`` of each combination, each distinct indicator computed once over
+    the candles (``indicator_cache``: one kept by the caller for more chunks over the same
+    candles); None when ``stop(done)`` (``done``: combinations finished so far) answers true
+    before a combination (cancelled)."""
+    cache = IndicatorCache() if indicator_cache is None else indicator_cache
+    out = []
+    for combo in combos:
+        if stop is not None and stop(len(out)):
+            return None
+        out.append(
+            combo_metrics(definition, combo, candles, config, interval, indicator_cache=cache)
+        )
+    return out
 
 
 def rank_rows(rows: list[dict], metric: str) -> list[dict]:
@@ -249,13 +299,16 @@ def walk_forward(
     segments, report = [], []
     total = windows * (len(combos) + 1)
     done = 0
+    cache = IndicatorCache()  # indicators run over all the candles: windows share them
     for w in range(windows):
         a, b = lo + w * step, lo + (w + 1) * step if w < windows - 1 else len(idx)
         split = a + int((b - a) * share)
         in_sample = replace(config, start=idx[a], end=idx[split - 1])
         best, best_value = None, None
         for combo in combos:
-            metrics, _ = combo_metrics(definition, combo, candles, in_sample, interval)
+            metrics, _ = combo_metrics(
+                definition, combo, candles, in_sample, interval, indicator_cache=cache
+            )
             done += 1
             if on_progress is not None:
                 on_progress(done / total)
@@ -270,7 +323,9 @@ def walk_forward(
             )
             continue
         out_of_sample = replace(config, initial_balance=balance, start=idx[split], end=idx[b - 1])
-        metrics, error = combo_metrics(definition, best, candles, out_of_sample, interval)
+        metrics, error = combo_metrics(
+            definition, best, candles, out_of_sample, interval, indicator_cache=cache
+        )
         done += 1
         if metrics is None:
             report.append({"window": w + 1, "params": best, "error": error})

@@ -65,13 +65,15 @@ def infer_interval(index: pd.DatetimeIndex) -> str:
 
 
 class _Evaluator:
-    def __init__(self, candles: pd.DataFrame, base_interval: str):
+    def __init__(
+        self, candles: pd.DataFrame, base_interval: str, cache: dict[tuple, np.ndarray] | None
+    ):
         self.candles = candles
         self.base = base_interval
         self.base_ms = interval_ms(base_interval)
         self._open_ms: np.ndarray | None = None
         self._frames: dict[str, pd.DataFrame] = {}
-        self._cache: dict[tuple, np.ndarray] = {}
+        self._cache: dict[tuple, np.ndarray] = {} if cache is None else cache
 
     @property
     def open_ms(self) -> np.ndarray:
@@ -203,9 +205,12 @@ def compile_signals(
     interval: str | None = None,
     *,
     with_strength: bool = True,
+    cache: dict[tuple, np.ndarray] | None = None,
 ) -> Signals:
     """Entry/exit arrays and per-condition detail. ``with_strength=False`` leaves the
-    strength arrays empty: only agents read them, and backtests skip the work."""
+    strength arrays empty: only agents read them, and backtests skip the work. ``cache``
+    keeps each indicator series by its parameters across calls over the *same* candles
+    (a sweep computes each distinct indicator once)."""
     n = len(candles)
     if n == 0:
         empty = np.zeros(0, dtype=bool)
@@ -216,7 +221,7 @@ def compile_signals(
             raise ValueError(
                 f"{cond.path}: timeframe {cond.timeframe} is lower than the candles' {base}"
             )
-    ev = _Evaluator(candles, base)
+    ev = _Evaluator(candles, base, cache)
     entry_res = [evaluate_condition(c, ev, with_strength) for c in strategy.entry]
     exit_res = [evaluate_condition(c, ev, with_strength) for c in strategy.exit]
     entry = _combine(entry_res, strategy.entry_logic, n)

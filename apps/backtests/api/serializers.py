@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from apps.backtests.models import BacktestRun, BacktestTrade, Fill, Sweep
+from apps.backtests.models import BacktestRun, Fill, Sweep
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
@@ -146,29 +146,27 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
         return reverse("api:backtests:detail", args=[obj.pk])
 
 
-class BacktestTradeOutputSerializer(serializers.ModelSerializer):
-    run = serializers.IntegerField(source="run_id")
-    symbol = serializers.CharField(source="run.symbol")
+# A stored trade (apps/backtests/tradestore.StoredTrade): the fields, types and bounds
+# the per-trade rows had (a PositiveIntegerField's range on SQLite).
+_POSITIVE = {"min_value": 0, "max_value": 9223372036854775807}
 
-    class Meta:
-        model = BacktestTrade
-        fields = [
-            "run",
-            "seq",
-            "symbol",
-            "side",
-            "entry_time",
-            "exit_time",
-            "entry_price",
-            "exit_price",
-            "quantity",
-            "entry_fee",
-            "exit_fee",
-            "pnl",
-            "return_pct",
-            "bars_held",
-            "exit_reason",
-        ]
+
+class BacktestTradeOutputSerializer(serializers.Serializer):
+    run = serializers.IntegerField(source="run_id")
+    seq = serializers.IntegerField(**_POSITIVE)
+    symbol = serializers.CharField(source="run.symbol")
+    side = serializers.CharField(max_length=5)
+    entry_time = serializers.DateTimeField()
+    exit_time = serializers.DateTimeField()
+    entry_price = serializers.FloatField()
+    exit_price = serializers.FloatField()
+    quantity = serializers.FloatField()
+    entry_fee = serializers.FloatField()
+    exit_fee = serializers.FloatField()
+    pnl = serializers.FloatField()
+    return_pct = serializers.FloatField()
+    bars_held = serializers.IntegerField(**_POSITIVE)
+    exit_reason = serializers.CharField(max_length=20)
 
 
 class EquityOutputSerializer(serializers.Serializer):

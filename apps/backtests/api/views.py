@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from apps.backtests.models import BacktestRun, BacktestTrade, Sweep
+from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
     backtest_get,
     backtest_list,
@@ -81,12 +81,12 @@ class BacktestDetailApi(GenericAPIView):
 
 
 class BacktestTradesApi(GenericAPIView):
-    queryset = BacktestTrade.objects.none()
+    queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
 
     @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
     def get(self, request, pk: int):
-        page = self.paginate_queryset(backtest_trades(run=_run(request, pk)).select_related("run"))
+        page = self.paginate_queryset(backtest_trades(run=_run(request, pk)))
         return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
@@ -123,7 +123,7 @@ class BacktestCancelApi(GenericAPIView):
 class BacktestResultsApi(GenericAPIView):
     """The original /backtest/results: your 10 most recent backtest trades, newest first."""
 
-    queryset = BacktestTrade.objects.none()
+    queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
     pagination_class = None
 

@@ -46,7 +46,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.services import token_create
 from apps.agents.models import Agent, Signal
-from apps.backtests.models import BacktestRun, BacktestTrade, Sweep, SweepResult
+from apps.backtests.models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from apps.binance.models import BinanceCredential, KlineSync, SyncSchedule
 from apps.core.models import ServiceTick
 from apps.deskbt.models import DeskBacktest
@@ -74,7 +74,7 @@ OWNED: list[tuple[type, str]] = [
     (Strategy, "owner"),
     (StrategyVersion, "strategy__owner"),
     (BacktestRun, "owner"),
-    (BacktestTrade, "run__owner"),
+    (BacktestTradeTable, "run__owner"),
     (Sweep, "owner"),
     (SweepResult, "sweep__owner"),
     (TrainedModel, "owner"),
@@ -831,7 +831,7 @@ def build_world() -> World:
 
     o["run"] = backtest_create(owner=a, strategy=o["strategy"].pk)
     o["run"].refresh_from_db()
-    assert o["run"].status == "succeeded" and o["run"].trades.exists(), o["run"].error
+    assert o["run"].status == "succeeded" and o["run"].trade_table.count, o["run"].error
     o["sweep"] = sweep_create(
         owner=a, strategy=o["strategy"].pk, grid={"indicators.rsi.period": [7, 14]}
     )
