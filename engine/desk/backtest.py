@@ -823,10 +823,12 @@ def run_desk_backtest(
     if metrics["random"]:
         final = metrics["desk"]["final_equity"]
         band = metrics["random"]
+        # no band: random selection never had another choice than the desk's
+        band["band"] = not np.allclose(finals, final, rtol=1e-12, atol=1e-9)
         metrics["random"]["verdict"] = (
             "no random band: random selection had no other choice than the desk's "
             "(never more executable signals than picks at a time)"
-            if np.allclose(finals, final, rtol=1e-12, atol=1e-9)
+            if not band["band"]
             else "above the random band"
             if final > band["p95_final_equity"]
             else "below the random band"

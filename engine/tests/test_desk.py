@@ -208,6 +208,7 @@ def test_one_agent_has_no_random_band_and_says_so():
         == pytest.approx(result.metrics["desk"]["final_equity"])
     )
     assert band["verdict"].startswith("no random band") and band["desk_percentile"] == 50.0
+    assert band["band"] is False
 
 
 # ---- the whole semantics against the reference ----------------------------------------
@@ -287,6 +288,7 @@ def test_random_baseline_follows_item_8():
     assert band["p5_final_equity"] <= band["mean_final_equity"] <= band["p95_final_equity"]
     assert band["mean_final_equity"] == pytest.approx(np.mean(finals))
     assert len(set(np.round(finals, 6))) > 3  # the seeds really differ
+    assert band["band"] is True
 
 
 # ---- no look-ahead ----------------------------------------------------------------

@@ -486,8 +486,10 @@ def test_new_user_journey(
     assert drawn(page, "#desk-equity-chart") == 400  # a point per decision time
     assert page.get_attribute("#desk-equity-chart", "data-series") == "6"
     verdict = text(page, "#verdict")
-    assert re.match(r"The desk ends (above|below|inside) the random band", verdict), verdict
-    assert re.search(r"better than \d+% of 100 random-selection runs", verdict), verdict
+    # One agent: random selection has nothing else to pick, and the page says so instead
+    # of ranking the desk against a band of copies of itself.
+    assert verdict.startswith("The desk ends no random band"), verdict
+    assert "better than" not in verdict, verdict
     headline = text(page, "#headline")
     assert "Desk final equity" in headline and "Random 5–95%" in headline
     metrics = page.locator("#metrics tbody th").all_inner_texts()
