@@ -449,26 +449,44 @@ def _sweep_chunk(
 
 
 def _sweep_results_insert(sweep_id: int, rows: list[dict]) -> None:
-    """Store a chunk's rows in one statement; a combination already stored (a chunk run
-    again) is kept as it was. On PostgreSQL the rows travel as one JSON document that the
-    server unpacks (``jsonb_to_recordset``): about 2 ms for 100 rows where the ORM's
-    ``bulk_create`` (one value per field per row, adapted in Python) takes about 7 ms."""
+    """Store a chunk's rows in one write; a combination already stored (a chunk run again)
+    is kept as it was. Measured for 100 rows: on PostgreSQL the rows travel as one JSON
+    document that the server unpacks (``jsonb_to_recordset``), about 2 ms where the ORM's
+    ``bulk_create`` (one adapted value per field per row) takes about 7 ms; on SQLite one
+    prepared statement over the rows (``executemany``), about 1.1 ms against 2.5 ms."""
     if not rows:
         return
-    if connection.vendor != "postgresql":
-        SweepResult.objects.bulk_create(
-            [SweepResult(sweep_id=sweep_id, **row) for row in rows], ignore_conflicts=True
-        )
-        return
     table = SweepResult._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (sweep_id, combo, params, metrics, error) "
-            "SELECT %s, r.combo, r.params, r.metrics, r.error "
+    columns = f"INSERT INTO {table} (sweep_id, combo, params, metrics, error) "
+    if connection.vendor == "postgresql":
+        sql = (
+            f"{columns}SELECT %s, r.combo, r.params, r.metrics, r.error "
             "FROM jsonb_to_recordset(%s::jsonb) "
             "AS r(combo integer, params jsonb, metrics jsonb, error text) "
-            "ON CONFLICT (sweep_id, combo) DO NOTHING",
-            [sweep_id, json.dumps(rows, allow_nan=False)],
+            "ON CONFLICT (sweep_id, combo) DO NOTHING"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sweep_id, json.dumps(rows, allow_nan=False)])
+    elif connection.vendor == "sqlite":
+        # JSONField's own storage on SQLite: the JSON text, NULL for None.
+        sql = f"{columns}VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sweep_id, combo) DO NOTHING"
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        sweep_id,
+                        r["combo"],
+                        json.dumps(r["params"]),
+                        None if r["metrics"] is None else json.dumps(r["metrics"]),
+                        r["error"],
+                    )
+                    for r in rows
+                ],
+            )
+    else:
+        SweepResult.objects.bulk_create(
+            [SweepResult(sweep_id=sweep_id, **row) for row in rows], ignore_conflicts=True
         )
 
 
