@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> dict:
         "",
         "ratio = API throughput / engine throughput (target >= 80%); queries = SQL "
         "statements of one POST + polls.",
+        "",
+        "History: on 2026-11-29, before the sweep path was trimmed (an eager chunk called "
+        "directly, not through a Celery group; one-statement result writes; one update to "
+        "finish), the same benchmark gave sqlite 80% (overhead 23 ms, 21 queries) and "
+        "postgresql 69% (overhead 43 ms, 21 queries).",
     ]
     write_results("sweep", data, "\n".join(md))
     print("\n".join(md))
