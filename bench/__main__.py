@@ -10,6 +10,7 @@ BENCHMARKS = [
     "product",
     "simulator",
     "desk",
+    "sweep",
     "marketdata_io",
     "ml_training",
     "load",

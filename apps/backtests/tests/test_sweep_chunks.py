@@ -114,3 +114,25 @@ def test_a_sweep_cancelled_mid_chunk_stops_at_the_next_combination(
     assert asked == [0, 1, 2]  # two combinations ran; the third saw the cancellation
     assert not SweepResult.objects.filter(sweep=sweep).exists()
     assert Sweep.objects.get(pk=sweep.pk).status == JobStatus.CANCELLED
+
+
+def test_stored_rows_read_back_as_the_orm_wrote_them(user_client, btc_candles):
+    """A chunk's one-statement write (raw SQL per database) stores what the model reads:
+    JSON params and metrics, None as NULL, the error text; a combination already stored
+    is kept as it was."""
+    sweep = Sweep.objects.get(pk=_sweep(user_client)["id"])
+    rows = [
+        {"combo": 100, "params": {"a.b": 3, "c": [1.5, "x"]}, "metrics": None, "error": "why"},
+        {"combo": 101, "params": {"a.b": 4}, "metrics": {"sharpe": None, "n": 2}, "error": ""},
+    ]
+    services._sweep_results_insert(sweep.pk, rows)
+    services._sweep_results_insert(sweep.pk, [{**rows[0], "error": "again", "metrics": {}}])
+    stored = {
+        r.combo: r
+        for r in SweepResult.objects.filter(sweep=sweep, combo__gte=100).order_by("combo")
+    }
+    assert stored[100].params == {"a.b": 3, "c": [1.5, "x"]}
+    assert stored[100].metrics is None and stored[100].error == "why"
+    assert SweepResult.objects.filter(sweep=sweep, metrics__isnull=True).count() == 1
+    assert stored[101].metrics == {"sharpe": None, "n": 2} and stored[101].error == ""
+    assert SweepResult.objects.filter(sweep=sweep, params__c__1="x").count() == 1
