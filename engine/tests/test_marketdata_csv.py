@@ -235,7 +235,7 @@ def test_weekend_closed_markets_have_no_weekend_gaps():
     assert len(every_day.gaps) > 400  # each weekend, counted as if the market never closed
     # What remains are exchange holidays: about nine a year over 8.6 years, one day each.
     assert 60 <= len(goog.gaps) <= 100 and all(g.missing <= 3 for g in goog.gaps)
-    assert all(g.start.dayofweek < 5 and g.end.dayofweek < 5 for g in goog.gaps)
+    assert all(g.start.day_of_week < 5 and g.end.day_of_week < 5 for g in goog.gaps)
     day = 86_400_000
     thu = 0  # 1970-01-01 was a Thursday: Thu, Fri, Mon present; Tue missing; Thu present
     ms = np.array([thu, thu + day, thu + 4 * day, thu + 7 * day], dtype="int64")

@@ -63,4 +63,4 @@ def test_a_stock_is_closed_at_weekends_in_the_import_report_and_the_coverage():
     assert record.gap_count == 77  # exchange holidays, not the 400+ weekends
     (cov,) = symbol_coverage(Symbol.objects.get(name="GOOG"))
     assert cov.gap_count == 77 and cov.missing == 79
-    assert all(pd.Timestamp(g["start"]).dayofweek < 5 for g in cov.gaps)
+    assert all(pd.Timestamp(g["start"]).day_of_week < 5 for g in cov.gaps)
