@@ -1,21 +1,7 @@
 from django import forms
 
-from engine.desk import BOUNDS, DEFAULTS
-from engine.desk.backtest import WHOLE
+from apps.motherai.deskparams import desk_form_fields
 from engine.desk.report import SWEEP_PARAMS
-
-
-def _param(name: str) -> forms.Field:
-    """A desk parameter with engine.desk's default and range."""
-    bound = BOUNDS[name]
-    initial = DEFAULTS[name]
-    if name in WHOLE:
-        return forms.IntegerField(
-            min_value=int(bound.input_min), max_value=int(bound.input_max), initial=initial
-        )
-    if isinstance(initial, float) and initial.is_integer():
-        initial = int(initial)  # the page shows 10000, not 10000.0
-    return forms.FloatField(min_value=bound.input_min, max_value=bound.input_max, initial=initial)
 
 
 class DeskBacktestForm(forms.Form):
@@ -37,7 +23,7 @@ class DeskBacktestForm(forms.Form):
         # Every desk parameter (engine.desk.DEFAULTS) with its default and range, before
         # the grid.
         grid = self.fields.pop("grid")
-        self.fields.update({name: _param(name) for name in DEFAULTS})
+        self.fields.update(desk_form_fields())
         self.fields["grid"] = grid
         self.fields["agents"].choices = [
             (a.pk, f"{a.name} ({a.symbol} {a.interval}{', model' if a.model_id else ''})")

@@ -4,24 +4,9 @@ from rest_framework import serializers
 from apps.core.api.serializers import InputSerializer
 from apps.deskbt.models import DeskBacktest
 from apps.deskbt.selectors import AUDIT_MAX_PAGE_SIZE, AUDIT_PAGE_SIZE
-from engine.desk import BOUNDS, DEFAULTS
-from engine.desk.backtest import WHOLE
+from apps.motherai.deskparams import desk_serializer_fields
+from engine.desk import DEFAULTS
 from engine.desk.report import SWEEP_MAX_VALUES, SWEEP_PARAMS
-
-
-def _param(name: str) -> serializers.Field:
-    """A desk parameter with engine.desk's default and range."""
-    bound = BOUNDS[name]
-    kind = serializers.IntegerField if name in WHOLE else serializers.FloatField
-    return kind(
-        default=DEFAULTS[name],
-        min_value=bound.input_min,
-        max_value=bound.input_max,
-        error_messages={
-            "min_value": bound.message,
-            "max_value": bound.message,
-        },
-    )
 
 
 class DeskBacktestCreateInputSerializer(InputSerializer):
@@ -36,7 +21,7 @@ class DeskBacktestCreateInputSerializer(InputSerializer):
 
     def get_fields(self):
         # Every desk parameter (engine.desk.DEFAULTS), with its default and range.
-        return {**super().get_fields(), **{name: _param(name) for name in DEFAULTS}}
+        return {**super().get_fields(), **desk_serializer_fields()}
 
     def validate(self, attrs):
         if not attrs["agents"]:

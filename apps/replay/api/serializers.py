@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
+from apps.motherai.deskparams import REPLAY_PARAMS, desk_serializer_fields
 from apps.replay.models import ReplaySession
-from engine.desk import DEFAULTS
 
 
 class ReplayCreateInputSerializer(InputSerializer):
@@ -18,15 +18,10 @@ class ReplayCreateInputSerializer(InputSerializer):
     bars_per_step = serializers.IntegerField(default=1, help_text="decision times per step")
     step_seconds = serializers.FloatField(default=2.0, help_text="wall seconds between steps")
     start_now = serializers.BooleanField(default=False, help_text="start the clock at once")
-    top_n = serializers.IntegerField(default=DEFAULTS["top_n"])
-    min_score = serializers.FloatField(default=DEFAULTS["min_score"])
-    alpha = serializers.FloatField(default=DEFAULTS["alpha"])
-    beta = serializers.FloatField(default=DEFAULTS["beta"])
-    prior_trades = serializers.IntegerField(default=DEFAULTS["prior_trades"])
-    buy_fraction = serializers.FloatField(default=DEFAULTS["buy_fraction"])
-    fee_rate = serializers.FloatField(default=DEFAULTS["fee_rate"])
-    slippage_bps = serializers.FloatField(default=DEFAULTS["slippage_bps"])
-    initial_balance = serializers.FloatField(default=DEFAULTS["initial_balance"])
+
+    def get_fields(self):
+        # The desk's parameters but the random seeds, with their defaults and ranges.
+        return {**super().get_fields(), **desk_serializer_fields(REPLAY_PARAMS)}
 
 
 class ReplaySessionOutputSerializer(serializers.ModelSerializer):
