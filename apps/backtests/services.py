@@ -8,7 +8,9 @@ and enqueues it on commit. ``backtest_execute`` is the worker side: claim, load 
 run the engine, store trades (one columnar blob), metrics and the equity curve in one
 transaction, fenced by the attempt. Sweeps are the same shape; their numbers (grid
 checks, each combination, walk-forward) are ``engine.backtest.sweep``'s: here they are
-loaded, fanned out to chunk tasks by task name, and stored.
+loaded, fanned out to chunk tasks by task name, and stored. ``backtest_delete`` and
+``sweep_delete`` remove a run or sweep with everything stored for it, cancelling it
+first when it is still queued or running.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 import engine
-from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute, task_signature
+from apps.core.jobs import (
+    JobContext,
+    JobStatus,
+    job_cancel,
+    job_enqueue,
+    job_execute,
+    task_signature,
+)
 from apps.core.validators import window_clean
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame, symbol_get
@@ -250,6 +259,16 @@ def _run_body(run: BacktestRun, ctx: JobContext) -> None:
     logger.info("run %s: %d trades in %.0f ms", run.pk, count, (time.perf_counter() - t0) * 1000)
 
 
+@transaction.atomic
+def backtest_delete(*, run: BacktestRun) -> None:
+    """Delete a run with its trades (the columnar trade table goes by cascade). A queued or
+    running run is cancelled first, in the same transaction: its worker's result write is
+    fenced on the row still running with its attempt, so it finds no row, rolls its trades
+    back and stores nothing (the claim of a queued run's task likewise finds no row)."""
+    job_cancel(run)
+    BacktestRun.objects.filter(pk=run.pk).delete()
+
+
 # ---------------------------------------------------------------- sweeps and walk-forward
 
 
@@ -321,6 +340,17 @@ def sweep_create(
         )
         job_enqueue(sweep)
     return sweep
+
+
+@transaction.atomic
+def sweep_delete(*, sweep: Sweep) -> None:
+    """Delete a sweep with its results (one row per combination, by cascade). A queued or
+    running sweep is cancelled first, in the same transaction: a chunk still computing
+    stops at its next cancellation check, and its result write is fenced on the sweep
+    still running with its attempt, so it rolls back and stores nothing."""
+    job_cancel(sweep)
+    Sweep.objects.filter(pk=sweep.pk).delete()
+    transaction.on_commit(lambda: _sweep_candles_drop(sweep.pk))
 
 
 def sweep_execute(pk: int) -> str:

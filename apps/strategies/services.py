@@ -1,4 +1,5 @@
-"""Strategy writes: create, update (a new version on every change), delete, validate.
+"""Strategy writes: create, update (a new version on every definition change; a name or
+notes edit alone updates the strategy in place), delete, validate.
 
 Validation is the engine's parser: a strategy that parses is safe to store and to run,
 because it is interpreted, never executed. Errors come back keyed by the exact field
@@ -183,7 +184,10 @@ def strategy_update(
     symbol: str | None = None,
     timeframe: str | None = None,
 ) -> Strategy:
-    """Apply changes; a new version is recorded only when something actually changed."""
+    """Apply changes. A new version is recorded only when what runs changed (the
+    definition, or the symbol or timeframe it runs on); a name or notes edit alone updates
+    the strategy row and keeps its current version (versions are snapshots of what ran,
+    so they keep the name and notes they were saved with)."""
     locked = Strategy.objects.select_for_update().get(pk=strategy.pk)
     # Parse first: it is what refuses a definition that is not a JSON object.
     parsed = strategy_parse(
@@ -202,22 +206,21 @@ def strategy_update(
         )
     )
     new_notes = notes if notes is not None else locked.notes
-    changed = (
+    runs_differently = (
         raw != locked.definition
-        or new_name != locked.name
-        or new_notes != locked.notes
         or parsed.symbol != locked.symbol
         or parsed.timeframe != locked.timeframe
     )
-    if not changed:
+    if not runs_differently and new_name == locked.name and new_notes == locked.notes:
         return locked
-    locked.definition = raw
-    locked.normalized = parsed.to_dict()
     locked.name = new_name
     locked.notes = new_notes
-    locked.symbol = parsed.symbol
-    locked.timeframe = parsed.timeframe
-    locked.version += 1
+    if runs_differently:
+        locked.definition = raw
+        locked.normalized = parsed.to_dict()
+        locked.symbol = parsed.symbol
+        locked.timeframe = parsed.timeframe
+        locked.version += 1
     try:
         with transaction.atomic():
             locked.save()
@@ -225,7 +228,8 @@ def strategy_update(
         raise ValidationError(
             {"name": [f"you already have a strategy named {new_name!r}"]}
         ) from None
-    _version_add(locked)
+    if runs_differently:
+        _version_add(locked)
     return locked
 
 

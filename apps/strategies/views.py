@@ -67,7 +67,7 @@ def strategy_edit_view(request, ref=None):
                     )
                     messages.success(request, f"Saved {strategy.name} (version 1).")
                 else:
-                    before = strategy.version
+                    before = (strategy.version, strategy.name, strategy.notes)
                     strategy = strategy_update(
                         strategy=strategy,
                         definition=d["strategy_json"],
@@ -75,8 +75,12 @@ def strategy_edit_view(request, ref=None):
                         notes=d["notes"],
                         timeframe=d["timeframe"] or None,
                     )
-                    if strategy.version == before:
+                    if (strategy.version, strategy.name, strategy.notes) == before:
                         messages.info(request, "No changes to save.")
+                    elif strategy.version == before[0]:
+                        messages.success(
+                            request, f"Saved {strategy.name} (still version {strategy.version})."
+                        )
                     else:
                         messages.success(
                             request, f"Saved {strategy.name} as version {strategy.version}."

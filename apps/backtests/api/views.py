@@ -13,7 +13,7 @@ from apps.backtests.selectors import (
     sweep_get,
     sweep_list,
 )
-from apps.backtests.services import backtest_create, sweep_create
+from apps.backtests.services import backtest_create, backtest_delete, sweep_create, sweep_delete
 from apps.core.api.jobs import job_cancel_response
 from apps.strategies.api.views import get_strategy_or_404
 from apps.strategies.models import Strategy
@@ -71,13 +71,19 @@ class BacktestListCreateApi(GenericAPIView):
 
 
 class BacktestDetailApi(GenericAPIView):
-    """Status, progress, metrics and the assumptions of a run."""
+    """Status, progress, metrics and the assumptions of a run. DELETE removes the run with
+    its trades (204); a queued or running run is cancelled first, then deleted."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
 
     def get(self, request, pk: int):
         return Response(BacktestRunOutputSerializer(_run(request, pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        backtest_delete(run=_run(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BacktestTradesApi(GenericAPIView):
@@ -156,15 +162,29 @@ class SweepListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
+def _sweep(request, pk) -> Sweep:
+    sweep = sweep_get(owner=request.user, pk=pk)
+    if sweep is None:
+        raise Http404
+    return sweep
+
+
 class SweepDetailApi(GenericAPIView):
+    """A sweep with its results. DELETE removes the sweep with its results (204); a queued
+    or running sweep is cancelled first, then deleted."""
+
     queryset = Sweep.objects.none()
     serializer_class = SweepOutputSerializer
 
     def get(self, request, pk: int):
-        sweep = sweep_get(owner=request.user, pk=pk)
-        if sweep is None:
-            raise Http404
-        return Response(SweepOutputSerializer(sweep, context={"with_results": True}).data)
+        return Response(
+            SweepOutputSerializer(_sweep(request, pk), context={"with_results": True}).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        sweep_delete(sweep=_sweep(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SweepCancelApi(GenericAPIView):

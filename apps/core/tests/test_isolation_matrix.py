@@ -10,7 +10,9 @@ made through the real services, and user B (bob) attacking it:
   signed-in session) sends GET, POST, PUT, PATCH and DELETE: each answers
   404 or 405 — the same status (and API body) as for an id that does not exist — and A's
   rows are unchanged. A's own request to the same URL (``probe``) succeeds, so the 404 is
-  about the owner, not a wrong URL.
+  about the owner, not a wrong URL. Where A may delete the object through the URL
+  (``deletes``), B's DELETE must be a 404 (not a 405), and A's own DELETE answers 204 and
+  takes the object and the rows stored under it (``deletes`` names their models).
 - ``lists``: B's GET shows none of A's objects (A's names all carry ``ALICEONLY``; ids are
   checked where ``ids`` says), while A's GET shows them (``a_sees``) and B's shows B's
   (``b_sees``), so the check is not vacuous.
@@ -143,6 +145,8 @@ class Case:
 class Route:
     obj: str | None = None  # the kind of A's object the URL argument names
     probe: tuple[str, tuple[int, ...]] | None = None  # A's request to the same URL
+    # DELETE removes the object: (its model, then (model, lookup to it) of what goes with it)
+    deletes: tuple[type, tuple[tuple[type, str], ...]] | None = None
     lists: bool = False
     ids: tuple[tuple[type, str], ...] = ()  # (model, item key): no id of A's rows listed
     a_sees: bool = True
@@ -291,9 +295,13 @@ MATRIX: dict[str, Route] = {
     "api/backtests/": Route(lists=True, ids=((BacktestRun, "id"),), cases=STRATEGY_REFUSED),
     "api/backtests/results/": Route(lists=True, ids=((BacktestRun, "run"),), a_sees=False),
     "api/backtests/sweeps/": Route(lists=True, ids=((Sweep, "id"),), cases=SWEEP_REFUSED),
-    "api/backtests/sweeps/<int:pk>/": Route(obj="sweep", probe=GET200),
+    "api/backtests/sweeps/<int:pk>/": Route(
+        obj="sweep", probe=GET200, deletes=(Sweep, ((SweepResult, "sweep"),))
+    ),
     "api/backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (409,))),
-    "api/backtests/<int:pk>/": Route(obj="run", probe=GET200),
+    "api/backtests/<int:pk>/": Route(
+        obj="run", probe=GET200, deletes=(BacktestRun, ((BacktestTradeTable, "run"),))
+    ),
     "api/backtests/<int:pk>/trades/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/equity/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (409,))),
@@ -1073,7 +1081,9 @@ def test_another_users_object_answers_404_or_405_to_every_method(route, world, d
             for url in urls:
                 r = send(client, method, url, api=api, body=body)
                 where = f"{name} {method.upper()} {url}"
-                if r.status_code not in (404, 405):
+                if method == "delete" and spec.deletes and r.status_code != 404:
+                    problems.append(f"{where}: {r.status_code} (want 404: A may delete it)")
+                elif r.status_code not in (404, 405):
                     problems.append(f"{where}: {r.status_code} (want 404/405)")
                 elif r.status_code != gone.status_code:
                     problems.append(
@@ -1093,6 +1103,17 @@ def test_another_users_object_answers_404_or_405_to_every_method(route, world, d
         assert r.status_code in ok, (
             f"A's own {method.upper()} {url}: {r.status_code} {text(r)[:300]}"
         )
+    if spec.deletes:
+        model, children = spec.deletes
+        pk = w.obj[spec.obj].pk
+        assert all(child.objects.filter(**{key: pk}).exists() for child, key in children), (
+            f"{route}: A's {spec.obj} has nothing stored under it: the check proves nothing"
+        )
+        r = send(a_client(w, route), "delete", urls[0], api=api)
+        assert r.status_code == 204, f"A's own DELETE {urls[0]}: {r.status_code} {text(r)[:300]}"
+        assert not model.objects.filter(pk=pk).exists()
+        for child, key in children:
+            assert not child.objects.filter(**{key: pk}).exists(), f"{child.__name__} left"
 
 
 @pytest.mark.parametrize("route", LIST_ROUTES)

@@ -65,7 +65,9 @@ class StrategyListCreateApi(GenericAPIView):
 
 
 class StrategyDetailApi(GenericAPIView):
-    """One strategy by id or seed-style id (`BTCUSDT_strategy_3`). PUT/PATCH save a new version."""
+    """One strategy by id or seed-style id (`BTCUSDT_strategy_3`). PUT/PATCH save a new version
+    when what runs changes (the definition, symbol or timeframe); a name or notes edit alone
+    updates the strategy and keeps its current version."""
 
     queryset = Strategy.objects.none()
     serializer_class = StrategyOutputSerializer

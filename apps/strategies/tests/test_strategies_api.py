@@ -152,3 +152,53 @@ def test_pages_list_edit_with_inline_errors_and_versions(client, user):
     assert "mine" in client.get("/strategies/").content.decode()
     edit = client.get(f"/strategies/{pk}/edit/").content.decode()
     assert 'data-strategy-editor data-validate-url="/api/strategies/validate/"' in edit
+
+
+def test_a_name_or_notes_edit_keeps_the_version_and_a_definition_edit_makes_one(user_client):
+    pk = user_client.post(
+        "/api/strategies/", {"strategy_json": SHAPE_A, "name": "first"}, format="json"
+    ).json()["id"]
+    r = user_client.patch(
+        f"/api/strategies/{pk}/", {"name": "renamed", "notes": "why it works"}, format="json"
+    )
+    assert r.status_code == 200, r.json()
+    assert (r.json()["name"], r.json()["notes"], r.json()["version"]) == (
+        "renamed",
+        "why it works",
+        1,
+    )
+    strategy = Strategy.objects.get(pk=pk)
+    assert (strategy.name, strategy.notes, strategy.version) == ("renamed", "why it works", 1)
+    assert strategy.current_version.number == 1 and StrategyVersion.objects.count() == 1
+    # The version is a snapshot of what ran: it keeps the name it was saved with.
+    assert strategy.current_version.name == "first"
+
+    # PUT with the same definition and a new name: still no version.
+    r = user_client.put(
+        f"/api/strategies/{pk}/", {"strategy_json": SHAPE_A, "name": "again"}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["version"] == 1 and r.json()["name"] == "again"
+
+    r = user_client.patch(
+        f"/api/strategies/{pk}/",
+        {"strategy_json": {**SHAPE_A, "combine": "all"}, "notes": "all of them"},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["version"] == 2
+    versions = user_client.get(f"/api/strategies/{pk}/versions/").json()["results"]
+    assert [(v["number"], v["name"]) for v in versions] == [(2, "again"), (1, "first")]
+    assert versions[0]["notes"] == "all of them"
+
+
+def test_a_name_only_page_edit_says_saved_and_keeps_the_version(client, user):
+    client.force_login(user)
+    definition = '{"symbol": "BTCUSDT", "indicators": {"rsi": {}}}'
+    client.post("/strategies/new/", {"strategy_json": definition, "name": "mine"})
+    pk = Strategy.objects.get(name="mine").pk
+    r = client.post(
+        f"/strategies/{pk}/edit/",
+        {"strategy_json": definition, "name": "ours"},
+        follow=True,
+    )
+    assert "Saved ours (still version 1)." in r.content.decode()
+    assert Strategy.objects.get(pk=pk).version == 1 and StrategyVersion.objects.count() == 1
