@@ -31,11 +31,12 @@ from django.db import transaction
 
 import engine
 from apps.agents.models import Agent
-from apps.core.jobs import JobContext, JobStatus, job_enqueue, job_execute
+from apps.core.jobs import JobContext, job_enqueue, job_execute
 from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame
 from apps.ml.models import TrainedModel
 from apps.ml.services import model_load
+from apps.motherai.deskparams import desk_model_problem
 from engine.desk import DEFAULTS, DeskAgent, DeskConfigError, DeskParams, agent_series
 from engine.desk import run_desk_backtest as desk_run
 from engine.desk.report import sweep_params, sweep_row
@@ -67,30 +68,6 @@ def _agents_clean(owner, agent_ids) -> list[Agent]:
     if missing:
         raise ValidationError({"agents": [f"no such agent: {', '.join(map(str, missing))}"]})
     return [found[i] for i in sorted(ids)]
-
-
-def _model_clean(agent: Agent, start: datetime) -> None:
-    """The desk may only trade candles after the agent's model's training window."""
-    model = agent.model
-    if model is None:
-        return
-    if model.status != JobStatus.SUCCEEDED or not model.usable:
-        raise ValidationError(
-            {"agents": [f"{agent.name}: its model #{model.pk} is not usable ({model.status})"]}
-        )
-    window = model.train_window or []
-    if len(window) != 2:
-        raise ValidationError({"agents": [f"{agent.name}: its model #{model.pk} has no window"]})
-    first, last = pd.Timestamp(window[0]), pd.Timestamp(window[1])
-    if pd.Timestamp(start) <= last:
-        raise ValidationError(
-            {
-                "agents": [
-                    f"{agent.name}: its model #{model.pk} was trained on candles from "
-                    f"{_iso(first)} to {_iso(last)}; start the window after {_iso(last)}"
-                ]
-            }
-        )
 
 
 def _params_clean(params: dict[str, Any]) -> DeskParams:
@@ -153,7 +130,8 @@ def desk_backtest_create(
     desk = _params_clean(params)
     _window_clean(agents, start, end)
     for agent in agents:
-        _model_clean(agent, start)
+        if (problem := desk_model_problem(agent, start)) is not None:
+            raise ValidationError({"agents": [problem]})
     if grid is not None:
         try:
             combos = sweep_params(desk, grid)

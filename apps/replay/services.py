@@ -38,11 +38,12 @@ from apps.agents.models import Agent
 from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame
 from apps.ml.services import model_load
+from apps.motherai.deskparams import desk_model_problem
 from apps.portfolio.models import Portfolio, Position, Source, TradeLog
 from apps.portfolio.services import order_place, portfolio_create
 from engine.desk import BUY, HOLD, SELL, TAKEN, DeskConfigError, DeskParams
 from engine.desk.evaluate import EvaluationError, agent_series, evaluate_at
-from engine.desk.rules import round_trip_won
+from engine.desk.rules import desk_score, round_trip_won, shrunk_win_rate
 from engine.desk.step import (
     Candidate,
     decision_times,
@@ -53,6 +54,7 @@ from engine.desk.step import (
     probability_up_last,
 )
 from engine.marketdata import interval_ms
+from engine.ml import predict_proba_up_series
 from engine.strategy import parse_strategy
 
 from .models import ReplayAgent, ReplayCandidate, ReplaySession, ReplayStep
@@ -113,27 +115,6 @@ def replay_params_clean(params: dict[str, Any] | None) -> DeskParams:
     return p
 
 
-def _model_check(agent: Agent, start: pd.Timestamp) -> str | None:
-    """Why ``agent``'s model may not trade from ``start`` (None: it may): a model is used
-    only on candles after its training window, as in the desk backtest (apps/deskbt)."""
-    model = agent.model
-    if model is None:
-        return None
-    if model.status != "succeeded" or not model.usable:
-        return f"{agent.name}: its model #{model.pk} is not usable ({model.status})"
-    window = model.train_window or []
-    if len(window) != 2:
-        return f"{agent.name}: its model #{model.pk} has no recorded training window"
-    first, last = utc(window[0]), utc(window[1])
-    if start <= last:
-        return (
-            f"{agent.name}: its model #{model.pk} was trained on candles from "
-            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; start the replay after "
-            f"{last:%Y-%m-%d %H:%M} UTC"
-        )
-    return None
-
-
 def _window_times(agents: list[Agent], start: datetime, end: datetime) -> np.ndarray:
     opens = [
         open_times_ms(symbol=a.symbol, interval=a.interval, after=None, start=start, end=end)
@@ -180,7 +161,7 @@ def replay_create(
     start_ts, end_ts = utc(start), utc(end)
     if end_ts <= start_ts:
         raise ValidationError({"end": ["must be after start"]})
-    problems = [p for a in agents if (p := _model_check(a, start_ts)) is not None]
+    problems = [p for a in agents if (p := desk_model_problem(a, start_ts)) is not None]
     if problems:
         raise ValidationError({"agents": problems})
     start_dt, end_dt = start_ts.to_pydatetime(), end_ts.to_pydatetime()
@@ -661,16 +642,12 @@ def _demo_window(agents: list[Agent]) -> tuple[list[Agent], pd.Timestamp, pd.Tim
 def _first_trade_bar(agents: list[Agent], start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
     """The open of the first bar in the window where an agent's buy would be taken with
     an empty record (score with the prior's win rate >= the demo's min_score)."""
-    from apps.ml.services import model_load as load
-    from engine.desk.rules import desk_score, shrunk_win_rate
-    from engine.ml import predict_proba_up_series
-
     p = DeskParams(**DEMO_PARAMS, seeds=0)
     prior = shrunk_win_rate(0, 0, p.prior_trades)
     first = end
     for a in agents:
         candles = candles_frame(symbol=a.symbol, interval=a.interval, end=end.to_pydatetime())
-        proba = predict_proba_up_series(load(a.model), candles) if a.model else None
+        proba = predict_proba_up_series(model_load(a.model), candles) if a.model else None
         s = agent_series(
             parse_strategy(a.strategy_version.normalized),
             candles,
@@ -678,7 +655,7 @@ def _first_trade_bar(agents: list[Agent], start: pd.Timestamp, end: pd.Timestamp
             probability_up=proba,
         )
         ok = (s.action == BUY) & (s.index >= start)
-        ok &= np.array([desk_score(c, prior, p.alpha, p.beta) >= p.min_score for c in s.confidence])
+        ok &= desk_score(s.confidence, prior, p.alpha, p.beta) >= p.min_score
         hits = np.flatnonzero(ok)
         if len(hits):
             first = min(first, pd.Timestamp(s.index[hits[0]]))
