@@ -36,7 +36,6 @@ from django.utils import timezone
 import engine
 from apps.core.jobs import (
     JobContext,
-    JobStatus,
     job_cancel,
     job_enqueue,
     job_execute,
@@ -423,7 +422,7 @@ def _sweep_candles_drop(sweep_id: int) -> None:
 
 
 def sweep_chunk_execute(sweep_id: int, attempt: int, a: int, b: int) -> int:
-    sweep = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt).first()
+    sweep = JobContext(model=Sweep, pk=sweep_id, attempt=attempt).running().first()
     if sweep is None:
         _sweep_candles_drop(sweep_id)
         return 0
@@ -438,7 +437,7 @@ def _sweep_chunk(
     computed, stored in one write, fenced by the attempt. The number stored."""
     sweep_id = sweep.pk
     combos = (combos if combos is not None else grid_combinations(sweep.grid))[a:b]
-    running = Sweep.objects.filter(pk=sweep_id, status=JobStatus.RUNNING, attempts=attempt)
+    running = JobContext(model=Sweep, pk=sweep_id, attempt=attempt).running()
     checked = time.monotonic()
 
     def cancelled(done: int) -> bool:
@@ -524,15 +523,15 @@ def _sweep_progress(sweep: Sweep, attempt: int) -> bool:
     """Store how many combinations are done and finish the sweep when all are (one update
     either way); False when the sweep no longer runs with this attempt."""
     count = SweepResult.objects.filter(sweep_id=sweep.pk).count()
+    ctx = JobContext(model=Sweep, pk=sweep.pk, attempt=attempt)
     if count >= sweep.combinations:
-        if not JobContext(model=Sweep, pk=sweep.pk, attempt=attempt).finish(completed=count):
+        if not ctx.finish(completed=count):
             return False
         transaction.on_commit(lambda: _sweep_candles_drop(sweep.pk))
         return True
-    running = Sweep.objects.filter(pk=sweep.pk, status=JobStatus.RUNNING, attempts=attempt)
     # Chunks are the sweep's heartbeat once its own task has fanned them out.
     return bool(
-        running.update(
+        ctx.running().update(
             completed=count,
             progress=round(100 * count / max(sweep.combinations, 1), 1),
             heartbeat_at=timezone.now(),
