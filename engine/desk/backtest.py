@@ -32,13 +32,11 @@ from engine.marketdata import interval_ms as interval_to_ms
 
 from .rules import (
     BUY,
-    FILL_TEXT,
     FILLED,
     HOLD,
     NO_CASH,
     NO_NEXT_CANDLE,
     SELL,
-    STATUS_TEXT,
     TAKEN,
     buy_fill,
     desk_score,
@@ -173,7 +171,6 @@ class DeskResult:
     alone: list[DeskRun]
     buy_and_hold: np.ndarray
     random_final: np.ndarray
-    random_mean_curve: np.ndarray
     metrics: dict[str, Any]
     # at the times ``index`` (see ``band_points``): the random runs' mean, 5th and 95th
     # percentile of equity; None without seeds or band_points
@@ -774,7 +771,6 @@ def run_desk_backtest(
     if on_progress:
         on_progress(0.5)
     finals = np.zeros(params.seeds)
-    mean_curve = np.zeros(len(inp.times))
     keep = curve_indices(desk.equity, band_points) if band_points else None
     kept = np.empty((params.seeds, len(keep))) if keep is not None else None
     for r in range(params.seeds):
@@ -782,7 +778,6 @@ def run_desk_backtest(
             inp, params, mode=1, rng=np.random.default_rng(r), take_counts=desk.taken_per_time
         )
         finals[r] = run.equity[-1]
-        mean_curve += run.equity / params.seeds
         if kept is not None:
             kept[r] = run.equity[keep]
         if on_progress and r % 10 == 9:
@@ -844,7 +839,6 @@ def run_desk_backtest(
         alone=alone,
         buy_and_hold=bh,
         random_final=finals,
-        random_mean_curve=mean_curve,
         metrics=metrics,
         random_band=(
             {
@@ -865,14 +859,6 @@ def run_desk_backtest(
     )
 
 
-def status_text(status: int) -> str:
-    return STATUS_TEXT[status]
-
-
-def fill_text(fill: int) -> str:
-    return FILL_TEXT[fill]
-
-
 __all__ = [
     "AUDIT_FIELDS",
     "BOUNDS",
@@ -885,7 +871,5 @@ __all__ = [
     "DeskResult",
     "DeskRun",
     "NO_NEXT_CANDLE",
-    "fill_text",
     "run_desk_backtest",
-    "status_text",
 ]

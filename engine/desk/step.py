@@ -26,7 +26,6 @@ from engine.ml.features import build_features
 from .rules import (
     BUY,
     SELL,
-    STATUS_TEXT,
     TAKEN,
     buy_fill,
     desk_score,
@@ -88,28 +87,6 @@ class Ranked:
     rank: int
     status: int
     take_order: int
-
-    @property
-    def taken(self) -> bool:
-        return self.status == TAKEN
-
-    @property
-    def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "agent_id": self.agent_id,
-            "symbol": self.symbol,
-            "action": ("hold", "buy", "sell")[self.action],
-            "confidence": self.confidence,
-            "win_rate": self.win_rate,
-            "score": self.score,
-            "rank": self.rank,
-            "status": self.status,
-            "status_text": self.status_text,
-            "take_order": self.take_order,
-        }
 
 
 def desk_decide(
