@@ -35,7 +35,7 @@ from engine.desk import EvaluationError, agent_series, evaluate_at
 from engine.marketdata import interval_ms
 from engine.ml import LOOKBACK as ML_LOOKBACK
 from engine.ml import ModelIntegrityError, predict_proba_up_series
-from engine.strategy import parse_strategy, required_lookback
+from engine.strategy import Strategy, parse_strategy, required_lookback
 
 from .models import Agent, Signal
 
@@ -81,11 +81,12 @@ class Evaluation:
         return datetime.fromisoformat(self.market_time.replace("Z", "+00:00"))
 
 
-def agent_candles(agent: Agent, *, now: datetime) -> pd.DataFrame:
+def agent_candles(agent: Agent, *, now: datetime, strategy: Strategy | None = None) -> pd.DataFrame:
     """The candles an evaluation as of ``now`` reads: the latest few hundred of the agent's
     symbol and interval that closed by then (a candle opened at t closes at t + interval),
-    enough for the strategy's indicators and the model's features to settle."""
-    strategy = parse_strategy(agent.strategy_version.normalized)
+    enough for the strategy's indicators and the model's features to settle. ``strategy``:
+    the agent's, already parsed."""
+    strategy = strategy or parse_strategy(agent.strategy_version.normalized)
     need = max(MIN_CANDLES, required_lookback(strategy, agent.interval) * 3 + 50, ML_LOOKBACK * 4)
     return candles_frame(
         symbol=agent.symbol,
@@ -101,7 +102,7 @@ def agent_evaluate(agent: Agent, *, store: bool = False, now: datetime | None = 
     now = now or timezone.now()
     strategy = parse_strategy(agent.strategy_version.normalized)
     step = interval_ms(agent.interval)
-    candles = agent_candles(agent, now=now)
+    candles = agent_candles(agent, now=now, strategy=strategy)
     if candles.empty:
         raise AgentDataError(f"no {agent.interval} candles of {agent.symbol}")
     probability_up = None
