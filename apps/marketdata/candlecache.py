@@ -134,6 +134,9 @@ _pending_lock = threading.Lock()
 def _later(key: tuple, target, *args) -> None:
     """Run ``target(*args)`` in a daemon thread, once per key at a time."""
     with _pending_lock:
+        # finished writers go, so a long-lived process keeps no thread per past import
+        for done in [k for k, t in _pending.items() if not t.is_alive()]:
+            del _pending[done]
         running = _pending.get(key)
         if running is not None and running.is_alive():
             return
