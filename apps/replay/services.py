@@ -38,10 +38,10 @@ from apps.agents.models import Agent
 from apps.core.validators import name_clean
 from apps.marketdata.selectors import candles_frame
 from apps.ml.services import model_load
-from apps.motherai.deskparams import desk_model_problem
+from apps.motherai.deskparams import REPLAY_PARAMS, desk_model_problem
 from apps.portfolio.models import Portfolio, Position, Source, TradeLog
 from apps.portfolio.services import order_place, portfolio_create
-from engine.desk import BUY, HOLD, SELL, TAKEN, DeskConfigError, DeskParams
+from engine.desk import ACTIONS, BUY, HOLD, TAKEN, DeskConfigError, DeskParams
 from engine.desk.evaluate import EvaluationError, agent_series, evaluate_at
 from engine.desk.rules import desk_score, round_trip_won, shrunk_win_rate
 from engine.desk.step import (
@@ -74,20 +74,8 @@ logger = logging.getLogger(__name__)
 # The session's own settings (the desk's parameters are engine.desk.DeskParams').
 BARS_PER_STEP = (1, 500)
 STEP_SECONDS = (0.5, 3600.0)
-DESK_FIELDS = (
-    "top_n",
-    "min_score",
-    "alpha",
-    "beta",
-    "prior_trades",
-    "buy_fraction",
-    "fee_rate",
-    "slippage_bps",
-    "initial_balance",
-)
+DESK_FIELDS = REPLAY_PARAMS
 EIGHT = Decimal("0.00000001")
-ACTION_CODE = {"buy": BUY, "sell": SELL, "hold": HOLD}
-ACTION_NAME = {BUY: "buy", SELL: "sell", HOLD: "hold"}
 
 
 # ---- creating a session -------------------------------------------------------------
@@ -367,7 +355,8 @@ def _at(
 ) -> None:
     """Decision time T (epoch ms): fill, decide, fill, mark."""
     T_dt = from_ms(T)
-    _fill_waiting(session, T_dt, before=True)
+    strategies = {a.row.pk: a.strategy for a in agents}
+    _fill_waiting(session, T_dt, strategies, before=True)
     step = ReplayStep.objects.create(session=session, seq=seq, market_time=T_dt, cash=0, equity=0)
     evaluated = []
     for idx, a in enumerate(agents):
@@ -376,7 +365,7 @@ def _at(
             continue
         evaluated.append((a, *_evaluate(a, bar_open)))
     _decide(session, step, evaluated, params, T_dt)
-    _fill_waiting(session, T_dt, before=False)
+    _fill_waiting(session, T_dt, strategies, before=False)
     portfolio = Portfolio.objects.get(pk=session.portfolio_id)
     step.cash = float(portfolio.cash)
     step.equity = desk_equity(step.cash, _holdings(session, agents, T_dt))
@@ -482,7 +471,7 @@ def _decide(
             agent=a.row,
             market_time=T_dt,
             candle_time=bar_open,
-            action=ACTION_NAME[action],
+            action=ACTIONS[action],
             confidence=confidence,
             probability_up=p_up,
             reasons=reasons,
@@ -503,8 +492,11 @@ def _decide(
         row.save()
 
 
-def _fill_waiting(session: ReplaySession, T_dt: datetime, *, before: bool) -> None:
-    """Fill the waiting orders whose fill candle opened before T (``before``) or at T."""
+def _fill_waiting(
+    session: ReplaySession, T_dt: datetime, strategies: dict[int, Any], *, before: bool
+) -> None:
+    """Fill the waiting orders whose fill candle opened before T (``before``) or at T;
+    ``strategies``: each session agent's parsed strategy."""
     qs = session.candidates.filter(fill=ReplayCandidate.Fill.PENDING).select_related(
         "agent", "agent__agent", "agent__strategy_version"
     )
@@ -512,21 +504,20 @@ def _fill_waiting(session: ReplaySession, T_dt: datetime, *, before: bool) -> No
     pending = list(qs)
     order = fill_sequence(
         [
-            (to_ms(c.fill_at), ACTION_CODE[c.action], to_ms(c.market_time), c.take_order)
+            (to_ms(c.fill_at), ACTIONS.index(c.action), to_ms(c.market_time), c.take_order)
             for c in pending
         ]
     )
     slippage = float(session.params.get("slippage_bps", 0.0))
     for j in order:
-        _fill(session, pending[j], slippage)
+        _fill(session, pending[j], slippage, strategies[pending[j].agent_id])
 
 
-def _fill(session: ReplaySession, c: ReplayCandidate, slippage_bps: float) -> None:
-    code = ACTION_CODE[c.action]
+def _fill(session: ReplaySession, c: ReplayCandidate, slippage_bps: float, strategy) -> None:
+    code = ACTIONS.index(c.action)
     price = Decimal(repr(fill_price(code, c.fill_open, slippage_bps))).quantize(
         EIGHT, rounding=ROUND_HALF_EVEN
     )
-    strategy = parse_strategy(c.agent.strategy_version.normalized)
     try:
         order, _ = order_place(
             owner=session.owner,
