@@ -237,10 +237,11 @@ def decision_make(
     return decision
 
 
-def _still_executable(c: dict, portfolio: Portfolio) -> str | None:
-    """Why a taken action cannot be placed now (the portfolio changed since the decision),
-    or None when it can."""
-    held = Position.objects.filter(portfolio=portfolio, symbol=c["symbol"]).exists()
+def _still_executable(c: dict, held: dict[str, int]) -> str | None:
+    """Why a taken action cannot be placed now (the portfolio's positions ``held``, from
+    `_held_by`, changed since the decision), or None when it can. At most one action per
+    symbol is taken, so the orders placed before it in the same execution do not matter."""
+    held = c["symbol"] in held
     if c["action"] == "sell" and not held:
         return STATUS_TEXT[NOT_HELD]
     if c["action"] == "buy" and held:
@@ -258,12 +259,18 @@ def decision_execute(*, decision: Decision, portfolio: Portfolio | None = None) 
         portfolio or decision.portfolio or portfolio_get_or_create_default(owner=decision.owner)
     )
     candidates = list(decision.candidates)
+    prefix = f"motherai-{decision.pk}-"
+    placed = set(
+        Order.objects.filter(portfolio=portfolio, idempotency_key__startswith=prefix).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    held = _held_by(portfolio)
     for c in candidates:
         if not c.get("taken"):
             continue
-        key = f"motherai-{decision.pk}-{c['agent_id']}"
-        placed = Order.objects.filter(portfolio=portfolio, idempotency_key=key).exists()
-        why_not = None if placed else _still_executable(c, portfolio)
+        key = f"{prefix}{c['agent_id']}"
+        why_not = None if key in placed else _still_executable(c, held)
         if why_not is not None:
             c["order"] = None
             c["execution"] = f"not placed: {why_not}"
