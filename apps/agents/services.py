@@ -125,29 +125,18 @@ def agent_evaluate(agent: Agent, *, store: bool = False, now: datetime | None = 
         raise AgentDataError(str(exc)) from None
     market_time = ev.market_time.to_pydatetime()
     age = market_staleness(market_time, agent.interval, now=now)
-    core = ev.to_dict()
+    # the core's fields as they are, plus who the agent is and how old its candle is
     evaluation = Evaluation(
+        **ev.to_dict(),
         agent_id=agent.pk,
         agent_name=agent.name,
         symbol=agent.symbol,
         interval=agent.interval,
-        action=ev.action,
-        confidence=ev.confidence,
-        confidence_source=ev.confidence_source,
-        candle_time=core["candle_time"],
-        market_time=core["market_time"],
         fresh=age.fresh,
         age=age.age,
         age_bars=age.age_bars,
-        entry_price=ev.entry_price,
-        target_price=ev.target_price,
-        stop_loss=ev.stop_loss,
-        targets_from=ev.targets_from,
-        probability_up=ev.probability_up,
-        reasons=ev.reasons,
         strategy_name=agent.strategy.name,
         strategy_version=agent.strategy_version.number,
-        indicators_used=ev.indicators_used,
         model_id=agent.model_id,
     )
     if store:
