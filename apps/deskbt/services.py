@@ -74,7 +74,7 @@ def _params_clean(params: dict[str, Any]) -> DeskParams:
     unknown = set(params) - set(PARAMS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: ["not a desk parameter"]})
-    desk = DeskParams(**{**DEFAULTS, **params})
+    desk = DeskParams(**params)  # the dataclass defaults are DEFAULTS
     try:
         desk.validate()
     except DeskConfigError as exc:

@@ -17,6 +17,7 @@ The win rate at T counts an agent's round trips whose exit filled before T.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -563,6 +564,11 @@ class _Inputs:
     symbols: list[str]
 
 
+def utc_ms(ts) -> int:
+    """A time (naive: UTC) as epoch milliseconds."""
+    return int(_utc(ts).value // 1_000_000)
+
+
 def _utc(ts) -> pd.Timestamp:
     ts = pd.Timestamp(ts)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -577,8 +583,7 @@ def _prepare(agents: list[DeskAgent], start, end) -> _Inputs:
     if [a.agent_id for a in agents_sorted] != [a.agent_id for a in agents]:
         raise ValueError("agents must be sorted by agent id")
     symbols = sorted({a.symbol for a in agents})
-    start_ms = _utc(start).value // 1_000_000
-    end_ms = _utc(end).value // 1_000_000
+    start_ms, end_ms = utc_ms(start), utc_ms(end)
     offs = [0]
     his, opens, closes, open_ms, actions, confs = [], [], [], [], [], []
     ev_t, ev_a, ev_b = [], [], []
@@ -754,7 +759,7 @@ def run_desk_backtest(
     if on_progress:
         on_progress(0.3)
     alone = []
-    solo = DeskParams(**{**params.to_dict(), "top_n": 1, "min_score": 0.0})
+    solo = dataclasses.replace(params, top_n=1, min_score=0.0)
     for idx in range(len(agents)):
         one = _prepare([agents[idx]], start, end)
         run = _run(one, solo)

@@ -4,6 +4,7 @@ random band at them come from the core: ``curve_indices``, ``band_points``). Pur
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -64,7 +65,7 @@ def sweep_params(base: DeskParams, grid: dict[str, list]) -> list[DeskParams]:
             v = combo.get(whole)
             if isinstance(v, float) and v.is_integer():
                 combo[whole] = int(v)
-        params = DeskParams(**{**base.to_dict(), **combo})
+        params = dataclasses.replace(base, **combo)
         try:
             params.validate()
         except DeskConfigError as exc:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from engine.ml.features import build_features
 
+from .backtest import utc_ms
 from .rules import (
     BUY,
     SELL,
@@ -36,16 +37,10 @@ from .rules import (
 )
 
 
-def _ms(ts) -> int:
-    ts = pd.Timestamp(ts)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value // 1_000_000)
-
-
 def decision_times(open_ms: list[np.ndarray], interval_ms: list[int], *, start, end) -> np.ndarray:
     """The sorted, distinct close times (epoch ms) of every agent's candles whose open time
     is in [start, end]: the desk's decision times (`backtest._prepare`)."""
-    lo, hi = _ms(start), _ms(end)
+    lo, hi = utc_ms(start), utc_ms(end)
     parts = []
     for om, step in zip(open_ms, interval_ms, strict=True):
         om = np.asarray(om, dtype=np.int64)
