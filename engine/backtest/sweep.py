@@ -293,7 +293,6 @@ def walk_forward(
     lo = int(idx.searchsorted(pd.Timestamp(config.start))) if config.start else 0
     step = (len(idx) - lo) // windows
     share = in_sample_pct / 100.0
-    lower_better = metric in LOWER_IS_BETTER
     start_balance = float(config.initial_balance)
     balance = start_balance
     segments, report = [], []
@@ -304,19 +303,18 @@ def walk_forward(
         a, b = lo + w * step, lo + (w + 1) * step if w < windows - 1 else len(idx)
         split = a + int((b - a) * share)
         in_sample = replace(config, start=idx[a], end=idx[split - 1])
-        best, best_value = None, None
+        rows = []
         for combo in combos:
             metrics, _ = combo_metrics(
                 definition, combo, candles, in_sample, interval, indicator_cache=cache
             )
+            rows.append({"params": combo, "metrics": metrics})
             done += 1
             if on_progress is not None:
                 on_progress(done / total)
-            value = (metrics or {}).get(metric)
-            if value is None:
-                continue
-            if best_value is None or (value < best_value if lower_better else value > best_value):
-                best, best_value = combo, value
+        top = rank_rows(rows, metric)[0] if rows else None
+        best_value = (top["metrics"] or {}).get(metric) if top else None
+        best = top["params"] if best_value is not None else None
         if best is None:
             report.append(
                 {"window": w + 1, "error": "no combination produced the metric in-sample"}
