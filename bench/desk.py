@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -211,31 +208,19 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(_replay_child(args.steps)))
         return {}
 
-    from bench.common import machine, write_results
+    from bench.common import django_child, machine, write_results
 
     engine_part = _engine_part(args.repeat)
     print(f"desk backtest: {engine_part['seconds']}")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "DJANGO_SETTINGS_MODULE": "tradingsite.settings.local",
-            "CELERY_BROKER_URL": "",
-            "STORAGE_DIR": tmp,
-            "LOG_LEVEL": "WARNING",
-            "LOG_FILE": f"{tmp}/bench.log",
-        }
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.desk", "--child", "--steps", str(args.steps)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+        replay = django_child(
+            "bench.desk",
+            ["--steps", str(args.steps)],
+            name="replay",
+            url=f"sqlite:///{tmp}/bench.sqlite3",
+            tmp=tmp,
+            STORAGE_DIR=tmp,
         )
-        if out.returncode:
-            raise SystemExit(f"replay benchmark failed:\n{out.stderr[-3000:]}")
-        replay = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"replay: {replay}")
     per_time_ratio = replay["replay_seconds"] / replay["desk_seconds_same_window"]
     full_replay_estimate = (
