@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from engine.marketdata import OHLCV
+
 from .models import CandleSeries
 
 logger = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def store(
         return
     arr = np.empty((6, len(ms)), dtype=np.float64)
     arr[0] = ms
-    for i, col in enumerate(("open", "high", "low", "close", "volume"), start=1):
+    for i, col in enumerate(OHLCV, start=1):
         arr[i] = values[col]
     target = _path(root, symbol_id, interval, stamp)
     try:
@@ -119,10 +121,7 @@ def append(
     if old.shape[1] and ms[0] <= old[0, -1]:
         return False
     joined_ms = np.concatenate([old[0], ms.astype(np.float64)])
-    joined = {
-        col: np.concatenate([old[i], values[col]])
-        for i, col in enumerate(("open", "high", "low", "close", "volume"), start=1)
-    }
+    joined = {col: np.concatenate([old[i], values[col]]) for i, col in enumerate(OHLCV, start=1)}
     store(symbol_id, interval, new_stamp, joined_ms, joined, root)
     return True
 

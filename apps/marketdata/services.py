@@ -184,7 +184,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
         return _InsertCounts(0, 0, 0)
     old_stamp = _series_lock(symbol, interval)
     ms = frame.index.as_unit("ms").asi8
-    cols = [frame[c].to_numpy(dtype="float64") for c in ("open", "high", "low", "close", "volume")]
+    cols = [frame[c].to_numpy(dtype="float64") for c in OHLCV]
     # EXISTS keeps the temp table as the outer loop, so SQLite probes the candle index
     # per row instead of scanning the candle table for each temp row.
     conflict_sql = (
