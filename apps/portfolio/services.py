@@ -18,6 +18,7 @@ transaction `order_place` owns, `_buy` or `_sell` (which logs the round trip wit
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -220,9 +221,7 @@ def _quote_check(*, symbol: str, price, market_time: datetime | None = None) -> 
     # uses the price it stores, rounded half-even to 8 places.
     where = f" (the latest close of {symbol} is {quote.price})"
     _price_check(quote.price, where)
-    quote = Quote(
-        price=money(quote.price), time=quote.time, source=quote.source, interval=quote.interval
-    )
+    quote = dataclasses.replace(quote, price=money(quote.price))
     _price_check(quote.price, where)
     return quote
 
