@@ -7,11 +7,13 @@ vectorised indicator arrays. Nothing is ever evaluated as Python.
 from .compile import ConditionResult, Signals, compile_signals, infer_interval, required_lookback
 from .errors import FieldError, StrategyError
 from .grammar import OPERATORS, Operand, parse_condition
+from .params import Param, resolve_params
 from .resample import align_to_base, resample
 from .schema import Condition, Risk, Strategy, parse_strategy
 
 __all__ = [
     "OPERATORS",
+    "Param",
     "Condition",
     "ConditionResult",
     "FieldError",
@@ -26,5 +28,6 @@ __all__ = [
     "parse_condition",
     "parse_strategy",
     "required_lookback",
+    "resolve_params",
     "resample",
 ]
