@@ -9,9 +9,9 @@ import numpy as np
 from django.db.models import QuerySet
 
 from apps.core.jobs import JobStatus, job_reap_stale
-from engine.backtest.sweep import heatmap, rank_rows
+from engine.backtest.sweep import default_grid, heatmap, rank_rows, sweepable
 
-from .models import BacktestRun, BacktestTradeTable, Sweep
+from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from .tradestore import StoredTrade, TradeTable, to_us, unpack
 
 
@@ -107,3 +107,20 @@ def sweep_heatmap(sweep: Sweep, rows: list[dict] | None = None) -> dict | None:
     """The sweep's metric over its grid's first two paths (None with fewer); ``rows`` is
     its table when the caller has already read it."""
     return heatmap(sweep.grid, sweep_table(sweep) if rows is None else rows, sweep.metric)
+
+
+def sweep_row_get(*, owner, pk: int, combo: int) -> tuple[Sweep, SweepResult] | None:
+    """The owner's sweep and its row of combination ``combo`` (None: no such sweep of
+    theirs, or no such row)."""
+    row = (
+        SweepResult.objects.select_related("sweep", "sweep__strategy", "sweep__strategy_version")
+        .filter(sweep__owner=owner, sweep_id=pk, combo=combo)
+        .first()
+    )
+    return None if row is None else (row.sweep, row)
+
+
+def sweep_offer(*, definition: dict) -> dict:
+    """What the sweep form offers for a strategy: its parameters (named first, else the
+    numbers in its JSON) with default ranges, and a default grid it accepts."""
+    return {"params": sweepable(definition), "grid": default_grid(definition)}

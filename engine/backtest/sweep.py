@@ -398,10 +398,13 @@ def _around(value: float, low: float | None, high: float | None) -> list:
     return sorted(set(out))
 
 
+MAX_OFFERED = 12
+
+
 def sweepable(definition: dict) -> list[dict[str, Any]]:
     """What a strategy offers to sweep, with a default range each: its named parameters
     (``key`` the name) first; without any, the numeric values found in its JSON (``key``
-    the path). Values the language refuses for that field (a period of 1, an RSI level
+    the path), at most ``MAX_OFFERED``. Values the language refuses for that field (a period of 1, an RSI level
     past 100) are left out of the range, so a default grid always runs."""
     out = []
     declared = declared_params(definition)
@@ -423,6 +426,7 @@ def sweepable(definition: dict) -> list[dict[str, Any]]:
             if path.startswith("risk.position_size_pct"):
                 continue  # sizing scales the result, it is no strategy parameter to tune
             out.append({"key": path, "value": value, "min": None, "max": None})
+    del out[MAX_OFFERED:]
     for item in out:
         candidates = _around(number(item["value"]), item["min"], item["max"])
         bad = set()
@@ -457,7 +461,7 @@ def walk_forward(
     combination best by ``metric`` on the first ``in_sample_pct`` % and run it on the rest,
     starting from the balance the previous window ended with. The per-window report, the
     stitched out-of-sample result and its equity curve (``equity``: [[epoch ms, equity],
-    ...], at most ``equity_points`` per window)."""
+    ...], about ``equity_points`` in all)."""
     idx = candles.index
     lo = int(idx.searchsorted(pd.Timestamp(config.start))) if config.start else 0
     step = (len(idx) - lo) // windows
@@ -502,7 +506,7 @@ def walk_forward(
         balance = metrics["final_balance"]
         # Each window starts from the balance the last one ended with: chained, the
         # windows' curves are one out-of-sample equity curve.
-        equity += result.equity_points(equity_points)
+        equity += result.equity_points(max(2, equity_points // windows))
         report.append(
             {
                 "window": w + 1,
