@@ -140,13 +140,8 @@ def sweep_new_view(request):
     )
 
 
-# (metric, column heading) of the sweep table beside the metric it is ranked by.
-SWEEP_COLUMNS = (
-    ("total_return_pct", "Return %"),
-    ("max_drawdown_pct", "Max DD %"),
-    ("sharpe", "Sharpe"),
-    ("num_trades", "Trades"),
-)
+# The metrics of the sweep table beside the one it is ranked by (never that one twice).
+SWEEP_COLUMNS = ("total_return_pct", "max_drawdown_pct", "sharpe", "num_trades")
 
 
 @login_required
@@ -163,9 +158,9 @@ def sweep_detail_view(request, pk: int):
                 {"value": v, "combo": c} for v, c in zip(hr["cells"], hr["combos"], strict=True)
             ]
     # The fixed columns beside the ranking metric's own (never the same metric twice).
-    columns = [c for c in SWEEP_COLUMNS if c[0] != sweep.metric]
+    columns = [c for c in SWEEP_COLUMNS if c != sweep.metric]
     for row in rows[:200]:
-        row["cells"] = [(row["metrics"] or {}).get(key) for key, _ in columns]
+        row["cells"] = [((row["metrics"] or {}).get(key), key) for key in columns]
         row["value"] = (row["metrics"] or {}).get(sweep.metric)
     wf = sweep.walk_forward or {}
     return render(

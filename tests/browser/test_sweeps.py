@@ -27,6 +27,15 @@ def sweeper(django_user_model):
     return django_user_model.objects.create_user(username="sweeper", password=PASSWORD)
 
 
+def _sign_in(page, live_server) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "sweeper")
+    page.fill("#id_password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(live_server.url + "/")
+    page.wait_for_load_state("networkidle")  # the dashboard's own fetches, not aborted
+
+
 @pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_sweep_cell_opens_its_result_and_a_row_saves_a_version(
     width, celery_worker, sweeper, btc_candles, live_server, page, shots
@@ -40,12 +49,7 @@ def test_sweep_cell_opens_its_result_and_a_row_saves_a_version(
     w, h = VIEWPORTS[width]
     page.set_viewport_size({"width": w, "height": h})
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "sweeper")
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(live_server.url + "/")
-    page.wait_for_load_state("networkidle")  # the dashboard's own fetches, not aborted
+    _sign_in(page, live_server)
 
     # --- the form offers the strategy's named parameters and a grid over them ------------
     page.goto(f"/backtests/sweeps/new/?strategy={strategy.pk}")
@@ -82,7 +86,9 @@ def test_sweep_cell_opens_its_result_and_a_row_saves_a_version(
     row = sweep.results.get(combo=combo)
     assert run.status == "succeeded" and run.metrics == row.metrics
     slow = row.params["slow"]
-    assert run.strategy_definition["entry_conditions"][0]["condition"] == f"crosses_above ema({slow})"
+    assert (
+        run.strategy_definition["entry_conditions"][0]["condition"] == f"crosses_above ema({slow})"
+    )
     shots(page, f"{width} combination result")
 
     # --- back to the sweep; save the best row as a new version ---------------------------
@@ -103,3 +109,29 @@ def test_sweep_cell_opens_its_result_and_a_row_saves_a_version(
     assert strategy.definition["params"]["slow"]["default"] == saved["slow"]
     assert strategy.definition["exit_conditions"][0]["condition"] == "crosses_below ema(${slow})"
     shots(page, f"{width} strategy with the new version")
+
+
+def test_walk_forward_draws_the_stitched_out_of_sample_equity(
+    celery_worker, sweeper, btc_candles, live_server, page, shots
+):
+    from apps.backtests.models import Sweep
+    from apps.backtests.services import sweep_create
+    from apps.strategies.services import strategy_create
+
+    strategy = strategy_create(owner=sweeper, definition=TIED)
+    sweep = sweep_create(
+        owner=sweeper, strategy=strategy.pk, grid={"slow": [20, 30]}, walk_forward_windows=3
+    )
+    _sign_in(page, live_server)
+    page.goto(f"/backtests/sweeps/{sweep.pk}/")
+    page.wait_for_selector("#walk-forward-equity[data-drawn]", timeout=180_000)
+    page.wait_for_load_state("networkidle")
+    sweep = Sweep.objects.get(pk=sweep.pk)
+    assert int(page.get_attribute("#walk-forward-equity", "data-drawn")) == len(
+        {t // 1000 for t, _ in sweep.walk_forward["equity"]}
+    )
+    assert page.get_attribute("#walk-forward-equity", "data-windows") == "3"
+    assert page.locator("#walk-forward-equity canvas").count() > 0
+    assert page.locator("#walk-forward tbody tr").count() == 3
+    assert "{'" not in page.locator("#walk-forward").inner_text()
+    shots(page, "walk-forward stitched equity")
