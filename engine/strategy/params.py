@@ -26,6 +26,8 @@ NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 REF_RE = re.compile(r"\$\{([^}]*)\}")
 MAX_PARAMS = 20
 SPEC_KEYS = {"default", "min", "max"}
+# Free text, never a number: a "${" in a note stays as written.
+TEXT_KEYS = frozenset({"strategy_name", "name", "notes", "description", "created_at", "symbol"})
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def resolve_params(data: Mapping, values: Mapping[str, Any] | None = None) -> Re
             return params[whole.group(1)].value
         return REF_RE.sub(lambda m: _text(params[m.group(1)].value), node)
 
-    document = {k: (v if k == "params" else sub(v, k)) for k, v in data.items()}
+    document = {k: (v if k == "params" or k in TEXT_KEYS else sub(v, k)) for k, v in data.items()}
     document.pop("params", None)
     if errors:
         raise StrategyError(errors)

@@ -109,7 +109,11 @@ def test_errors_name_the_path_and_the_parameter():
     assert _errors({**LITERAL, "params": {"1x": 3}}) == {
         "params.1x": "a parameter name is a letter or _ then letters, digits or _"
     }
-    assert "written ${name}" in _errors({**LITERAL, "params": {"a": 3}, "notes": "${a"})["notes"]
+    bad_ref = {**LITERAL, "params": {"a": 3}}
+    bad_ref["exit_conditions"] = [{"indicator": "rsi", "condition": "> ${a"}]
+    assert "written ${name}" in _errors(bad_ref)["exit_conditions[0].condition"]
+    # Free text is never resolved: a "${" in the notes stays as written.
+    assert parse_strategy({**LITERAL, "notes": "costs ${x} and ${"}).notes == "costs ${x} and ${"
 
 
 def test_both_path_spellings_are_one_path():
