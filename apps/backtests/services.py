@@ -371,6 +371,13 @@ def sweep_row_backtest(*, sweep: Sweep, row: SweepResult) -> tuple[BacktestRun, 
     reused; otherwise a new one is queued like any backtest. It belongs to the sweep's
     strategy, and to the swept version only when the combination is that version as saved."""
     parsed = _row_strategy(sweep, row)
+    with transaction.atomic():
+        # One at a time per row: two clicks on the same cell find one run, not make two.
+        SweepResult.objects.select_for_update().filter(pk=row.pk).first()
+        return _row_run(sweep, parsed)
+
+
+def _row_run(sweep: Sweep, parsed) -> tuple[BacktestRun, bool]:
     definition = parsed.to_dict()
     market = {
         "symbol": sweep.symbol,

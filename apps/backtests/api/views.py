@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -208,6 +208,15 @@ class SweepCancelApi(GenericAPIView):
         return job_cancel_response(sweep_get(owner=request.user, pk=pk), SweepOutputSerializer)
 
 
+_COMBO = OpenApiParameter(
+    "combo",
+    int,
+    OpenApiParameter.PATH,
+    description="the row's combination number (`combo` in the sweep's `results`; 0 is the "
+    "first combination of the grid)",
+)
+
+
 def _sweep_row(request, pk: int, combo: int):
     found = sweep_row_get(owner=request.user, pk=pk, combo=combo)
     if found is None:
@@ -227,6 +236,7 @@ class SweepRowBacktestApi(GenericAPIView):
 
     @extend_schema(
         request=None,
+        parameters=[_COMBO],
         responses={200: BacktestRunOutputSerializer, 202: BacktestRunOutputSerializer},
     )
     def post(self, request, pk: int, combo: int):
@@ -250,7 +260,9 @@ class SweepRowSaveApi(GenericAPIView):
     serializer_class = StrategyOutputSerializer
 
     @extend_schema(
-        request=None, responses={200: StrategyOutputSerializer, 201: StrategyOutputSerializer}
+        request=None,
+        parameters=[_COMBO],
+        responses={200: StrategyOutputSerializer, 201: StrategyOutputSerializer},
     )
     def post(self, request, pk: int, combo: int):
         sweep, row = _sweep_row(request, pk, combo)
