@@ -3,7 +3,9 @@ A run's trades are read from its columnar table (tradestore.py), decoded by slic
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from django.db.models import QuerySet
@@ -122,5 +124,13 @@ def sweep_row_get(*, owner, pk: int, combo: int) -> tuple[Sweep, SweepResult] | 
 
 def sweep_offer(*, definition: dict) -> dict:
     """What the sweep form offers for a strategy: its parameters (named first, else the
-    numbers in its JSON) with default ranges, and a default grid it accepts."""
-    return {"params": sweepable(definition), "grid": default_grid(definition)}
+    numbers in its JSON) with default ranges, and a default grid it accepts. Each range is
+    checked against the strategy language (about 3 ms a strategy), so the answer is kept
+    per definition: the form lists up to 100 strategies."""
+    return json.loads(_offer(json.dumps(definition)))
+
+
+@lru_cache(maxsize=512)
+def _offer(definition_json: str) -> str:
+    definition = json.loads(definition_json)
+    return json.dumps({"params": sweepable(definition), "grid": default_grid(definition)})
