@@ -181,7 +181,8 @@ def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> l
             parse_strategy(doc, named)
         except StrategyError as exc:
             if named:  # every error names the parameter's value when it caused it
-                messages = [m for e in exc.errors if f"{path} = " in (m := e.message)]
+                said = re.compile(rf"\b{re.escape(path)} = ")
+                messages = [m for e in exc.errors if said.search(m := e.message)]
             else:
                 messages = [e.message for e in exc.errors if _same_field(e.path, path)]
             if messages:
