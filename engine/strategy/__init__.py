@@ -1,7 +1,9 @@
 """The strategy language: both JSON shapes, a condition grammar, compilation to signals.
 
 Strategies are data: conditions are parsed by a small grammar and interpreted over
-vectorised indicator arrays. Nothing is ever evaluated as Python.
+vectorised indicator arrays. Nothing is ever evaluated as Python. Named parameters
+(``params`` and ``${name}`` references, ``params.py``) are resolved first, in
+``parse_strategy``: everything downstream sees numbers.
 """
 
 from .compile import ConditionResult, Signals, compile_signals, infer_interval, required_lookback
