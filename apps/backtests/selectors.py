@@ -3,27 +3,78 @@ A run's trades are read from its columnar table (tradestore.py), decoded by slic
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from apps.core.jobs import JobStatus, job_reap_stale
 from engine.backtest.sweep import heatmap, rank_rows
 
 from .models import BacktestRun, BacktestTradeTable, Sweep
-from .tradestore import StoredTrade, TradeTable, to_us, unpack
+from .tradestore import StoredTrade, TradeTable, from_us, to_us, unpack
+
+# The runs list's sort keys: a field of the run, or a metric (runs without it last).
+ORDER_FIELDS = ("created_at", "id", "symbol", "strategy_name", "status")
+ORDER_METRICS = ("total_return_pct", "sharpe", "max_drawdown_pct", "num_trades", "win_rate_pct")
+ORDERINGS = tuple(f"{sign}{key}" for key in ORDER_FIELDS + ORDER_METRICS for sign in ("", "-"))
+DEFAULT_ORDERING = "-created_at"
+
+
+def _metric(name: str):
+    return Cast(KeyTextTransform(name, "metrics"), FloatField())
 
 
 def backtest_list(
-    *, owner, symbol: str | None = None, status: str | None = None
+    *,
+    owner,
+    symbol: str | None = None,
+    status: str | None = None,
+    strategy=None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    return_min: float | None = None,
+    return_max: float | None = None,
+    sharpe_min: float | None = None,
+    sharpe_max: float | None = None,
+    drawdown_max: float | None = None,
+    ordering: str = DEFAULT_ORDERING,
 ) -> QuerySet[BacktestRun]:
+    """The owner's runs, filtered (each filter optional; a metric bound leaves out runs
+    without that metric) and sorted by one of ORDERINGS (then newest first)."""
     qs = BacktestRun.objects.filter(owner=owner)
     if symbol:
         qs = qs.filter(symbol__iexact=symbol)
     if status:
         qs = qs.filter(status=status)
-    return qs
+    if strategy is not None:
+        qs = qs.filter(strategy=strategy)
+    if created_from is not None:
+        qs = qs.filter(created_at__date__gte=created_from)
+    if created_to is not None:
+        qs = qs.filter(created_at__date__lte=created_to)
+    bounds = [
+        ("total_return_pct", "gte", return_min),
+        ("total_return_pct", "lte", return_max),
+        ("sharpe", "gte", sharpe_min),
+        ("sharpe", "lte", sharpe_max),
+        ("max_drawdown_pct", "lte", drawdown_max),
+    ]
+    key = ordering.lstrip("-")
+    used = {name for name, _, value in bounds if value is not None}
+    used |= {key} if key in ORDER_METRICS else set()
+    qs = qs.alias(**{f"m_{name}": _metric(name) for name in used})
+    qs = qs.filter(**{f"m_{n}__{op}": v for n, op, v in bounds if v is not None})
+    expr = F(f"m_{key}") if key in ORDER_METRICS else F(key)
+    if ordering.startswith("-"):
+        order = expr.desc(nulls_last=True)
+    else:
+        order = expr.asc(nulls_last=True)
+    return qs.order_by(order, "-created_at", "-id")
 
 
 def backtest_get(*, owner, pk: int) -> BacktestRun | None:
@@ -32,6 +83,64 @@ def backtest_get(*, owner, pk: int) -> BacktestRun | None:
         job_reap_stale(BacktestRun, pk=pk)
         run.refresh_from_db()
     return run
+
+
+def equity_points(run: BacktestRun) -> list[dict]:
+    """The run's stored (downsampled) equity curve: time, equity, buy & hold."""
+    return [
+        {"time": from_us(t * 1000), "equity": e, "buy_and_hold": b}
+        for t, e, b in run.equity_curve or []
+    ]
+
+
+def equity_pct(run: BacktestRun) -> list[dict]:
+    """The equity curve in % from its first point (runs of any capital compare)."""
+    points = run.equity_curve or []
+    if not points or not points[0][1]:
+        return []
+    base = points[0][1]
+    return [{"time": from_us(t * 1000), "pct": (e / base - 1.0) * 100.0} for t, e, _ in points]
+
+
+MAX_COMPARE = 6
+MIN_COMPARE = 2
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: list[BacktestRun]
+    missing: list[int]  # not among the owner's runs (unknown or another user's)
+    unfinished: list[BacktestRun]  # not succeeded: nothing to compare yet
+
+    @property
+    def errors(self) -> list[str]:
+        """Why it cannot be drawn: each run that is not the user's (never saying whose it
+        is) or has no result yet."""
+        return [f"no such run: {pk}" for pk in self.missing] + [
+            f"run {r.pk} has no result to compare ({r.status})" for r in self.unfinished
+        ]
+
+
+def backtest_compare(*, owner, ids: Sequence[int]) -> Comparison:
+    """The owner's runs ``ids`` in the order given, with those that are not theirs and
+    those without a result set apart."""
+    found = {
+        r.pk: r
+        for r in BacktestRun.objects.filter(owner=owner, pk__in=ids).select_related(
+            "strategy_version"
+        )
+    }
+    runs = [found[i] for i in ids if i in found]
+    return Comparison(
+        runs=runs,
+        missing=[i for i in ids if i not in found],
+        unfinished=[r for r in runs if r.status != JobStatus.SUCCEEDED],
+    )
+
+
+def metric_names(runs: Sequence[BacktestRun]) -> list[str]:
+    """Every metric the runs have, in the order they first appear."""
+    return list(dict.fromkeys(k for r in runs for k in (r.metrics or {})))
 
 
 def _columns(run_id: int) -> dict[str, np.ndarray]:
