@@ -13,13 +13,15 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 
+from apps.core.formatting import decimals_of
 from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
 
 from . import candlecache, pgbinary
-from .models import Candle, CandleImport, Symbol
+from .models import Candle, CandleImport, CandleSeries, Symbol
 
 
 def _db_time(value: datetime) -> datetime | str:
@@ -289,3 +291,47 @@ def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncate
         "c": frame["close"].tolist(),
         "v": frame["volume"].tolist(),
     }
+
+
+PRICE_SAMPLE = 300  # latest candles read to find a symbol's price precision
+PRICE_PRECISION_TTL = 300  # seconds a symbol's precision stays cached
+
+
+def price_precision(symbol: Symbol | str | int | None) -> int:
+    """The decimals a symbol's prices are quoted to (2..8), read from its latest stored
+    candles: ETHBTC at 0.08912 -> 5, BTCUSDT at 64123.45 -> 2. Unknown or no candles: 2."""
+    if symbol is None:
+        return 2
+    if isinstance(symbol, Symbol):
+        symbol_id = symbol.pk
+    elif isinstance(symbol, int):
+        symbol_id = symbol
+    else:
+        found = symbol_get(symbol)
+        if found is None:
+            return 2
+        symbol_id = found.pk
+    series = (
+        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", "stamp").first()
+    )
+    interval = (
+        series[0]
+        if series
+        else (Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).first())
+    )
+    if interval is None:
+        return 2
+    # Keyed by the series' stamp, which every import and sync changes.
+    key = f"marketdata:price-precision:{symbol_id}:{interval}:{series[1]}" if series else None
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return cached
+    rows = (
+        Candle.objects.filter(symbol_id=symbol_id, interval=interval)
+        .order_by("-open_time")
+        .values_list("open", "high", "low", "close")[:PRICE_SAMPLE]
+    )
+    places = max(2, decimals_of(v for row in rows for v in row))
+    if key:
+        cache.set(key, places, PRICE_PRECISION_TTL)
+    return places
