@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -129,6 +129,14 @@ def format_error(value: str | None) -> str | None:
     if value is not None and value not in FORMATS:
         return f"must be one of {', '.join(FORMATS)}"
     return None
+
+
+def export_links(*parts: tuple[str, Callable[[str], str]]) -> list[dict]:
+    """What templates/core/_export.html lists: each part's label and its URL per format
+    (``url(fmt)``)."""
+    return [
+        {"label": label, "links": [(f.upper(), url(f)) for f in FORMATS]} for label, url in parts
+    ]
 
 
 class CSVRenderer(renderers.BaseRenderer):
