@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
-from django.db.models import F, FloatField, QuerySet
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -26,7 +26,14 @@ DEFAULT_ORDERING = "-created_at"
 
 
 def _metric(name: str):
-    return Cast(KeyTextTransform(name, "metrics"), FloatField())
+    """A metric as a number for filters and sorting; SQL NULL where the run has none (a
+    missing key or JSON null, which SQLite's key transform would otherwise read as 0)."""
+    none = Q(**{f"metrics__{name}__isnull": True}) | Q(**{f"metrics__{name}": None})
+    return Case(
+        When(none, then=Value(None)),
+        default=Cast(KeyTextTransform(name, "metrics"), FloatField()),
+        output_field=FloatField(),
+    )
 
 
 def backtest_list(

@@ -99,9 +99,7 @@ def test_trades_csv_read_back_equals_every_api_page(user_client, user, run):
     assert rows[0]["entry_time"] == api[0]["entry_time"] and rows[0]["entry_time"].endswith("Z")
 
 
-def test_json_download_equals_the_api_and_equity_and_metrics_follow_the_run(
-    user_client, user, run
-):
+def test_json_download_equals_the_api_and_equity_and_metrics_follow_the_run(user_client, user, run):
     api = _pages(user_client, f"/api/backtests/{run.pk}/trades/", page_size=500)
     user_client.force_login(user)
     r = user_client.get(f"/backtests/{run.pk}/export/trades.json")
