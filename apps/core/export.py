@@ -149,6 +149,8 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
         rows = (
             data if isinstance(data, list) else [{"field": k, "value": v} for k, v in data.items()]
         )
@@ -159,7 +161,8 @@ class CSVRenderer(renderers.BaseRenderer):
 class ExportMixin:
     """An API view whose GET also answers as CSV (``Accept: text/csv`` or ``?format=csv``);
     ``?format=json`` is the JSON answer. ``format`` is one of the view's query parameters
-    (``extra_query_params``); another value is a 400 naming it, and an error is JSON."""
+    (``extra_query_params``); another value is a 400 naming it, and an error, or the
+    answer to another method, is JSON."""
 
     extra_query_params = (FORMAT_PARAM,)
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
@@ -176,7 +179,11 @@ class ExportMixin:
         return CSV if request.accepted_renderer.format == CSV else JSON
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
+        # Only a GET answers as CSV (its handler streams the download); an error, or what
+        # another method answers, is JSON whatever was asked for.
+        if isinstance(response, Response) and (
+            response.status_code >= 400 or request.method not in ("GET", "HEAD")
+        ):
             renderer = renderers.JSONRenderer()
             request.accepted_renderer, request.accepted_media_type = renderer, renderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)

@@ -244,3 +244,9 @@ def test_portfolio_trade_log_csv_equals_the_api(user_client, user):
     page = user_client.get(f"/portfolio/export/trades.json?portfolio={portfolio.pk}")
     assert json.loads(_body(page)) == api
     assert user_client.get("/portfolio/export/trades.csv?portfolio=999999").status_code == 404
+
+
+def test_delete_asking_for_csv_deletes_and_answers_as_json(user_client, run):
+    r = user_client.delete(f"/api/backtests/{run.pk}/?format=csv")
+    assert r.status_code == 204 and not r.content
+    assert not BacktestRun.objects.filter(pk=run.pk).exists()
