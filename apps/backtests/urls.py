@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -7,16 +7,8 @@ urlpatterns = [
     path("", views.backtest_list_view, name="list"),
     path("new/", views.backtest_new_view, name="create"),
     path("compare/", views.backtest_compare_view, name="compare"),
-    re_path(
-        r"^(?P<pk>[0-9]{1,18})/export/(?P<part>trades|equity|metrics)\.(?P<fmt>csv|json)$",
-        views.backtest_export_view,
-        name="export",
-    ),
-    re_path(
-        r"^sweeps/(?P<pk>[0-9]{1,18})/export/table\.(?P<fmt>csv|json)$",
-        views.sweep_export_view,
-        name="sweep_export",
-    ),
+    path("<int:pk>/export/", views.backtest_export_view, name="export"),
+    path("sweeps/<int:pk>/export/", views.sweep_export_view, name="sweep_export"),
     path("<int:pk>/", views.backtest_detail_view, name="detail"),
     path("<int:pk>/cancel/", views.backtest_cancel_view, name="cancel"),
     path("sweeps/new/", views.sweep_new_view, name="sweep_create"),

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.core.export import export_links
+from apps.core.export import export_links, page_query
 from apps.core.forms import form_errors
 from apps.core.jobs import JobStatus
 from apps.core.jsonsafe import JSONLimitError, json_loads
@@ -17,7 +17,7 @@ from apps.strategies.selectors import strategy_list
 
 from .api.serializers import BacktestListQuerySerializer, CompareQuerySerializer
 from .export import RUN_PARTS, run_download, sweep_download
-from .forms import BacktestForm, SweepForm
+from .forms import BacktestForm, RunExportForm, SweepForm
 from .selectors import (
     DEFAULT_ORDERING,
     ORDER_FIELDS,
@@ -61,6 +61,7 @@ def backtest_list_view(request):
             "runs": runs[:LIST_LIMIT],
             "limit": LIST_LIMIT,
             "filters": request.GET,
+            "filtered": any(k != "ordering" for k in _filled(request.GET)),
             "filter_errors": {k: v for k, v in query.errors.items()} if not valid else {},
             "ordering": ordering,
             "sort_links": _sort_links(request.GET, ordering),
@@ -121,19 +122,23 @@ def backtest_compare_view(request):
 
 
 @login_required
-def backtest_export_view(request, pk: int, part: str, fmt: str):
+def backtest_export_view(request, pk: int):
+    """A run's trades, equity or metrics (`?part=`, default trades) as a CSV or JSON
+    download (`?format=`, default csv)."""
     run = backtest_get(owner=request.user, pk=pk)
     if run is None:
         raise Http404("No such backtest")
-    return run_download(run, part, fmt)
+    query = page_query(request.GET, RunExportForm)
+    return run_download(run, query["part"] or "trades", query["format"])
 
 
 @login_required
-def sweep_export_view(request, pk: int, fmt: str):
+def sweep_export_view(request, pk: int):
+    """A sweep's results table as a CSV or JSON download (`?format=`, default csv)."""
     sweep = sweep_get(owner=request.user, pk=pk)
     if sweep is None:
         raise Http404("No such sweep")
-    return sweep_download(sweep, fmt)
+    return sweep_download(sweep, page_query(request.GET)["format"])
 
 
 @login_required
@@ -244,7 +249,10 @@ def sweep_detail_view(request, pk: int):
     keys = list(sweep.grid)
     heat = sweep_heatmap(sweep, rows)
     exports = export_links(
-        ("Results table", lambda fmt: reverse("backtests:sweep_export", args=[sweep.pk, fmt]))
+        (
+            "Results table",
+            lambda fmt: f"{reverse('backtests:sweep_export', args=[sweep.pk])}?format={fmt}",
+        )
     )
     return render(
         request,
@@ -260,4 +268,4 @@ def sweep_detail_view(request, pk: int):
 
 
 def _run_export_url(pk: int, part: str, fmt: str) -> str:
-    return reverse("backtests:export", args=[pk, part, fmt])
+    return f"{reverse('backtests:export', args=[pk])}?part={part}&format={fmt}"

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from django import forms
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from rest_framework import renderers
@@ -32,6 +33,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.encoders import JSONEncoder
 
 from apps.core.api.serializers import query_value_error
+from apps.core.forms import query_clean
 
 CSV = "csv"
 JSON = "json"
@@ -131,9 +133,21 @@ def format_error(value: str | None) -> str | None:
     return None
 
 
+class ExportQueryForm(forms.Form):
+    """A page download's `?format=` (csv when absent); another value is a 400 page."""
+
+    format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], required=False)
+
+
+def page_query(query, form_class: type[forms.Form] = ExportQueryForm) -> dict[str, Any]:
+    """A download page's cleaned query (format csv by default), or a 400 naming the field."""
+    data = query_clean(form_class, query)
+    return {**data, "format": data["format"] or CSV}
+
+
 def export_links(*parts: tuple[str, Callable[[str], str]]) -> list[dict]:
     """What templates/core/_export.html lists: each part's label and its URL per format
-    (``url(fmt)``)."""
+    (``url(fmt)``, e.g. ``/backtests/3/export/?part=trades&format=csv``)."""
     return [
         {"label": label, "links": [(f.upper(), url(f)) for f in FORMATS]} for label, url in parts
     ]

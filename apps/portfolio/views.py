@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.core.export import export_links
+from apps.core.export import export_links, page_query
 from apps.core.forms import form_errors, query_clean
 
 from .api.views import trade_log_download, trade_log_stem
@@ -73,7 +73,7 @@ def portfolio_view(request):
                 (
                     "Trade log",
                     lambda fmt: (
-                        f"{reverse('portfolio:export', args=[fmt])}?portfolio={portfolio.pk}"
+                        f"{reverse('portfolio:export')}?portfolio={portfolio.pk}&format={fmt}"
                     ),
                 )
             ),
@@ -94,8 +94,10 @@ def portfolio_reset_view(request):
 
 
 @login_required
-def portfolio_export_view(request, fmt: str):
-    """The portfolio's whole trade log as a CSV or JSON download (as the API lists it)."""
+def portfolio_export_view(request):
+    """The portfolio's whole trade log (`?portfolio=`, default yours) as a CSV or JSON
+    download (`?format=`, default csv), each trade as the API lists it."""
     portfolio = _portfolio(request)
+    fmt = page_query(request.GET)["format"]
     qs = trade_log_list(owner=request.user, portfolio=portfolio)
     return trade_log_download(qs, fmt, trade_log_stem(portfolio))

@@ -83,7 +83,7 @@ def test_trades_csv_read_back_equals_every_api_page(user_client, user, run):
     by_accept = user_client.get(url, HTTP_ACCEPT="text/csv")
     by_format = user_client.get(url, {"format": "csv"})
     user_client.force_login(user)
-    by_page = user_client.get(f"/backtests/{run.pk}/export/trades.csv")
+    by_page = user_client.get(f"/backtests/{run.pk}/export/")
     for r in (by_accept, by_format, by_page):
         assert r.status_code == 200
         assert r["Content-Type"] == "text/csv; charset=utf-8"
@@ -102,12 +102,14 @@ def test_trades_csv_read_back_equals_every_api_page(user_client, user, run):
 def test_json_download_equals_the_api_and_equity_and_metrics_follow_the_run(user_client, user, run):
     api = _pages(user_client, f"/api/backtests/{run.pk}/trades/", page_size=500)
     user_client.force_login(user)
-    r = user_client.get(f"/backtests/{run.pk}/export/trades.json")
+    r = user_client.get(f"/backtests/{run.pk}/export/?format=json")
     assert r["Content-Type"] == "application/json"
     assert json.loads(_body(r)) == api
 
     detail = user_client.get(f"/api/backtests/{run.pk}/").json()
-    metrics_json = json.loads(_body(user_client.get(f"/backtests/{run.pk}/export/metrics.json")))
+    metrics_json = json.loads(
+        _body(user_client.get(f"/backtests/{run.pk}/export/?part=metrics&format=json"))
+    )
     assert metrics_json == detail["metrics"]
     metrics_csv = _read_csv(_body(user_client.get(f"/api/backtests/{run.pk}/?format=csv")))
     assert [m["metric"] for m in metrics_csv] == list(detail["metrics"])
@@ -121,7 +123,9 @@ def test_json_download_equals_the_api_and_equity_and_metrics_follow_the_run(user
     first = equity[0]
     assert first["time"] == from_us(points[0][0] * 1000).isoformat().replace("+00:00", "Z")
     assert float(first["equity"]) == points[0][1]
-    equity_json = json.loads(_body(user_client.get(f"/backtests/{run.pk}/export/equity.json")))
+    equity_json = json.loads(
+        _body(user_client.get(f"/backtests/{run.pk}/export/?format=json&part=equity"))
+    )
     assert [p["equity"] for p in equity_json] == [p[1] for p in points]
 
 
@@ -157,7 +161,7 @@ def test_only_the_owner_downloads_and_errors_are_json(user_client, run, client_f
         assert r.status_code == 404 and r["Content-Type"] == "application/json"
     other.force_login(UserFactory())
     for part in ("trades", "equity", "metrics"):
-        assert other.get(f"/backtests/{run.pk}/export/{part}.csv").status_code == 404
+        assert other.get(f"/backtests/{run.pk}/export/?part={part}").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -215,10 +219,10 @@ def test_sweep_table_csv_and_json(user_client, user):
         ("0", "7", "0.5"),
     ]  # best first, as the API ranks them
     user_client.force_login(user)
-    page = user_client.get(f"/backtests/sweeps/{sweep.pk}/export/table.json")
+    page = user_client.get(f"/backtests/sweeps/{sweep.pk}/export/?format=json")
     assert json.loads(_body(page)) == api
     user_client.force_login(UserFactory())
-    assert user_client.get(f"/backtests/sweeps/{sweep.pk}/export/table.csv").status_code == 404
+    assert user_client.get(f"/backtests/sweeps/{sweep.pk}/export/").status_code == 404
 
 
 def test_portfolio_trade_log_csv_equals_the_api(user_client, user):
@@ -241,12 +245,30 @@ def test_portfolio_trade_log_csv_equals_the_api(user_client, user):
     rows = _read_csv(_body(r))
     assert _as_api(rows, api) == api
     user_client.force_login(user)
-    page = user_client.get(f"/portfolio/export/trades.json?portfolio={portfolio.pk}")
+    page = user_client.get(f"/portfolio/export/?portfolio={portfolio.pk}&format=json")
     assert json.loads(_body(page)) == api
-    assert user_client.get("/portfolio/export/trades.csv?portfolio=999999").status_code == 404
+    assert user_client.get("/portfolio/export/?portfolio=999999").status_code == 404
 
 
 def test_delete_asking_for_csv_deletes_and_answers_as_json(user_client, run):
     r = user_client.delete(f"/api/backtests/{run.pk}/?format=csv")
     assert r.status_code == 204 and not r.content
     assert not BacktestRun.objects.filter(pk=run.pk).exists()
+
+
+@pytest.mark.parametrize("query", ["format=xml", "part=orders", "part=Trades"])
+def test_a_page_download_with_a_bad_query_is_a_400(user_client, user, run, query):
+    user_client.force_login(user)
+    r = user_client.get(f"/backtests/{run.pk}/export/?{query}")
+    assert r.status_code == 400
+
+
+def test_the_pages_link_to_their_downloads(user_client, user, run):
+    user_client.force_login(user)
+    html = user_client.get(f"/backtests/{run.pk}/").content.decode()
+    for part in ("trades", "equity", "metrics"):
+        for fmt in ("csv", "json"):
+            assert f'href="/backtests/{run.pk}/export/?part={part}&amp;format={fmt}"' in html
+    portfolio = PortfolioFactory(owner=user)
+    html = user_client.get(f"/portfolio/?portfolio={portfolio.pk}").content.decode()
+    assert f'href="/portfolio/export/?portfolio={portfolio.pk}&amp;format=csv"' in html

@@ -18,7 +18,9 @@
       // attribution is in the page footer (templates/base.html).
       layout: { background: { color: "#ffffff" }, textColor: "#1f2937", attributionLogo: false },
       grid: { vertLines: { color: "#f1f5f9" }, horzLines: { color: "#f1f5f9" } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      // The whole of every run fits, however narrow the screen (the default minimum bar
+      // spacing would show only the latest few hundred points on a phone).
+      timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.001 },
       rightPriceScale: { borderVisible: false },
       localization: { priceFormatter: function (v) { return v.toFixed(2) + "%"; } },
     });
