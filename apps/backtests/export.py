@@ -18,7 +18,7 @@ from apps.core.export import CSV, download, serialized, sliced
 
 from .api.serializers import BacktestTradeOutputSerializer, EquityPointSerializer
 from .models import BacktestRun, Sweep
-from .selectors import backtest_trades, equity_points, sweep_table
+from .selectors import backtest_trades, equity_points, metric_names, sweep_table
 
 RUN_PARTS = ("trades", "equity", "metrics")
 
@@ -50,9 +50,8 @@ def run_download(run: BacktestRun, part: str, fmt: str) -> StreamingHttpResponse
 
 
 def sweep_header(sweep: Sweep, rows: list[dict]) -> list[str]:
-    """combo, each grid path, each metric (in the order the rows have them), error."""
-    metrics = dict.fromkeys(k for r in rows for k in (r["metrics"] or {}))
-    return ["combo", *sweep.grid, *metrics, "error"]
+    """combo, each grid path (as the API's ``grid`` lists them), each metric, error."""
+    return ["combo", *sweep.grid, *metric_names(r["metrics"] for r in rows), "error"]
 
 
 def sweep_download(sweep: Sweep, fmt: str) -> StreamingHttpResponse:

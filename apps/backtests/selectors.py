@@ -3,7 +3,7 @@ A run's trades are read from its columnar table (tradestore.py), decoded by slic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +12,7 @@ from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from apps.core.formatting import METRICS
 from apps.core.jobs import JobStatus, job_reap_stale
 from engine.backtest.sweep import heatmap, rank_rows
 
@@ -145,9 +146,12 @@ def backtest_compare(*, owner, ids: Sequence[int]) -> Comparison:
     )
 
 
-def metric_names(runs: Sequence[BacktestRun]) -> list[str]:
-    """Every metric the runs have, in the order they first appear."""
-    return list(dict.fromkeys(k for r in runs for k in (r.metrics or {})))
+def metric_names(metric_dicts: Iterable[dict | None]) -> list[str]:
+    """Every metric in the dicts, in the metrics table's order (apps.core.formatting),
+    others after it by name: PostgreSQL's jsonb keeps no key order of its own."""
+    names = {k for m in metric_dicts for k in (m or {})}
+    order = {k: i for i, k in enumerate(METRICS)}
+    return sorted(names, key=lambda k: (order.get(k, len(order)), k))
 
 
 def _columns(run_id: int) -> dict[str, np.ndarray]:

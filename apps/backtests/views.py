@@ -103,7 +103,7 @@ def backtest_compare_view(request):
         errors = query.errors["runs"]
     rows = [
         {"key": key, "values": [(r.metrics or {}).get(key) for r in runs]}
-        for key in metric_names(runs)
+        for key in metric_names(r.metrics for r in runs)
     ]
     chart = [
         {

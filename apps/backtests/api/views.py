@@ -267,7 +267,11 @@ class BacktestCompareApi(GenericAPIView):
         if comparison.errors:
             raise ValidationError({"runs": comparison.errors})
         runs = comparison.runs
-        return Response(CompareOutputSerializer({"metrics": metric_names(runs), "runs": runs}).data)
+        return Response(
+            CompareOutputSerializer(
+                {"metrics": metric_names(r.metrics for r in runs), "runs": runs}
+            ).data
+        )
 
 
 class StrategyPerformanceApi(GenericAPIView):
