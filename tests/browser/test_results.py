@@ -138,3 +138,67 @@ def test_filter_sort_compare_and_download(sized_page, live_server, runs, shots):
         page.click("a[data-export='metrics-json']")
     assert json.loads(open(info.value.path(), encoding="utf-8").read()) == run.metrics
     shots(page, "result with downloads")
+
+
+def _read(download) -> str:
+    with open(download.path(), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def test_sweep_table_and_trade_log_downloads(sized_page, live_server, runs, shots):
+    """The sweep page's and the portfolio page's CSV links give the API's rows."""
+    from decimal import Decimal
+
+    from apps.backtests.selectors import sweep_table
+    from apps.backtests.services import sweep_create
+    from apps.portfolio.api.serializers import TradeLogOutputSerializer
+    from apps.portfolio.selectors import trade_log_list
+    from apps.portfolio.services import order_place
+
+    page, user = sized_page, runs[0].owner
+    sweep = sweep_create(
+        owner=user,
+        strategy_json=SHAPE_A,
+        interval="1h",
+        grid={"indicators.rsi.period": [7, 14], "indicators.ema.period": [10, 20]},
+    )
+    sweep.refresh_from_db()
+    assert sweep.status == "succeeded", sweep.error
+    entry = runs[0].first_candle
+    for action, price, when in (
+        ("buy", "11000.5", entry),
+        ("sell", "11800.25", runs[0].last_candle),
+    ):
+        order_place(
+            owner=user,
+            symbol="BTCUSDT",
+            action=action,
+            price=Decimal(price),
+            market_time=when,
+            strategy_name="by hand",
+        )
+    _sign_in(page, live_server)
+
+    page.goto(f"/backtests/sweeps/{sweep.pk}/")
+    with page.expect_download() as info:
+        page.click("a[data-export='results-table-csv']")
+    assert info.value.suggested_filename == f"sweep-{sweep.pk}-btcusdt-1h-table.csv"
+    rows = list(csv.DictReader(io.StringIO(_read(info.value))))
+    table = sweep_table(sweep)
+    assert [int(r["combo"]) for r in rows] == [r["combo"] for r in table] and len(rows) == 4
+    for row, want in zip(rows, table, strict=True):
+        assert {k: int(row[k]) for k in want["params"]} == want["params"]
+        assert float(row["sharpe"]) == want["metrics"]["sharpe"]
+    shots(page, "sweep with downloads")
+
+    page.goto("/portfolio/")
+    with page.expect_download() as info:
+        page.click("a[data-export='trade-log-csv']")
+    (row,) = csv.DictReader(io.StringIO(_read(info.value)))
+    (api,) = json.loads(
+        json.dumps(TradeLogOutputSerializer(trade_log_list(owner=user), many=True).data)
+    )
+    assert list(row) == list(api)
+    assert row["entry_price"] == api["entry_price"] == "11000.50000000"
+    assert row["exit_time"] == api["exit_time"] and row["strategy_name"] == "by hand"
+    shots(page, "portfolio with downloads")
