@@ -18,7 +18,14 @@ from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 
 from apps.core.formatting import decimals_of
-from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
+from engine.marketdata import (
+    OHLCV,
+    empty_frame,
+    find_gaps,
+    interval_ms,
+    interval_offset_ms,
+)
+from engine.strategy.resample import finer_source, resample_closed
 
 from . import candlecache, pgbinary
 from .models import Candle, CandleImport, CandleSeries, Symbol
@@ -99,6 +106,58 @@ def candles_frame(
         ms = ms[::-1]
         values = {c: v[::-1] for c, v in values.items()}
     return _frame(ms, [values[c] for c in OHLCV])
+
+
+def stored_intervals(symbol_id: int) -> list[str]:
+    """The intervals a symbol has candles of (its series rows, else its candles)."""
+    found = list(
+        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True)
+    )
+    return found or list(
+        Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).distinct()
+    )
+
+
+def candles_read(
+    *,
+    symbol: Symbol,
+    interval: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last: int | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """``candles_frame``, or, when the symbol has no candles of ``interval``, its bars built
+    from the coarsest stored finer interval (complete bars only: a 4h bar exists once its
+    last 1h candle does). Returns the frame and the interval it was read from."""
+    stored = stored_intervals(symbol.pk)
+    source = interval if interval in stored else finer_source(interval, stored)
+    if source is None or source == interval:
+        return candles_frame(symbol=symbol, interval=interval, start=start, end=end, last=last), (
+            interval
+        )
+    step = interval_ms(interval)
+    ratio = step // interval_ms(source)
+    offset = interval_offset_ms(interval)
+    lo = None
+    if start is not None:
+        ms = int(start.timestamp() * 1000)
+        lo = pd.Timestamp((ms - offset) // step * step + offset, unit="ms", tz="UTC")  # its bin
+    hi = None if end is None else end + pd.Timedelta(milliseconds=step - interval_ms(source))
+    base = candles_frame(
+        symbol=symbol,
+        interval=source,
+        start=lo,
+        end=hi,
+        last=None if last is None else (last + 1) * ratio,
+    )
+    bars = resample_closed(base, source, interval)
+    if start is not None:
+        bars = bars[bars.index >= start]
+    if end is not None:
+        bars = bars[bars.index <= end]
+    if last is not None:
+        bars = bars.iloc[-last:] if last else bars.iloc[:0]
+    return bars, source
 
 
 def _db_rows(
@@ -277,11 +336,16 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
     return qs
 
 
-def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field."""
+def candles_payload(
+    frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool, source: str | None = None
+) -> dict:
+    """Compact arrays for charts and clients: times in epoch ms, one list per field.
+    ``source``: the stored interval the bars were built from (``interval`` itself when
+    stored)."""
     return {
         "symbol": symbol,
         "interval": interval,
+        "resampled_from": None if source in (None, interval) else source,
         "count": len(frame),
         "truncated": truncated,
         "t": (frame.index.as_unit("ms").asi8).tolist(),
