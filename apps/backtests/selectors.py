@@ -20,7 +20,7 @@ from .models import BacktestRun, BacktestTradeTable, Sweep
 from .tradestore import StoredTrade, TradeTable, from_us, to_us, unpack
 
 # The runs list's sort keys: a field of the run, or a metric (runs without it last).
-ORDER_FIELDS = ("created_at", "id", "symbol", "strategy_name", "status")
+ORDER_FIELDS = ("created_at", "finished_at", "id", "symbol", "strategy_name", "status")
 ORDER_METRICS = ("total_return_pct", "sharpe", "max_drawdown_pct", "num_trades", "win_rate_pct")
 ORDERINGS = tuple(f"{sign}{key}" for key in ORDER_FIELDS + ORDER_METRICS for sign in ("", "-"))
 DEFAULT_ORDERING = "-created_at"
