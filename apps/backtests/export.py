@@ -4,7 +4,7 @@ or JSON (apps/core/export.py streams them).
 Each is written by the serializer the API answers with, so a file read back equals the
 API: the trades are BacktestTradeOutputSerializer's items (all of them, read from the
 columnar store a slice at a time), the equity points EquityPointSerializer's, the metrics
-the run's ``metrics`` object and a sweep's rows its ``results``.
+the ``metrics`` of BacktestRunOutputSerializer and a sweep's rows its ``results``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from django.utils.text import slugify
 
 from apps.core.export import CSV, download, serialized, sliced
 
-from .api.serializers import BacktestTradeOutputSerializer, EquityPointSerializer
+from .api.serializers import (
+    BacktestRunOutputSerializer,
+    BacktestTradeOutputSerializer,
+    EquityPointSerializer,
+)
 from .models import BacktestRun, Sweep
 from .selectors import backtest_trades, equity_points, metric_names, sweep_table
 
@@ -42,7 +46,8 @@ def run_download(run: BacktestRun, part: str, fmt: str) -> StreamingHttpResponse
         return download(
             fmt=fmt, filename=stem, header=list(EquityPointSerializer().fields), rows=rows
         )
-    metrics = run.metrics or {}
+    # As the run's API answer writes them (its metrics field), whatever types it gives.
+    metrics = BacktestRunOutputSerializer(run).data["metrics"] or {}
     if fmt == CSV:
         rows = ({"metric": k, "value": v} for k, v in metrics.items())
         return download(fmt=fmt, filename=stem, header=("metric", "value"), rows=rows)

@@ -13,7 +13,10 @@ import json
 
 import pytest
 
-from apps.backtests.api.serializers import BacktestTradeOutputSerializer
+from apps.backtests.api.serializers import (
+    BacktestRunOutputSerializer,
+    BacktestTradeOutputSerializer,
+)
 from apps.backtests.models import BacktestRun
 from apps.backtests.selectors import backtest_trades
 from apps.backtests.services import backtest_create
@@ -60,6 +63,11 @@ def _sign_in(page, live_server) -> None:
 
 def _cells(page, selector: str) -> list[str]:
     return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def _read(download) -> str:
+    with open(download.path(), encoding="utf-8") as fh:
+        return fh.read()
 
 
 def _api_trades(run: BacktestRun) -> list[dict]:
@@ -127,7 +135,7 @@ def test_filter_sort_compare_and_download(sized_page, live_server, runs, shots):
         page.click("a[data-export='trades-csv']")
     download = info.value
     assert download.suggested_filename == f"backtest-{run.pk}-btcusdt-1h-trades.csv"
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(_read(download))))
     api = _api_trades(run)
     assert len(rows) == len(api) == run.metrics["num_trades"] > 0
     for row, trade in zip(rows, api, strict=True):
@@ -136,13 +144,9 @@ def test_filter_sort_compare_and_download(sized_page, live_server, runs, shots):
             assert (type(value)(row[key]) if value is not None else None) == value, key
     with page.expect_download() as info:
         page.click("a[data-export='metrics-json']")
-    assert json.loads(open(info.value.path(), encoding="utf-8").read()) == run.metrics
+    api_metrics = json.loads(json.dumps(BacktestRunOutputSerializer(run).data["metrics"]))
+    assert json.loads(_read(info.value)) == api_metrics
     shots(page, "result with downloads")
-
-
-def _read(download) -> str:
-    with open(download.path(), encoding="utf-8") as fh:
-        return fh.read()
 
 
 def test_sweep_table_and_trade_log_downloads(sized_page, live_server, runs, shots):
