@@ -1,9 +1,12 @@
 from django import forms
 
+from apps.core.export import ExportQueryForm
 from apps.core.formatting import metric_label
 from engine.backtest import BOUNDS, DEFAULTS, FILLS, config_from_params
 from engine.backtest.sweep import SWEEP_METRICS, WALK_FORWARD_WINDOWS
 from engine.marketdata import INTERVALS
+
+from .export import RUN_PARTS
 
 
 def _param(name: str, **kwargs) -> forms.FloatField:
@@ -61,3 +64,9 @@ class SweepForm(BacktestForm):
         max_value=WALK_FORWARD_WINDOWS.high,
         help_text="0: a plain sweep",
     )
+
+
+class RunExportForm(ExportQueryForm):
+    """A run's download: `?part=trades|equity|metrics` (trades when absent) and format."""
+
+    part = forms.ChoiceField(choices=[(p, p) for p in RUN_PARTS], required=False)

@@ -4,28 +4,87 @@ A run's trades are read from its columnar table (tradestore.py), decoded by slic
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
+from apps.core.formatting import METRICS
 from apps.core.jobs import JobStatus, job_reap_stale
 from engine.backtest.sweep import default_grid, heatmap, rank_rows, sweepable
 
 from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
-from .tradestore import StoredTrade, TradeTable, to_us, unpack
+from .tradestore import StoredTrade, TradeTable, from_us, to_us, unpack
+
+# The runs list's sort keys: a field of the run, or a metric (runs without it last).
+ORDER_FIELDS = ("created_at", "finished_at", "id", "symbol", "strategy_name", "status")
+ORDER_METRICS = ("total_return_pct", "sharpe", "max_drawdown_pct", "num_trades", "win_rate_pct")
+ORDERINGS = tuple(f"{sign}{key}" for key in ORDER_FIELDS + ORDER_METRICS for sign in ("", "-"))
+DEFAULT_ORDERING = "-created_at"
+
+
+def _metric(name: str):
+    """A metric as a number for filters and sorting; SQL NULL where the run has none (a
+    missing key or JSON null, which SQLite's key transform would otherwise read as 0)."""
+    none = Q(**{f"metrics__{name}__isnull": True}) | Q(**{f"metrics__{name}": None})
+    return Case(
+        When(none, then=Value(None)),
+        default=Cast(KeyTextTransform(name, "metrics"), FloatField()),
+        output_field=FloatField(),
+    )
 
 
 def backtest_list(
-    *, owner, symbol: str | None = None, status: str | None = None
+    *,
+    owner,
+    symbol: str | None = None,
+    status: str | None = None,
+    strategy=None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    return_min: float | None = None,
+    return_max: float | None = None,
+    sharpe_min: float | None = None,
+    sharpe_max: float | None = None,
+    drawdown_max: float | None = None,
+    ordering: str = DEFAULT_ORDERING,
 ) -> QuerySet[BacktestRun]:
+    """The owner's runs, filtered (each filter optional; a metric bound leaves out runs
+    without that metric) and sorted by one of ORDERINGS (then newest first)."""
     qs = BacktestRun.objects.filter(owner=owner)
     if symbol:
         qs = qs.filter(symbol__iexact=symbol)
     if status:
         qs = qs.filter(status=status)
-    return qs
+    if strategy is not None:
+        qs = qs.filter(strategy=strategy)
+    if created_from is not None:
+        qs = qs.filter(created_at__date__gte=created_from)
+    if created_to is not None:
+        qs = qs.filter(created_at__date__lte=created_to)
+    bounds = [
+        ("total_return_pct", "gte", return_min),
+        ("total_return_pct", "lte", return_max),
+        ("sharpe", "gte", sharpe_min),
+        ("sharpe", "lte", sharpe_max),
+        ("max_drawdown_pct", "lte", drawdown_max),
+    ]
+    key = ordering.lstrip("-")
+    used = {name for name, _, value in bounds if value is not None}
+    used |= {key} if key in ORDER_METRICS else set()
+    qs = qs.alias(**{f"m_{name}": _metric(name) for name in used})
+    qs = qs.filter(**{f"m_{n}__{op}": v for n, op, v in bounds if v is not None})
+    expr = F(f"m_{key}") if key in ORDER_METRICS else F(key)
+    if ordering.startswith("-"):
+        order = expr.desc(nulls_last=True)
+    else:
+        order = expr.asc(nulls_last=True)
+    return qs.order_by(order, "-created_at", "-id")
 
 
 def backtest_get(*, owner, pk: int) -> BacktestRun | None:
@@ -34,6 +93,67 @@ def backtest_get(*, owner, pk: int) -> BacktestRun | None:
         job_reap_stale(BacktestRun, pk=pk)
         run.refresh_from_db()
     return run
+
+
+def equity_points(run: BacktestRun) -> list[dict]:
+    """The run's stored (downsampled) equity curve: time, equity, buy & hold."""
+    return [
+        {"time": from_us(t * 1000), "equity": e, "buy_and_hold": b}
+        for t, e, b in run.equity_curve or []
+    ]
+
+
+def equity_pct(run: BacktestRun) -> list[dict]:
+    """The equity curve in % from its first point (runs of any capital compare)."""
+    points = run.equity_curve or []
+    if not points or not points[0][1]:
+        return []
+    base = points[0][1]
+    return [{"time": from_us(t * 1000), "pct": (e / base - 1.0) * 100.0} for t, e, _ in points]
+
+
+MAX_COMPARE = 6
+MIN_COMPARE = 2
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: list[BacktestRun]
+    missing: list[int]  # not among the owner's runs (unknown or another user's)
+    unfinished: list[BacktestRun]  # not succeeded: nothing to compare yet
+
+    @property
+    def errors(self) -> list[str]:
+        """Why it cannot be drawn: each run that is not the user's (never saying whose it
+        is) or has no result yet."""
+        return [f"no such run: {pk}" for pk in self.missing] + [
+            f"run {r.pk} has no result to compare ({r.status})" for r in self.unfinished
+        ]
+
+
+def backtest_compare(*, owner, ids: Sequence[int]) -> Comparison:
+    """The owner's runs ``ids`` in the order given, with those that are not theirs and
+    those without a result set apart."""
+    found = {
+        r.pk: r
+        for r in BacktestRun.objects.filter(owner=owner, pk__in=ids).select_related(
+            "strategy_version"
+        )
+    }
+    runs = [found[i] for i in ids if i in found]
+    return Comparison(
+        runs=runs,
+        missing=[i for i in ids if i not in found],
+        unfinished=[r for r in runs if r.status != JobStatus.SUCCEEDED],
+    )
+
+
+def metric_names(metric_dicts: Iterable[dict | None]) -> list[str]:
+    """Every metric in the dicts, in the metrics table's order (apps.core.formatting),
+    others after it by name: PostgreSQL's jsonb keeps no key order of its own."""
+    names = {k for m in metric_dicts for k in (m or {})}
+    order = {k: i for i, k in enumerate(METRICS)}
+    return sorted(names, key=lambda k: (order.get(k, len(order)), k))
 
 
 def _columns(run_id: int) -> dict[str, np.ndarray]:

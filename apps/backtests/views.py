@@ -1,23 +1,34 @@
 import json
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core.export import export_links, page_query
 from apps.core.forms import form_errors
 from apps.core.jobs import JobStatus
 from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
 
-from .forms import BacktestForm, SweepForm
+from .api.serializers import BacktestListQuerySerializer, CompareQuerySerializer
+from .export import RUN_PARTS, run_download, sweep_download
+from .forms import BacktestForm, RunExportForm, SweepForm
 from .selectors import (
+    DEFAULT_ORDERING,
+    ORDER_FIELDS,
+    ORDER_METRICS,
+    backtest_compare,
     backtest_get,
     backtest_list,
     backtest_trades,
+    equity_pct,
+    metric_names,
     sweep_get,
     sweep_heatmap,
     sweep_list,
@@ -27,17 +38,110 @@ from .selectors import (
 )
 from .services import backtest_create, sweep_create, sweep_row_backtest, sweep_row_save
 
+LIST_LIMIT = 100
+
+
+def _filled(query: QueryDict) -> QueryDict:
+    """The query without the empty fields a GET form sends."""
+    filled = query.copy()
+    for name in list(filled):
+        if all(v == "" for v in filled.getlist(name)):
+            del filled[name]
+    return filled
+
 
 @login_required
 def backtest_list_view(request):
+    query = BacktestListQuerySerializer(data=_filled(request.GET), context={"owner": request.user})
+    valid = query.is_valid()
+    filters = query.validated_data if valid else {}
+    runs = backtest_list(owner=request.user, **filters) if valid else []
+    ordering = filters.get("ordering", DEFAULT_ORDERING)
     return render(
         request,
         "backtests/list.html",
         {
-            "runs": backtest_list(owner=request.user)[:100],
+            "runs": runs[:LIST_LIMIT],
+            "limit": LIST_LIMIT,
+            "filters": request.GET,
+            "filtered": any(k != "ordering" for k in _filled(request.GET)),
+            "filter_errors": {k: v for k, v in query.errors.items()} if not valid else {},
+            "ordering": ordering,
+            "sort_links": _sort_links(request.GET, ordering),
+            "strategies": strategy_list(owner=request.user),
+            "statuses": JobStatus.choices,
             "sweeps": sweep_list(owner=request.user)[:20],
         },
+        status=200 if valid else 400,
     )
+
+
+def _sort_links(query: QueryDict, ordering: str) -> dict[str, dict]:
+    """Each sortable column's link (the same filters; a second click reverses it) and
+    whether it is the current sort (arrow)."""
+    links = {}
+    for key in ORDER_FIELDS + ORDER_METRICS:
+        current = ordering.lstrip("-") == key
+        descending = ordering.startswith("-")
+        nxt = (key if descending else f"-{key}") if current else f"-{key}"
+        q = query.copy()
+        q["ordering"] = nxt
+        links[key] = {
+            "url": f"?{q.urlencode()}",
+            "arrow": ("▼" if descending else "▲") if current else "",
+        }
+    return links
+
+
+@login_required
+def backtest_compare_view(request):
+    raw = ",".join(request.GET.getlist("runs"))
+    query = CompareQuerySerializer(data={"runs": raw})
+    runs, errors = [], []
+    if query.is_valid():
+        comparison = backtest_compare(owner=request.user, ids=query.validated_data["runs"])
+        errors = comparison.errors
+        runs = [] if errors else comparison.runs
+    else:
+        errors = query.errors["runs"]
+    rows = [
+        {"key": key, "values": [(r.metrics or {}).get(key) for r in runs]}
+        for key in metric_names(r.metrics for r in runs)
+    ]
+    chart = [
+        {
+            "id": r.pk,
+            "label": f"#{r.pk} {r.strategy_name} {r.symbol} {r.interval}",
+            "points": [[int(p["time"].timestamp()), p["pct"]] for p in equity_pct(r)],
+        }
+        for r in runs
+    ]
+    return render(
+        request,
+        "backtests/compare.html",
+        {"runs": runs, "rows": rows, "chart": chart, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def backtest_export_view(request, pk: int):
+    """A run's trades, equity or metrics (`?part=`, default trades) as a CSV or JSON
+    download (`?format=`, default csv)."""
+    run = backtest_get(owner=request.user, pk=pk)
+    if run is None:
+        raise Http404("No such backtest")
+    query = page_query(request.GET, RunExportForm)
+    return run_download(run, query["part"] or "trades", query["format"])
+
+
+@login_required
+def sweep_export_view(request, pk: int):
+    """A sweep's results table as a CSV or JSON download (`?format=`, default csv)."""
+    sweep = sweep_get(owner=request.user, pk=pk)
+    if sweep is None:
+        raise Http404("No such sweep")
+    return sweep_download(sweep, page_query(request.GET)["format"])
 
 
 @login_required
@@ -73,6 +177,11 @@ def backtest_detail_view(request, pk: int):
         "backtests/detail.html",
         {
             "run": run,
+            "exports": export_links(
+                *((part.capitalize(), partial(_run_export_url, run.pk, part)) for part in RUN_PARTS)
+            )
+            if run.status == JobStatus.SUCCEEDED
+            else [],
             "m": run.metrics or {},
             "trades": backtest_trades(run=run)[:500],
             "chart_data": {
@@ -163,6 +272,12 @@ def sweep_detail_view(request, pk: int):
         row["cells"] = [((row["metrics"] or {}).get(key), key) for key in columns]
         row["value"] = (row["metrics"] or {}).get(sweep.metric)
     wf = sweep.walk_forward or {}
+    exports = export_links(
+        (
+            "Results table",
+            lambda fmt: f"{reverse('backtests:sweep_export', args=[sweep.pk])}?format={fmt}",
+        )
+    )
     return render(
         request,
         "backtests/sweep.html",
@@ -177,6 +292,7 @@ def sweep_detail_view(request, pk: int):
                 "points": wf.get("equity") or [],
                 "windows": wf.get("windows_report") or [],
             },
+            "exports": exports if rows else [],
         },
     )
 
@@ -220,3 +336,7 @@ def sweep_row_save_view(request, pk: int, combo: int):
         return redirect("strategies:detail", ref=strategy.pk)
 
     return _sweep_row_action(request, pk, combo, sweep_row_save, done)
+
+
+def _run_export_url(pk: int, part: str, fmt: str) -> str:
+    return f"{reverse('backtests:export', args=[pk])}?part={part}&format={fmt}"

@@ -3,10 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core.export import export_links, page_query
 from apps.core.forms import form_errors, query_clean
 
+from .api.views import trade_log_download, trade_log_stem
 from .forms import OrderForm, PortfolioChoiceForm
 from .selectors import (
     order_list,
@@ -66,6 +69,14 @@ def portfolio_view(request):
             **portfolio_performance(owner=request.user, portfolio=portfolio),
             "history": snapshots(portfolio=portfolio),
             "form": form,
+            "exports": export_links(
+                (
+                    "Trade log",
+                    lambda fmt: (
+                        f"{reverse('portfolio:export')}?portfolio={portfolio.pk}&format={fmt}"
+                    ),
+                )
+            ),
         },
         status=400 if refused else 200,
     )
@@ -80,3 +91,13 @@ def portfolio_reset_view(request):
         request, f"{portfolio.name} reset to {portfolio.initial_cash} {portfolio.quote_currency}."
     )
     return redirect(f"/portfolio/?portfolio={portfolio.pk}")
+
+
+@login_required
+def portfolio_export_view(request):
+    """The portfolio's whole trade log (`?portfolio=`, default yours) as a CSV or JSON
+    download (`?format=`, default csv), each trade as the API lists it."""
+    portfolio = _portfolio(request)
+    fmt = page_query(request.GET)["format"]
+    qs = trade_log_list(owner=request.user, portfolio=portfolio)
+    return trade_log_download(qs, fmt, trade_log_stem(portfolio))

@@ -1,13 +1,24 @@
+import re
+
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.backtests.models import BacktestRun, Fill, Sweep
+from apps.backtests.selectors import (
+    DEFAULT_ORDERING,
+    MAX_COMPARE,
+    MIN_COMPARE,
+    ORDERINGS,
+    equity_pct,
+)
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
 from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
+from apps.strategies.selectors import strategy_get
 from engine.backtest import BOUNDS, DEFAULTS, PARAMS, config_from_params
 from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
@@ -89,6 +100,9 @@ class SweepCreateInputSerializer(BacktestParamsSerializer):
 
 
 class BacktestListQuerySerializer(InputSerializer):
+    """The runs list's filters and sort (the API's query and the list page's form). Give
+    the serializer ``context={"owner": user}``: ``strategy`` must be one of theirs."""
+
     symbol = serializers.CharField(
         required=False, allow_blank=True, max_length=30, help_text="only this symbol (any case)"
     )
@@ -98,6 +112,66 @@ class BacktestListQuerySerializer(InputSerializer):
         allow_blank=True,
         help_text="only runs in this status (empty: all)",
     )
+    strategy = StrategyRefField(
+        required=False, help_text="only runs of this saved strategy: id or BTCUSDT_strategy_3"
+    )
+    created_from = serializers.DateField(
+        required=False, help_text="submitted on or after this day (UTC), YYYY-MM-DD"
+    )
+    created_to = serializers.DateField(
+        required=False, help_text="submitted on or before this day (UTC), YYYY-MM-DD"
+    )
+    return_min = serializers.FloatField(required=False, help_text="total return % at least")
+    return_max = serializers.FloatField(required=False, help_text="total return % at most")
+    sharpe_min = serializers.FloatField(required=False, help_text="Sharpe ratio at least")
+    sharpe_max = serializers.FloatField(required=False, help_text="Sharpe ratio at most")
+    drawdown_max = serializers.FloatField(
+        required=False, min_value=0, help_text="max drawdown % at most (a positive number)"
+    )
+    ordering = serializers.ChoiceField(
+        choices=ORDERINGS,
+        default=DEFAULT_ORDERING,
+        help_text="sort key, `-` for descending; runs without the metric come last",
+    )
+
+    def validate_strategy(self, ref):
+        strategy = strategy_get(owner=self.context["owner"], ref=ref)
+        if strategy is None:
+            raise serializers.ValidationError("no such strategy among yours")
+        return strategy
+
+    def validate(self, attrs):
+        errors = {}
+        for low, high in (
+            ("created_from", "created_to"),
+            ("return_min", "return_max"),
+            ("sharpe_min", "sharpe_max"),
+        ):
+            if low in attrs and high in attrs and attrs[low] > attrs[high]:
+                errors[high] = [f"must not be below {low}"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class CompareQuerySerializer(InputSerializer):
+    runs = serializers.CharField(
+        help_text=f"{MIN_COMPARE} to {MAX_COMPARE} of your run ids, comma-separated: 1,2,3"
+    )
+
+    def validate_runs(self, text: str) -> list[int]:
+        ids = []
+        for part in text.split(","):
+            part = part.strip()
+            if not re.fullmatch(r"[1-9][0-9]{0,17}", part):
+                raise serializers.ValidationError(f'"{part}" is not a run id')
+            if int(part) not in ids:
+                ids.append(int(part))
+        if not MIN_COMPARE <= len(ids) <= MAX_COMPARE:
+            raise serializers.ValidationError(
+                f"pick {MIN_COMPARE} to {MAX_COMPARE} different runs (got {len(ids)})"
+            )
+        return ids
 
 
 class BacktestRunOutputSerializer(serializers.ModelSerializer):
@@ -169,6 +243,54 @@ class BacktestTradeOutputSerializer(serializers.Serializer):
     return_pct = serializers.FloatField()
     bars_held = serializers.IntegerField(**_POSITIVE)
     exit_reason = serializers.CharField(max_length=20)
+
+
+class EquityPointSerializer(serializers.Serializer):
+    """One point of a run's (downsampled) equity curve, as the exports write it."""
+
+    time = serializers.DateTimeField()
+    equity = serializers.FloatField()
+    buy_and_hold = serializers.FloatField(
+        allow_null=True, help_text="the initial balance held in the asset from the first bar"
+    )
+
+
+class EquityPctPointSerializer(serializers.Serializer):
+    time = serializers.DateTimeField()
+    pct = serializers.FloatField(help_text="equity change in % from the run's first point")
+
+
+class CompareRunSerializer(BacktestRunOutputSerializer):
+    """A run in a comparison: what it ran on, its metrics and its equity in %."""
+
+    equity_pct = serializers.SerializerMethodField()
+
+    class Meta(BacktestRunOutputSerializer.Meta):
+        fields = [
+            "id",
+            "url",
+            "strategy_id",
+            "strategy_version",
+            "strategy_name",
+            "symbol",
+            "interval",
+            "first_candle",
+            "last_candle",
+            "initial_balance",
+            "metrics",
+            "equity_pct",
+        ]
+
+    @extend_schema_field(EquityPctPointSerializer(many=True))
+    def get_equity_pct(self, obj) -> list[dict]:
+        return EquityPctPointSerializer(equity_pct(obj), many=True).data
+
+
+class CompareOutputSerializer(serializers.Serializer):
+    metrics = serializers.ListField(
+        child=serializers.CharField(), help_text="the metric names the runs have, in order"
+    )
+    runs = CompareRunSerializer(many=True, help_text="in the order asked for")
 
 
 class EquityOutputSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from . import views
 app_name = "backtests"
 urlpatterns = [
     path("", views.BacktestListCreateApi.as_view(), name="list"),
+    path("compare/", views.BacktestCompareApi.as_view(), name="compare"),
     path("results/", views.BacktestResultsApi.as_view(), name="results"),
     path("sweeps/", views.SweepListCreateApi.as_view(), name="sweeps"),
     path("sweeps/<int:pk>/", views.SweepDetailApi.as_view(), name="sweep"),

@@ -1,14 +1,19 @@
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.backtests.export import run_download, sweep_download
 from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
+    backtest_compare,
     backtest_get,
     backtest_list,
     backtest_trades,
+    metric_names,
     recent_trades,
     sweep_get,
     sweep_list,
@@ -23,6 +28,7 @@ from apps.backtests.services import (
     sweep_row_save,
 )
 from apps.core.api.jobs import job_cancel_response
+from apps.core.export import CSV, ExportMixin
 from apps.strategies.api.serializers import StrategyOutputSerializer
 from apps.strategies.api.views import get_strategy_or_404
 from apps.strategies.models import Strategy
@@ -33,6 +39,8 @@ from .serializers import (
     BacktestListQuerySerializer,
     BacktestRunOutputSerializer,
     BacktestTradeOutputSerializer,
+    CompareOutputSerializer,
+    CompareQuerySerializer,
     EquityOutputSerializer,
     StrategyPerformanceOutputSerializer,
     SweepCreateInputSerializer,
@@ -47,8 +55,13 @@ def _run(request, pk) -> BacktestRun:
     return run
 
 
+def csv_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(OpenApiTypes.STR, description=description)
+
+
 class BacktestListCreateApi(GenericAPIView):
-    """Your runs (`?symbol=`, `?status=`). POST queues a backtest and answers 202 with its URL."""
+    """Your runs, filtered (symbol, strategy, status, submission days, return, Sharpe,
+    drawdown) and sorted (`ordering`). POST queues a backtest and answers 202 with its URL."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
@@ -57,13 +70,11 @@ class BacktestListCreateApi(GenericAPIView):
         parameters=[BacktestListQuerySerializer], responses=BacktestRunOutputSerializer(many=True)
     )
     def get(self, request):
-        query = BacktestListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        qs = backtest_list(
-            owner=request.user,
-            symbol=query.validated_data.get("symbol"),
-            status=query.validated_data.get("status"),
+        query = BacktestListQuerySerializer(
+            data=request.query_params, context={"owner": request.user}
         )
+        query.is_valid(raise_exception=True)
+        qs = backtest_list(owner=request.user, **query.validated_data)
         page = self.paginate_queryset(qs.select_related("strategy", "strategy_version"))
         return self.get_paginated_response(BacktestRunOutputSerializer(page, many=True).data)
 
@@ -79,15 +90,26 @@ class BacktestListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class BacktestDetailApi(GenericAPIView):
-    """Status, progress, metrics and the assumptions of a run. DELETE removes the run with
-    its trades (204); a queued or running run is cancelled first, then deleted."""
+class BacktestDetailApi(ExportMixin, GenericAPIView):
+    """Status, progress, metrics and the assumptions of a run; as CSV (`Accept: text/csv`
+    or `?format=csv`) its metrics, one `metric,value` row each, as a download. DELETE
+    removes the run with its trades (204); a queued or running run is cancelled first,
+    then deleted."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
 
+    @extend_schema(
+        responses={
+            (200, "application/json"): BacktestRunOutputSerializer,
+            (200, "text/csv"): csv_response("the run's metrics: metric,value"),
+        }
+    )
     def get(self, request, pk: int):
-        return Response(BacktestRunOutputSerializer(_run(request, pk)).data)
+        run = _run(request, pk)
+        if self.export_format(request) == CSV:
+            return run_download(run, "metrics", CSV)
+        return Response(BacktestRunOutputSerializer(run).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
@@ -95,24 +117,45 @@ class BacktestDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BacktestTradesApi(GenericAPIView):
+class BacktestTradesApi(ExportMixin, GenericAPIView):
+    """A run's trades in order, a page at a time; as CSV (`Accept: text/csv` or
+    `?format=csv`) all of them in one streamed download, the same fields and values."""
+
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
 
-    @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
+    @extend_schema(
+        responses={
+            (200, "application/json"): BacktestTradeOutputSerializer(many=True),
+            (200, "text/csv"): csv_response("every trade, a row each (not paginated)"),
+        }
+    )
     def get(self, request, pk: int):
-        page = self.paginate_queryset(backtest_trades(run=_run(request, pk)))
+        run = _run(request, pk)
+        if self.export_format(request) == CSV:
+            return run_download(run, "trades", CSV)
+        page = self.paginate_queryset(backtest_trades(run=run))
         return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
-class BacktestEquityApi(GenericAPIView):
-    """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy & hold]."""
+class BacktestEquityApi(ExportMixin, GenericAPIView):
+    """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy &
+    hold]; as CSV (`Accept: text/csv` or `?format=csv`) a download of time (ISO 8601 UTC),
+    equity, buy_and_hold rows."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = EquityOutputSerializer
 
+    @extend_schema(
+        responses={
+            (200, "application/json"): EquityOutputSerializer,
+            (200, "text/csv"): csv_response("time,equity,buy_and_hold rows"),
+        }
+    )
     def get(self, request, pk: int):
         run = _run(request, pk)
+        if self.export_format(request) == CSV:
+            return run_download(run, "equity", CSV)
         return Response(
             {
                 "run": run.pk,
@@ -178,17 +221,25 @@ def _sweep(request, pk) -> Sweep:
     return sweep
 
 
-class SweepDetailApi(GenericAPIView):
-    """A sweep with its results. DELETE removes the sweep with its results (204); a queued
-    or running sweep is cancelled first, then deleted."""
+class SweepDetailApi(ExportMixin, GenericAPIView):
+    """A sweep with its results; as CSV (`Accept: text/csv` or `?format=csv`) its table as
+    a download: combo, each grid path, each metric, error. DELETE removes the sweep with
+    its results (204); a queued or running sweep is cancelled first, then deleted."""
 
     queryset = Sweep.objects.none()
     serializer_class = SweepOutputSerializer
 
+    @extend_schema(
+        responses={
+            (200, "application/json"): SweepOutputSerializer,
+            (200, "text/csv"): csv_response("the results table, best first"),
+        }
+    )
     def get(self, request, pk: int):
-        return Response(
-            SweepOutputSerializer(_sweep(request, pk), context={"with_results": True}).data
-        )
+        sweep = _sweep(request, pk)
+        if self.export_format(request) == CSV:
+            return sweep_download(sweep, CSV)
+        return Response(SweepOutputSerializer(sweep, context={"with_results": True}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
@@ -270,6 +321,30 @@ class SweepRowSaveApi(GenericAPIView):
         return Response(
             StrategyOutputSerializer(strategy).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class BacktestCompareApi(GenericAPIView):
+    """2 to 6 of your succeeded runs side by side (`?runs=1,2,3`): their metrics and their
+    equity curves in % from each run's start, so runs of any capital compare. A run that is
+    not yours, or has no result yet, is a 400 naming it."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = CompareOutputSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[CompareQuerySerializer], responses=CompareOutputSerializer)
+    def get(self, request):
+        query = CompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        comparison = backtest_compare(owner=request.user, ids=query.validated_data["runs"])
+        if comparison.errors:
+            raise ValidationError({"runs": comparison.errors})
+        runs = comparison.runs
+        return Response(
+            CompareOutputSerializer(
+                {"metrics": metric_names(r.metrics for r in runs), "runs": runs}
+            ).data
         )
 
 

@@ -222,6 +222,17 @@ def _portfolio_query_cases(method: str = "get") -> tuple[Case, ...]:
     )
 
 
+def _compare_case(**kw) -> Case:
+    """A's run (and an unknown id) picked for a comparison: "no such run" for both."""
+    return Case(
+        "A's run in ?runs=",
+        "get",
+        query=lambda w: {"runs": f"{w.obj['run'].pk},{w.obj['run'].pk + 10**6}"},
+        expect=(400,),
+        **kw,
+    )
+
+
 ORDER = {"symbol": "BTCUSDT", "action": "buy", "price": "12000"}
 DESK_WINDOW = {"start": "2020-08-20T00:00:00Z", "end": "2020-08-29T00:00:00Z"}
 DESK_AGENT_REFUSED = Case(
@@ -311,6 +322,7 @@ MATRIX: dict[str, Route] = {
         obj="run", probe=GET200, deletes=(BacktestRun, ((BacktestTradeTable, "run"),))
     ),
     "api/backtests/<int:pk>/trades/": Route(obj="run", probe=GET200),
+    "api/backtests/compare/": Route(cases=(_compare_case(field="runs"),)),
     "api/backtests/<int:pk>/equity/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (409,))),
     "backtests/": Route(lists=True, links=("backtests/<int:pk>/", "backtests/sweeps/<int:pk>/")),
@@ -335,6 +347,8 @@ MATRIX: dict[str, Route] = {
         ),
     ),
     "backtests/<int:pk>/": Route(obj="run", probe=GET200),
+    "backtests/<int:pk>/export/": Route(obj="run", probe=GET200),
+    "backtests/compare/": Route(cases=(_compare_case(error="no such run"),)),
     "backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (302,))),
     "backtests/sweeps/new/": Route(
         lists=True,
@@ -356,6 +370,7 @@ MATRIX: dict[str, Route] = {
         ),
     ),
     "backtests/sweeps/<int:pk>/": Route(obj="sweep", probe=GET200),
+    "backtests/sweeps/<int:pk>/export/": Route(obj="sweep", probe=GET200),
     "backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (302,))),
     "backtests/sweeps/<int:pk>/rows/<int:combo>/open/": Route(
         obj="sweep_row", probe=("post", (302,))
@@ -565,6 +580,7 @@ MATRIX: dict[str, Route] = {
             ),
         ),
     ),
+    "portfolio/export/": Route(cases=_portfolio_query_cases()),
     "portfolio/reset/": Route(
         cases=tuple(
             Case(

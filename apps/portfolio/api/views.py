@@ -1,6 +1,8 @@
 import re
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -8,6 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.core.api.serializers import query_int, query_value_error
+from apps.core.export import BATCH, CSV, ExportMixin, batches, download, serialized
 from apps.core.schema import error
 from apps.portfolio.models import Order, Portfolio, TradeLog
 from apps.portfolio.selectors import (
@@ -175,15 +178,32 @@ class OrderListCreateApi(GenericAPIView):
         )
 
 
-class TradeLogListApi(GenericAPIView):
-    """Closed round trips, newest first (`?portfolio=`, `?symbol=`, `?source=`)."""
+def trade_log_download(qs: QuerySet[TradeLog], fmt: str, stem: str) -> StreamingHttpResponse:
+    """The trade log as a streamed CSV or JSON download, each trade as the API lists it."""
+    rows = serialized(TradeLogOutputSerializer, batches(qs.iterator(chunk_size=BATCH)))
+    header = list(TradeLogOutputSerializer().fields)
+    return download(fmt=fmt, filename=stem, header=header, rows=rows)
+
+
+def trade_log_stem(portfolio: Portfolio | None) -> str:
+    return f"portfolio-{portfolio.pk}-trades" if portfolio else "paper-trades"
+
+
+class TradeLogListApi(ExportMixin, GenericAPIView):
+    """Closed round trips, newest first (`?portfolio=`, `?symbol=`, `?source=`); as CSV
+    (`Accept: text/csv` or `?format=csv`) all of them in one streamed download."""
 
     serializer_class = TradeLogOutputSerializer
     queryset = TradeLog.objects.none()
 
     @extend_schema(
         parameters=[PORTFOLIO_PARAM, TradeLogQuerySerializer],
-        responses=TradeLogOutputSerializer(many=True),
+        responses={
+            (200, "application/json"): TradeLogOutputSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="every trade, a row each (not paginated)"
+            ),
+        },
     )
     def get(self, request):
         portfolio = resolve_portfolio(request) if "portfolio" in request.query_params else None
@@ -195,6 +215,8 @@ class TradeLogListApi(GenericAPIView):
             source=query.validated_data.get("source"),
             symbol=query.validated_data.get("symbol"),
         )
+        if self.export_format(request) == CSV:
+            return trade_log_download(qs, CSV, trade_log_stem(portfolio))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)
 
