@@ -275,13 +275,22 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
     return qs
 
 
-def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field."""
+def candles_payload(
+    frame: pd.DataFrame,
+    *,
+    symbol: str,
+    interval: str,
+    truncated: bool,
+    precision: int | None = None,
+) -> dict:
+    """Compact arrays for charts and clients: times in epoch ms, one list per field, and
+    the decimals to show prices with (the symbol's ``price_precision`` unless given)."""
     return {
         "symbol": symbol,
         "interval": interval,
         "count": len(frame),
         "truncated": truncated,
+        "precision": price_precision(symbol) if precision is None else precision,
         "t": (frame.index.as_unit("ms").asi8).tolist(),
         "o": frame["open"].tolist(),
         "h": frame["high"].tolist(),

@@ -5,6 +5,7 @@ vectorised indicator arrays. Nothing is ever evaluated as Python.
 """
 
 from .compile import ConditionResult, Signals, compile_signals, infer_interval, required_lookback
+from .draw import IndicatorLine, Level, StrategyDrawing, strategy_drawing
 from .errors import FieldError, StrategyError
 from .grammar import OPERATORS, Operand, parse_condition
 from .resample import align_to_base, resample
@@ -15,10 +16,13 @@ __all__ = [
     "Condition",
     "ConditionResult",
     "FieldError",
+    "IndicatorLine",
+    "Level",
     "Operand",
     "Risk",
     "Signals",
     "Strategy",
+    "StrategyDrawing",
     "StrategyError",
     "align_to_base",
     "compile_signals",
@@ -26,5 +30,6 @@ __all__ = [
     "parse_condition",
     "parse_strategy",
     "required_lookback",
+    "strategy_drawing",
     "resample",
 ]

@@ -1,11 +1,27 @@
-/* Candlestick + volume charts drawn with the vendored TradingView lightweight-charts.
- * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval, data-limit)
- * becomes a chart. The pages render every API URL with {% url %}: no path is written here.
- * TS.fetchJSON and TS.candleChart are shared by the other pages' scripts. */
+/* The site's one chart component, on the vendored TradingView lightweight-charts (v5: panes,
+ * series markers, primitives). Every page that draws a chart uses it:
+ *
+ *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
+ *       indicators: overlays on the price, each oscillator in a pane of its own below) with
+ *       an OHLCV readout that follows the crosshair. `candles` is the candles API's payload:
+ *       {t: [epoch ms], o, h, l, c, v, precision}. Prices show `precision` decimals.
+ *   Charts.result(el, chartPayload, {controls})  a backtest: Charts.price plus trade
+ *       markers (small arrows, details in the readout), entry-exit segments coloured by
+ *       result, and equity (vs buy & hold) and drawdown panes on the same time axis.
+ *   Charts.equity(el, series, {mode, controls})  equity curves on one basis: each series
+ *       {name, t: [epoch ms], v: [money], base?, color?} is drawn as % from its start
+ *       (base: its first value unless given); mode "pct" (linear) or "log" (log scale).
+ *       `controls`: an element holding buttons with data-equity-mode="pct|log".
+ *   Each returns a handle {chart, ...}; the element gets data-drawn (points drawn).
+ * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval,
+ * data-limit) is drawn from the candles API on load; pages render every URL with {% url %}.
+ * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages. */
 (function () {
   "use strict";
   const LWC = window.LightweightCharts;
   const TS = (window.TS = window.TS || {});
+  const UP = "#16a34a", DOWN = "#dc2626", INK = "#1f2937";
+  const PALETTE = ["#2563eb", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#b45309"];
 
   TS.csrfToken = function () {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -27,59 +43,33 @@
     return body;
   };
 
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  /* One date style across the site: "2025-08-15 07:00 UTC". */
+  function when(sec) {
+    const d = new Date(sec * 1000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
+  }
+
   TS.chartOptions = function (el) {
     return {
       width: el.clientWidth,
       height: el.clientHeight || 360,
       // The library's own attribution logo injects an inline <style>, which the CSP forbids;
       // the attribution it asks for is in the page footer instead (templates/base.html).
-      layout: { background: { color: "#ffffff" }, textColor: "#1f2937", attributionLogo: false },
+      layout: { background: { color: "#ffffff" }, textColor: INK, attributionLogo: false,
+        panes: { separatorColor: "#e2e8f0", enableResize: true } },
       grid: { vertLines: { color: "#f1f5f9" }, horzLines: { color: "#f1f5f9" } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      // Zoomed all the way out, a long run's every bar still fits the width.
+      timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.001 },
       rightPriceScale: { borderVisible: false },
+      localization: { timeFormatter: function (t) { return when(t).replace(" UTC", ""); } },
     };
-  };
-
-  TS.toCandles = function (d) {
-    const out = new Array(d.t.length);
-    for (let i = 0; i < d.t.length; i++) {
-      out[i] = { time: d.t[i] / 1000, open: d.o[i], high: d.h[i], low: d.l[i], close: d.c[i] };
-    }
-    return out;
-  };
-
-  TS.toVolume = function (d) {
-    const out = new Array(d.t.length);
-    for (let i = 0; i < d.t.length; i++) {
-      out[i] = { time: d.t[i] / 1000, value: d.v[i], color: d.c[i] >= d.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
-    }
-    return out;
   };
 
   TS.autoResize = function (chart, el) {
     if (!window.ResizeObserver) return;
     new ResizeObserver(function () { chart.applyOptions({ width: el.clientWidth }); }).observe(el);
-  };
-
-  /* Draw candles (and volume) for data already fetched; returns {chart, candles, volume}. */
-  TS.candleChart = function (el, data, options) {
-    const chart = LWC.createChart(el, TS.chartOptions(el));
-    const candles = chart.addSeries(LWC.CandlestickSeries, {
-      upColor: "#16a34a", downColor: "#dc2626", borderVisible: false,
-      wickUpColor: "#16a34a", wickDownColor: "#dc2626",
-    });
-    candles.setData(TS.toCandles(data));
-    let volume = null;
-    if (!options || options.volume !== false) {
-      volume = chart.addSeries(LWC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
-      volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
-      candles.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.25 } });
-      volume.setData(TS.toVolume(data));
-    }
-    chart.timeScale().fitContent();
-    TS.autoResize(chart, el);
-    el.dataset.drawn = String(data.t.length);
-    return { chart: chart, candles: candles, volume: volume };
   };
 
   TS.showError = function (el, message) {
@@ -90,12 +80,399 @@
     el.appendChild(p);
   };
 
+  /* ------------------------------------------------------------------ formats */
+
+  function priceFormat(precision) {
+    const p = Math.max(0, Math.min(precision === undefined || precision === null ? 2 : precision, 12));
+    return { type: "price", precision: p, minMove: Number(Math.pow(10, -p).toFixed(p)) };
+  }
+
+  function num(x, digits) {
+    if (x === null || x === undefined || !isFinite(x)) return "—";
+    return Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  function compact(x) {
+    if (x === null || x === undefined || !isFinite(x)) return "—";
+    const a = Math.abs(x);
+    if (a >= 1e9) return num(x / 1e9, 2) + "B";
+    if (a >= 1e6) return num(x / 1e6, 2) + "M";
+    if (a >= 1e3) return num(x / 1e3, 2) + "K";
+    return num(x, a >= 1 || a === 0 ? 2 : 4);
+  }
+
+  function signedPct(x, digits) {
+    if (x === null || x === undefined || !isFinite(x)) return "—";
+    return (x > 0 ? "+" : "") + num(x, digits === undefined ? 2 : digits) + "%";
+  }
+
+  /* Enough significant digits for an indicator's value (MACD of ETHBTC is ~0.00001). */
+  function sig(x) {
+    if (x === null || x === undefined || !isFinite(x)) return "—";
+    const a = Math.abs(x);
+    const digits = a === 0 ? 2 : Math.max(2, Math.min(10, 4 - Math.floor(Math.log10(a))));
+    return num(x, digits);
+  }
+
+  const percentFormat = { type: "custom", minMove: 0.01, formatter: function (x) { return signedPct(x); } };
+  // Equity is drawn indexed to 100 at its start (100 = the start, 150 = +50%), so the log
+  // scale and the linear one share the data and the labels read as % either way.
+  const indexedFormat = { type: "custom", minMove: 0.01, formatter: function (x) { return signedPct(x - 100, 1); } };
+
+  /* Index of the last element of a sorted array <= x (-1 if none). */
+  function floorIndex(arr, x) {
+    let lo = 0, hi = arr.length - 1, ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (arr[mid] <= x) { ans = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return ans;
+  }
+
+  function lineData(times, values) {
+    const out = [];
+    for (let i = 0; i < times.length; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) out.push({ time: times[i], value: v });
+    }
+    return out;
+  }
+
+  /* ------------------------------------------------------------------ readout */
+
+  function readoutBox(el) {
+    let box = el.previousElementSibling;
+    if (!box || !box.classList.contains("chart-readout")) {
+      box = document.createElement("div");
+      box.className = "chart-readout";
+      el.parentNode.insertBefore(box, el);
+    }
+    return box;
+  }
+
+  function item(box, label, value, cls) {
+    const span = document.createElement("span");
+    if (cls) span.className = cls;
+    if (label) {
+      const b = document.createElement("b");
+      b.textContent = label;
+      span.appendChild(b);
+      span.appendChild(document.createTextNode(" "));
+    }
+    const v = document.createElement("span");
+    v.className = "v";
+    v.textContent = value;
+    span.appendChild(v);
+    box.appendChild(span);
+    return span;
+  }
+
+  /* ------------------------------------------------------------------ price */
+
+  function seriesOptions(extra) {
+    return Object.assign({ lineWidth: 1, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false }, extra);
+  }
+
+  function Charts_price(el, d, opts) {
+    opts = opts || {};
+    const n = d.t.length;
+    const times = new Array(n), candles = new Array(n), volume = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = Math.floor(d.t[i] / 1000);
+      times[i] = t;
+      candles[i] = { time: t, open: d.o[i], high: d.h[i], low: d.l[i], close: d.c[i] };
+      volume[i] = { time: t, value: d.v[i], color: d.c[i] >= d.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
+    }
+    const chart = LWC.createChart(el, TS.chartOptions(el));
+    const fmt = priceFormat(d.precision);
+    const price = chart.addSeries(LWC.CandlestickSeries, {
+      upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN, priceFormat: fmt,
+    });
+    price.setData(candles);
+    let vol = null;
+    if (opts.volume !== false) {
+      vol = chart.addSeries(LWC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "volume", lastValueVisible: false, priceLineVisible: false });
+      vol.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+      price.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.22 } });
+      vol.setData(volume);
+    }
+    const h = { chart: chart, el: el, price: price, volume: vol, times: times, data: d, lines: [], panes: {}, parts: [] };
+    drawIndicators(h, opts.indicators || [], opts.levels || []);
+    h.box = readoutBox(el);
+    h.parts.push(function (box, i) {
+      const o = d.o[i], c = d.c[i], p = fmt.precision;
+      item(box, "", when(times[i]), "when");
+      item(box, "O", num(o, p)); item(box, "H", num(d.h[i], p)); item(box, "L", num(d.l[i], p));
+      item(box, "C", num(c, p), c >= o ? "pos" : "neg");
+      item(box, "V", compact(d.v[i]));
+      item(box, "", signedPct((c / o - 1) * 100), c >= o ? "pos" : "neg");
+      h.lines.forEach(function (line) {
+        item(box, line.label, line.overlay ? num(line.values[i], p) : sig(line.values[i]), "ind").style.setProperty("--swatch", line.color);
+      });
+    });
+    h.show = function (i) {
+      if (i < 0 || i >= n) return;
+      h.box.textContent = "";
+      h.box.dataset.time = String(times[i]);
+      h.parts.forEach(function (part) { part(h.box, i); });
+    };
+    const index = new Map();
+    for (let i = 0; i < n; i++) index.set(times[i], i);
+    h.index = index;
+    chart.subscribeCrosshairMove(function (param) {
+      const i = param.time === undefined ? n - 1 : index.get(param.time);
+      h.show(i === undefined ? floorIndex(times, param.time) : i);
+    });
+    chart.timeScale().fitContent();
+    TS.autoResize(chart, el);
+    el.dataset.drawn = String(n);
+    if (n) el.dataset.firstTime = String(times[0]);
+    Charts.instances.set(el, h);
+    return h;
+  }
+
+  function drawIndicators(h, indicators, levels) {
+    if (!indicators.length) return;
+    const chart = h.chart, times = h.times;
+    let color = 0;
+    const groupColor = {};
+    indicators.forEach(function (ind) {
+      if (!(ind.group in groupColor)) groupColor[ind.group] = PALETTE[color++ % PALETTE.length];
+      let pane = 0;
+      if (!ind.overlay) {
+        if (!(ind.group in h.panes)) h.panes[ind.group] = chart.panes().length;
+        pane = h.panes[ind.group];
+      }
+      const base = groupColor[ind.group];
+      const shade = ind.line === "signal" || ind.line === "d" ? "#d97706" : base;
+      let series;
+      if (ind.line === "hist") {
+        series = chart.addSeries(LWC.HistogramSeries, seriesOptions({ color: "rgba(100,116,139,0.45)", priceFormat: { type: "custom", minMove: 1e-10, formatter: sig } }), pane);
+      } else {
+        const band = ind.line === "upper" || ind.line === "lower";
+        series = chart.addSeries(LWC.LineSeries, seriesOptions({
+          color: shade, lineStyle: band ? LWC.LineStyle.Dashed : LWC.LineStyle.Solid,
+          priceFormat: ind.overlay ? priceFormat(h.data.precision) : { type: "custom", minMove: 1e-10, formatter: sig },
+        }), pane);
+      }
+      series.setData(lineData(times, ind.values));
+      h.lines.push({ label: ind.label, group: ind.group, overlay: ind.overlay, values: ind.values, color: shade, series: series });
+    });
+    levels.forEach(function (lv) {
+      const line = h.lines.find(function (l) { return l.group === lv.group; });
+      if (line) line.series.createPriceLine({ price: lv.value, color: "#94a3b8", lineWidth: 1, lineStyle: LWC.LineStyle.Dotted, axisLabelVisible: true, title: "" });
+    });
+    chart.panes().forEach(function (p, k) { if (k > 0) p.setStretchFactor(0.35); });
+    h.el.dataset.indicators = String(h.lines.length);
+  }
+
+  /* ------------------------------------------------------------------ trades */
+
+  /* Entry-to-exit segments on the price pane, green for a winning trade and red for a losing
+   * one: a primitive drawing only the visible trades, so thousands cost nothing. */
+  function TradeSegments(tr) { this.tr = tr; this.chart = null; this.series = null; }
+  TradeSegments.prototype.attached = function (p) { this.chart = p.chart; this.series = p.series; };
+  TradeSegments.prototype.detached = function () {};
+  TradeSegments.prototype.updateAllViews = function () {};
+  TradeSegments.prototype.paneViews = function () {
+    const self = this;
+    return [{ renderer: function () { return { draw: function (target) { self.draw(target); } }; } }];
+  };
+  TradeSegments.prototype.draw = function (target) {
+    const tr = this.tr, ts = this.chart.timeScale(), series = this.series;
+    const range = ts.getVisibleRange();
+    if (!range) return;
+    target.useBitmapCoordinateSpace(function (scope) {
+      const ctx = scope.context, hr = scope.horizontalPixelRatio, vr = scope.verticalPixelRatio;
+      ctx.lineWidth = Math.max(1, Math.round(2 * hr));
+      for (let k = 0; k < tr.entry.length; k++) {
+        if (tr.exit[k] < range.from || tr.entry[k] > range.to) continue;
+        const x1 = ts.timeToCoordinate(tr.entry[k]), x2 = ts.timeToCoordinate(tr.exit[k]);
+        const y1 = series.priceToCoordinate(tr.entry_price[k]), y2 = series.priceToCoordinate(tr.exit_price[k]);
+        if (x1 === null || x2 === null || y1 === null || y2 === null) continue;
+        ctx.strokeStyle = tr.pnl[k] >= 0 ? "rgba(22,163,74,0.85)" : "rgba(220,38,38,0.85)";
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x1 * hr), Math.round(y1 * vr));
+        ctx.lineTo(Math.round(x2 * hr), Math.round(y2 * vr));
+        ctx.stroke();
+      }
+    });
+  };
+
+  function drawTrades(h, t) {
+    const count = t.side.length;
+    const tr = {
+      entry: t.entry_t.map(function (x) { return Math.floor(x / 1000); }),
+      exit: t.exit_t.map(function (x) { return Math.floor(x / 1000); }),
+      entry_price: t.entry_price, exit_price: t.exit_price, pnl: t.pnl,
+    };
+    const markers = [];
+    for (let k = 0; k < count; k++) {
+      const long = t.side[k] === 1;
+      markers.push({ time: tr.entry[k], position: long ? "belowBar" : "aboveBar", color: long ? UP : DOWN, shape: long ? "arrowUp" : "arrowDown", size: 0.6 });
+      markers.push({ time: tr.exit[k], position: long ? "aboveBar" : "belowBar", color: INK, shape: long ? "arrowDown" : "arrowUp", size: 0.6 });
+    }
+    markers.sort(function (a, b) { return a.time - b.time; });
+    LWC.createSeriesMarkers(h.price, markers);
+    h.price.attachPrimitive(new TradeSegments(tr));
+    h.el.dataset.markers = String(markers.length);
+    const p = priceFormat(h.data.precision).precision;
+    h.parts.push(function (box, i) {
+      const time = h.times[i];
+      const k = floorIndex(tr.entry, time);
+      if (k < 0 || tr.exit[k] < time) return;
+      const at = time === tr.entry[k] ? "entry" : time === tr.exit[k] ? "exit" : "open";
+      const span = item(box, "Trade " + (k + 1), (t.side[k] === 1 ? "long" : "short") + " · " + at, "trade " + (t.pnl[k] >= 0 ? "pos" : "neg"));
+      span.dataset.trade = String(k + 1);
+      item(box, "in", num(t.entry_price[k], p) + " " + when(tr.entry[k]).slice(0, 16), "trade");
+      item(box, "out", num(t.exit_price[k], p) + " " + when(tr.exit[k]).slice(0, 16) + " · " + t.exit_reason[k].replace(/_/g, " "), "trade");
+      item(box, "P&L", num(t.pnl[k], 2) + " (" + signedPct(t.return_pct[k]) + ")", "trade " + (t.pnl[k] >= 0 ? "pos" : "neg"));
+    });
+  }
+
+  /* ------------------------------------------------------------------ equity */
+
+  /* Adds equity series (indexed to 100 at each one's start) on a pane; returns setMode. */
+  function equityPane(chart, pane, series) {
+    const drawn = series.map(function (s, k) {
+      const times = s.t.map(function (x) { return Math.floor(x / 1000); });
+      let base = s.base;
+      if (!base) base = s.v.find(function (v) { return v !== null && v !== undefined && v > 0; });
+      const values = s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; });
+      const line = chart.addSeries(LWC.LineSeries, seriesOptions({
+        color: s.color || PALETTE[k % PALETTE.length], lineWidth: s.width || (k === 0 ? 2 : 1),
+        title: s.name, lastValueVisible: true, priceFormat: indexedFormat,
+      }), pane);
+      // One point per second at most (the library's rule); the last one wins.
+      const data = lineData(times, values).filter(function (p, j, arr) { return j + 1 === arr.length || arr[j + 1].time !== p.time; });
+      line.setData(data);
+      return { name: s.name, series: line, times: data.map(function (p) { return p.time; }), values: data.map(function (p) { return p.value; }) };
+    });
+    function setMode(mode) {
+      drawn[0].series.priceScale().applyOptions({ mode: mode === "log" ? LWC.PriceScaleMode.Logarithmic : LWC.PriceScaleMode.Normal });
+    }
+    return { lines: drawn, setMode: setMode };
+  }
+
+  function bindModes(controls, eq, el, mode) {
+    function apply(m) {
+      eq.setMode(m);
+      el.dataset.mode = m;
+      if (controls) controls.querySelectorAll("[data-equity-mode]").forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.equityMode === m)); });
+    }
+    if (controls) controls.querySelectorAll("[data-equity-mode]").forEach(function (b) {
+      b.addEventListener("click", function () { apply(b.dataset.equityMode); });
+    });
+    apply(mode || "pct");
+  }
+
+  function equityPart(lines) {
+    return function (box, time) {
+      lines.forEach(function (l) {
+        const j = floorIndex(l.times, time);
+        if (j >= 0) item(box, l.name, signedPct(l.values[j] - 100), "eq " + (l.values[j] >= 100 ? "pos" : "neg"));
+      });
+    };
+  }
+
+  function Charts_equity(el, series, opts) {
+    opts = opts || {};
+    const chart = LWC.createChart(el, TS.chartOptions(el));
+    const eq = equityPane(chart, 0, series);
+    bindModes(opts.controls, eq, el, opts.mode);
+    const box = readoutBox(el);
+    const part = equityPart(eq.lines);
+    const all = Array.from(new Set([].concat.apply([], eq.lines.map(function (l) { return l.times; })))).sort(function (a, b) { return a - b; });
+    function show(time) {
+      if (time === undefined) return;
+      box.textContent = "";
+      box.dataset.time = String(time);
+      item(box, "", when(time), "when");
+      part(box, time);
+    }
+    chart.subscribeCrosshairMove(function (param) { show(param.time === undefined ? all[all.length - 1] : param.time); });
+    show(all[all.length - 1]);
+    chart.timeScale().fitContent();
+    TS.autoResize(chart, el);
+    el.dataset.drawn = String(eq.lines.length ? eq.lines[0].times.length : 0);
+    el.dataset.series = String(eq.lines.length);
+    const h = { chart: chart, el: el, lines: eq.lines, setMode: eq.setMode };
+    Charts.instances.set(el, h);
+    return h;
+  }
+
+  /* ------------------------------------------------------------------ a backtest */
+
+  function Charts_result(el, d, opts) {
+    opts = opts || {};
+    const h = Charts_price(el, d.candles, { indicators: d.indicators, levels: d.levels });
+    drawTrades(h, d.trades);
+    const chart = h.chart;
+    const eqPane = chart.panes().length;
+    const e = d.equity;
+    const eq = equityPane(chart, eqPane, [
+      { name: "strategy", t: e.t, v: e.equity, base: d.initial_balance, color: "#2563eb" },
+      { name: "buy & hold", t: e.t, v: e.buy_and_hold, base: d.initial_balance, color: "#94a3b8" },
+    ]);
+    bindModes(opts.controls, eq, el, opts.mode);
+    const ddPane = eqPane + 1;
+    const dd = chart.addSeries(LWC.BaselineSeries, seriesOptions({
+      baseValue: { type: "price", price: 0 },
+      topLineColor: DOWN, bottomLineColor: DOWN, topFillColor1: "rgba(0,0,0,0)", topFillColor2: "rgba(0,0,0,0)",
+      bottomFillColor1: "rgba(220,38,38,0.15)", bottomFillColor2: "rgba(220,38,38,0.45)",
+      title: "drawdown", lastValueVisible: true, priceFormat: percentFormat,
+      // A drawdown is never above 0: the axis stops there (no +2.50 above a flat line).
+      autoscaleInfoProvider: function (original) {
+        const r = original();
+        if (r && r.priceRange) {
+          r.priceRange.maxValue = 0;
+          if (r.priceRange.minValue >= 0) r.priceRange.minValue = -1;
+        }
+        return r;
+      },
+    }), ddPane);
+    const ddTimes = e.t.map(function (x) { return Math.floor(x / 1000); });
+    const ddData = lineData(ddTimes, e.drawdown_pct).filter(function (p, j, arr) { return j + 1 === arr.length || arr[j + 1].time !== p.time; });
+    dd.setData(ddData);
+    dd.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.05 } });
+    const panes = chart.panes();
+    panes[eqPane].setStretchFactor(0.6);
+    panes[ddPane].setStretchFactor(0.35);
+    const eqPart = equityPart(eq.lines);
+    const ddLine = { name: "drawdown", times: ddData.map(function (p) { return p.time; }), values: ddData.map(function (p) { return p.value; }) };
+    h.parts.push(function (box, i) {
+      const time = h.times[i];
+      eqPart(box, time);
+      const j = floorIndex(ddLine.times, time);
+      if (j >= 0) item(box, "drawdown", signedPct(ddLine.values[j]), "eq neg");
+    });
+    h.equity = eq; h.drawdown = dd; h.setMode = eq.setMode;
+    el.dataset.equity = String(eq.lines[0].times.length);
+    el.dataset.drawdown = String(ddData.length);
+    el.dataset.panes = String(panes.length);
+    h.show(h.times.length - 1);
+    return h;
+  }
+
+  const Charts = (window.Charts = {
+    instances: new WeakMap(),
+    price: function (el, candles, opts) {
+      const h = Charts_price(el, candles, opts);
+      h.show(h.times.length - 1);
+      return h;
+    },
+    result: Charts_result,
+    equity: Charts_equity,
+    priceFormat: priceFormat,
+    when: when,
+  });
+
   async function drawFromApi(el) {
     const params = new URLSearchParams({ symbol: el.dataset.symbol, interval: el.dataset.interval, limit: el.dataset.limit || "1000" });
     try {
       const data = await TS.fetchJSON(el.dataset.candlesUrl + "?" + params.toString());
       if (!data.t.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
-      TS.candleChart(el, data);
+      Charts.price(el, data);
     } catch (e) {
       TS.showError(el, "Could not load candles: " + e.message);
     }

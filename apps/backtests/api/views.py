@@ -1,4 +1,6 @@
 from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -6,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
+    backtest_chart_data,
     backtest_get,
     backtest_list,
     backtest_trades,
@@ -20,6 +23,7 @@ from apps.strategies.models import Strategy
 
 from ..report import strategy_performance
 from .serializers import (
+    BacktestChartOutputSerializer,
     BacktestCreateInputSerializer,
     BacktestListQuerySerializer,
     BacktestRunOutputSerializer,
@@ -111,6 +115,21 @@ class BacktestEquityApi(GenericAPIView):
                 "points": run.equity_curve or [],
             }
         )
+
+
+# Compressed: a long run's chart is megabytes of digits (and it carries no secret, so
+# compression leaks nothing).
+@method_decorator(gzip_page, name="get")
+class BacktestChartApi(GenericAPIView):
+    """What the result page draws, as columns: the whole window's candles (epoch ms), the
+    strategy's indicators as the backtest computed them, the trades, equity with buy & hold
+    and drawdown, and the symbol's price precision."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = BacktestChartOutputSerializer
+
+    def get(self, request, pk: int):
+        return Response(backtest_chart_data(run=_run(request, pk)))
 
 
 class BacktestCancelApi(GenericAPIView):
