@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from apps.core.jobs import JobStatus, job_reap_stale
 from apps.marketdata.selectors import candles_frame, candles_payload
 from engine.backtest import drawdown_pct
-from engine.marketdata import empty_frame
 from engine.backtest.sweep import heatmap, rank_rows
+from engine.marketdata import empty_frame
 from engine.strategy import parse_strategy, strategy_drawing
 
 from .models import BacktestRun, BacktestTradeTable, Sweep

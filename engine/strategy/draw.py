@@ -81,7 +81,11 @@ def strategy_drawing(
                         )
                     )
         left, right = cond.left, cond.right
-        if left.kind == "indicator" and not INDICATORS[left.name].overlay and right.kind == "number":
+        if (
+            left.kind == "indicator"
+            and not INDICATORS[left.name].overlay
+            and right.kind == "number"
+        ):
             level = Level(_group(left, tf), float(right.value))
             if level not in levels:
                 levels.append(level)

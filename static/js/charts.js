@@ -150,6 +150,13 @@
     return box;
   }
 
+  /* The readout only ever grows: were it to shrink and grow with what a bar shows, the
+   * chart below it would jump under the pointer. */
+  function steady(box) {
+    const height = box.offsetHeight;
+    if (height > (parseFloat(box.style.minHeight) || 0)) box.style.minHeight = height + "px";
+  }
+
   function item(box, label, value, cls) {
     const span = document.createElement("span");
     if (cls) span.className = cls;
@@ -159,10 +166,12 @@
       span.appendChild(b);
       span.appendChild(document.createTextNode(" "));
     }
-    const v = document.createElement("span");
-    v.className = "v";
-    v.textContent = value;
-    span.appendChild(v);
+    if (value) {
+      const v = document.createElement("span");
+      v.className = "v";
+      v.textContent = value;
+      span.appendChild(v);
+    }
     box.appendChild(span);
     return span;
   }
@@ -196,7 +205,7 @@
       price.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.22 } });
       vol.setData(volume);
     }
-    const h = { chart: chart, el: el, price: price, volume: vol, times: times, data: d, lines: [], panes: {}, parts: [] };
+    const h = { chart: chart, el: el, price: price, volume: vol, times: times, data: d, lines: [], groups: [], panes: {}, parts: [] };
     drawIndicators(h, opts.indicators || [], opts.levels || []);
     h.box = readoutBox(el);
     h.parts.push(function (box, i) {
@@ -206,8 +215,17 @@
       item(box, "C", num(c, p), c >= o ? "pos" : "neg");
       item(box, "V", compact(d.v[i]));
       item(box, "", signedPct((c / o - 1) * 100), c >= o ? "pos" : "neg");
-      h.lines.forEach(function (line) {
-        item(box, line.label, line.overlay ? num(line.values[i], p) : sig(line.values[i]), "ind").style.setProperty("--swatch", line.color);
+      // One entry per indicator: its main line's value, then its other lines by name.
+      h.groups.forEach(function (g) {
+        const fmtv = function (line) { return line.overlay ? num(line.values[i], p) : sig(line.values[i]); };
+        const span = item(box, g.name, g.main ? fmtv(g.main) : "", "ind");
+        span.style.setProperty("--swatch", g.color);
+        g.others.forEach(function (line) {
+          const sub = document.createElement("span");
+          sub.className = "sub";
+          sub.textContent = " " + line.line + " " + fmtv(line);
+          span.appendChild(sub);
+        });
       });
     });
     h.show = function (i) {
@@ -215,6 +233,7 @@
       h.box.textContent = "";
       h.box.dataset.time = String(times[i]);
       h.parts.forEach(function (part) { part(h.box, i); });
+      steady(h.box);
     };
     const index = new Map();
     for (let i = 0; i < n; i++) index.set(times[i], i);
@@ -256,7 +275,11 @@
         }), pane);
       }
       series.setData(lineData(times, ind.values));
-      h.lines.push({ label: ind.label, group: ind.group, overlay: ind.overlay, values: ind.values, color: shade, series: series });
+      const line = { label: ind.label, group: ind.group, line: ind.line, overlay: ind.overlay, values: ind.values, color: shade, series: series };
+      h.lines.push(line);
+      let g = h.groups.find(function (x) { return x.name === ind.group; });
+      if (!g) { g = { name: ind.group, color: base, main: null, others: [] }; h.groups.push(g); }
+      if (ind.label === ind.group) g.main = line; else g.others.push(line);
     });
     levels.forEach(function (lv) {
       const line = h.lines.find(function (l) { return l.group === lv.group; });
@@ -389,6 +412,7 @@
       box.dataset.time = String(time);
       item(box, "", when(time), "when");
       part(box, time);
+      steady(box);
     }
     chart.subscribeCrosshairMove(function (param) { show(param.time === undefined ? all[all.length - 1] : param.time); });
     show(all[all.length - 1]);

@@ -176,9 +176,7 @@ class EquityOutputSerializer(serializers.Serializer):
 
 
 def _floats(help_text: str = "", null: bool = False) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.FloatField(allow_null=null), help_text=help_text
-    )
+    return serializers.ListField(child=serializers.FloatField(allow_null=null), help_text=help_text)
 
 
 class ChartIndicatorSerializer(serializers.Serializer):
