@@ -160,6 +160,7 @@
   function item(box, label, value, cls) {
     const span = document.createElement("span");
     if (cls) span.className = cls;
+    span.dataset.key = label || cls.split(" ")[0];
     if (label) {
       const b = document.createElement("b");
       b.textContent = label;
@@ -214,7 +215,7 @@
       item(box, "O", num(o, p)); item(box, "H", num(d.h[i], p)); item(box, "L", num(d.l[i], p));
       item(box, "C", num(c, p), c >= o ? "pos" : "neg");
       item(box, "V", compact(d.v[i]));
-      item(box, "", signedPct((c / o - 1) * 100), c >= o ? "pos" : "neg");
+      item(box, "", signedPct((c / o - 1) * 100), c >= o ? "change pos" : "change neg");
       // One entry per indicator: its main line's value, then its other lines by name.
       h.groups.forEach(function (g) {
         const fmtv = function (line) { return line.overlay ? num(line.values[i], p) : sig(line.values[i]); };
@@ -458,7 +459,7 @@
     const ddTimes = e.t.map(function (x) { return Math.floor(x / 1000); });
     const ddData = lineData(ddTimes, e.drawdown_pct).filter(function (p, j, arr) { return j + 1 === arr.length || arr[j + 1].time !== p.time; });
     dd.setData(ddData);
-    dd.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.05 } });
+    dd.priceScale().applyOptions({ scaleMargins: { top: 0, bottom: 0.05 } });
     const panes = chart.panes();
     panes[eqPane].setStretchFactor(0.6);
     panes[ddPane].setStretchFactor(0.35);
@@ -474,6 +475,9 @@
     el.dataset.equity = String(eq.lines[0].times.length);
     el.dataset.drawdown = String(ddData.length);
     el.dataset.panes = String(panes.length);
+    // Size the readout for its longest content (a bar inside a trade) before showing the
+    // last bar, so hovering never moves the chart under the pointer.
+    if (d.trades.entry_t.length) h.show(h.index.get(Math.floor(d.trades.entry_t[0] / 1000)));
     h.show(h.times.length - 1);
     return h;
   }
