@@ -183,42 +183,104 @@
     return Object.assign({ lineWidth: 1, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false }, extra);
   }
 
+  /* Levels of detail. Drawing is the library's cost per bar in view: 100,000 bars in
+   * view take it over a second a frame. So a long series also gets a coarse level, each
+   * bar the OHLCV of `f` consecutive bars (indicator lines at the group's last bar), drawn
+   * while more than ~4 bars share a pixel; zooming in past ~2 a pixel swaps the real bars
+   * back in, keeping the same time window. The readout says how many bars a coarse one
+   * holds. */
+  function fullLevel(d, times, lines) {
+    return { f: 1, times: times, last: times, o: d.o, h: d.h, l: d.l, c: d.c, v: d.v, lines: lines };
+  }
+
+  function coarseLevel(full, f) {
+    const n = full.times.length, m = Math.ceil(n / f);
+    const L = { f: f, times: new Array(m), last: new Array(m), o: new Array(m), h: new Array(m), l: new Array(m), c: new Array(m), v: new Array(m), lines: full.lines.map(function () { return new Array(m); }) };
+    for (let g = 0; g < m; g++) {
+      const a = g * f, b = Math.min(n, a + f) - 1;
+      let hi = -Infinity, lo = Infinity, vol = 0;
+      for (let i = a; i <= b; i++) {
+        if (full.h[i] > hi) hi = full.h[i];
+        if (full.l[i] < lo) lo = full.l[i];
+        vol += full.v[i];
+      }
+      L.times[g] = full.times[a]; L.last[g] = full.times[b];
+      L.o[g] = full.o[a]; L.h[g] = hi; L.l[g] = lo; L.c[g] = full.c[b]; L.v[g] = vol;
+      full.lines.forEach(function (values, j) { L.lines[j][g] = values[b]; });
+    }
+    return L;
+  }
+
+  const ONE = { f: 1 }; // points drawn at their own times
+
+  /* The bar of the current level holding time t (its open time). */
+  function snap(L, t) { const i = floorIndex(L.times, t); return L.times[Math.max(i, 0)]; }
+
+  /* Line data snapped to the level's bars, one point per bar (`pick` chooses among a bar's
+   * points: the last by default). */
+  function snapped(L, times, values, pick) {
+    const out = [];
+    for (let j = 0; j < times.length; j++) {
+      const v = values[j];
+      if (v === null || v === undefined) continue;
+      const t = L.f === 1 ? times[j] : snap(L, times[j]);
+      const prev = out[out.length - 1];
+      if (prev && prev.time === t) prev.value = pick ? pick(prev.value, v) : v;
+      else if (!prev || t > prev.time) out.push({ time: t, value: v });
+    }
+    return out;
+  }
+
+  function setLevel(h, L) {
+    const n = L.times.length, candles = new Array(n), volume = new Array(n);
+    for (let i = 0; i < n; i++) {
+      candles[i] = { time: L.times[i], open: L.o[i], high: L.h[i], low: L.l[i], close: L.c[i] };
+      volume[i] = { time: L.times[i], value: L.v[i], color: L.c[i] >= L.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
+    }
+    h.level = L;
+    h.index = new Map();
+    for (let i = 0; i < n; i++) h.index.set(L.times[i], i);
+    h.price.setData(candles);
+    if (h.volume) h.volume.setData(volume);
+    h.lines.forEach(function (line, j) { line.series.setData(lineData(L.times, L.lines[j])); });
+    h.refresh.forEach(function (fn) { fn(L); });
+    h.el.dataset.level = String(L.f);
+  }
+
   function Charts_price(el, d, opts) {
     opts = opts || {};
     const n = d.t.length;
-    const times = new Array(n), candles = new Array(n), volume = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = Math.floor(d.t[i] / 1000);
-      times[i] = t;
-      candles[i] = { time: t, open: d.o[i], high: d.h[i], low: d.l[i], close: d.c[i] };
-      volume[i] = { time: t, value: d.v[i], color: d.c[i] >= d.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
-    }
+    const times = new Array(n);
+    for (let i = 0; i < n; i++) times[i] = Math.floor(d.t[i] / 1000);
     const chart = LWC.createChart(el, TS.chartOptions(el));
     const fmt = priceFormat(d.precision);
     const price = chart.addSeries(LWC.CandlestickSeries, {
       upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN, priceFormat: fmt,
     });
-    price.setData(candles);
     let vol = null;
     if (opts.volume !== false) {
       vol = chart.addSeries(LWC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "volume", lastValueVisible: false, priceLineVisible: false });
       vol.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
       price.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.22 } });
-      vol.setData(volume);
     }
-    const h = { chart: chart, el: el, price: price, volume: vol, times: times, data: d, lines: [], groups: [], panes: {}, parts: [] };
-    drawIndicators(h, opts.indicators || [], opts.levels || []);
+    const h = { chart: chart, el: el, price: price, volume: vol, times: times, data: d, lines: [], groups: [], panes: {}, parts: [], refresh: [] };
+    addIndicators(h, opts.indicators || [], opts.levels || []);
+    h.full = fullLevel(d, times, h.lines.map(function (l) { return l.values; }));
+    const width = Math.max(200, el.clientWidth - 80);
+    h.coarse = n > 4 * width ? coarseLevel(h.full, Math.ceil(n / width)) : null;
+    setLevel(h, h.coarse || h.full);
     h.box = readoutBox(el);
-    h.parts.push(function (box, i) {
-      const o = d.o[i], c = d.c[i], p = fmt.precision;
-      item(box, "", when(times[i]), "when");
-      item(box, "O", num(o, p)); item(box, "H", num(d.h[i], p)); item(box, "L", num(d.l[i], p));
+    h.parts.push(function (box, L, i) {
+      const o = L.o[i], c = L.c[i], p = fmt.precision;
+      item(box, "", when(L.times[i]), "when");
+      if (L.f > 1) item(box, "", L.f + " bars", "bars");
+      item(box, "O", num(o, p)); item(box, "H", num(L.h[i], p)); item(box, "L", num(L.l[i], p));
       item(box, "C", num(c, p), c >= o ? "pos" : "neg");
-      item(box, "V", compact(d.v[i]));
+      item(box, "V", compact(L.v[i]));
       item(box, "", signedPct((c / o - 1) * 100), c >= o ? "change pos" : "change neg");
       // One entry per indicator: its main line's value, then its other lines by name.
       h.groups.forEach(function (g) {
-        const fmtv = function (line) { return line.overlay ? num(line.values[i], p) : sig(line.values[i]); };
+        const fmtv = function (line) { const v = L.lines[line.k][i]; return line.overlay ? num(v, p) : sig(v); };
         const span = item(box, g.name, g.main ? fmtv(g.main) : "", "ind");
         span.style.setProperty("--swatch", g.color);
         g.others.forEach(function (line) {
@@ -230,18 +292,37 @@
       });
     });
     h.show = function (i) {
-      if (i < 0 || i >= n) return;
+      const L = h.level;
+      if (i === undefined || i < 0 || i >= L.times.length) return;
       h.box.textContent = "";
-      h.box.dataset.time = String(times[i]);
-      h.parts.forEach(function (part) { part(h.box, i); });
+      h.box.dataset.time = String(L.times[i]);
+      h.parts.forEach(function (part) { part(h.box, L, i); });
       steady(h.box);
     };
-    const index = new Map();
-    for (let i = 0; i < n; i++) index.set(times[i], i);
-    h.index = index;
+    /* Show the time window [from, to] (epoch seconds) at the level it calls for. */
+    h.zoom = function (from, to) {
+      const ts = chart.timeScale();
+      const bars = floorIndex(times, to) - floorIndex(times, from);
+      const L = h.coarse && bars > 2 * ts.width() ? h.coarse : h.full;
+      if (L !== h.level) setLevel(h, L);
+      ts.setVisibleRange({ from: snap(L, from), to: snap(L, to) });
+    };
+    // Listen once the first fit is on screen: the ranges the library passes through
+    // before it are not the user's zoom.
+    if (h.coarse) requestAnimationFrame(function () { requestAnimationFrame(function () {
+      chart.timeScale().subscribeVisibleLogicalRangeChange(function (r) {
+        if (!r) return;
+        const ts = chart.timeScale(), inView = (r.to - r.from) * h.level.f;
+        const want = h.level === h.full ? (inView > 4 * ts.width() ? h.coarse : null) : (inView < 2 * ts.width() ? h.full : null);
+        if (!want) return;
+        const range = ts.getVisibleRange();
+        setLevel(h, want);
+        if (range) ts.setVisibleRange({ from: snap(want, range.from), to: snap(want, range.to) });
+      });
+    }); });
     chart.subscribeCrosshairMove(function (param) {
-      const i = param.time === undefined ? n - 1 : index.get(param.time);
-      h.show(i === undefined ? floorIndex(times, param.time) : i);
+      const L = h.level;
+      h.show(param.time === undefined ? L.times.length - 1 : h.index.get(param.time));
     });
     chart.timeScale().fitContent();
     TS.autoResize(chart, el);
@@ -251,12 +332,12 @@
     return h;
   }
 
-  function drawIndicators(h, indicators, levels) {
+  function addIndicators(h, indicators, levels) {
     if (!indicators.length) return;
-    const chart = h.chart, times = h.times;
+    const chart = h.chart;
     let color = 0;
     const groupColor = {};
-    indicators.forEach(function (ind) {
+    indicators.forEach(function (ind, k) {
       if (!(ind.group in groupColor)) groupColor[ind.group] = PALETTE[color++ % PALETTE.length];
       let pane = 0;
       if (!ind.overlay) {
@@ -275,8 +356,7 @@
           priceFormat: ind.overlay ? priceFormat(h.data.precision) : { type: "custom", minMove: 1e-10, formatter: sig },
         }), pane);
       }
-      series.setData(lineData(times, ind.values));
-      const line = { label: ind.label, group: ind.group, line: ind.line, overlay: ind.overlay, values: ind.values, color: shade, series: series };
+      const line = { k: k, label: ind.label, group: ind.group, line: ind.line, overlay: ind.overlay, values: ind.values, color: shade, series: series };
       h.lines.push(line);
       let g = h.groups.find(function (x) { return x.name === ind.group; });
       if (!g) { g = { name: ind.group, color: base, main: null, others: [] }; h.groups.push(g); }
@@ -294,7 +374,7 @@
 
   /* Entry-to-exit segments on the price pane, green for a winning trade and red for a losing
    * one: a primitive drawing only the visible trades, so thousands cost nothing. */
-  function TradeSegments(tr) { this.tr = tr; this.chart = null; this.series = null; }
+  function TradeSegments(tr, h) { this.tr = tr; this.h = h; this.chart = null; this.series = null; }
   TradeSegments.prototype.attached = function (p) { this.chart = p.chart; this.series = p.series; };
   TradeSegments.prototype.detached = function () {};
   TradeSegments.prototype.updateAllViews = function () {};
@@ -303,15 +383,15 @@
     return [{ renderer: function () { return { draw: function (target) { self.draw(target); } }; } }];
   };
   TradeSegments.prototype.draw = function (target) {
-    const tr = this.tr, ts = this.chart.timeScale(), series = this.series;
+    const tr = this.tr, ts = this.chart.timeScale(), series = this.series, L = this.h.level;
     const range = ts.getVisibleRange();
     if (!range) return;
     target.useBitmapCoordinateSpace(function (scope) {
       const ctx = scope.context, hr = scope.horizontalPixelRatio, vr = scope.verticalPixelRatio;
       ctx.lineWidth = Math.max(1, Math.round(2 * hr));
       for (let k = 0; k < tr.entry.length; k++) {
-        if (tr.exit[k] < range.from || tr.entry[k] > range.to) continue;
-        const x1 = ts.timeToCoordinate(tr.entry[k]), x2 = ts.timeToCoordinate(tr.exit[k]);
+        if (tr.exit[k] < range.from || snap(L, tr.entry[k]) > range.to) continue;
+        const x1 = ts.timeToCoordinate(snap(L, tr.entry[k])), x2 = ts.timeToCoordinate(snap(L, tr.exit[k]));
         const y1 = series.priceToCoordinate(tr.entry_price[k]), y2 = series.priceToCoordinate(tr.exit_price[k]);
         if (x1 === null || x2 === null || y1 === null || y2 === null) continue;
         ctx.strokeStyle = tr.pnl[k] >= 0 ? "rgba(22,163,74,0.85)" : "rgba(220,38,38,0.85)";
@@ -330,52 +410,61 @@
       exit: t.exit_t.map(function (x) { return Math.floor(x / 1000); }),
       entry_price: t.entry_price, exit_price: t.exit_price, pnl: t.pnl,
     };
-    const markers = [];
-    for (let k = 0; k < count; k++) {
-      const long = t.side[k] === 1;
-      markers.push({ time: tr.entry[k], position: long ? "belowBar" : "aboveBar", color: long ? UP : DOWN, shape: long ? "arrowUp" : "arrowDown", size: 0.6 });
-      markers.push({ time: tr.exit[k], position: long ? "aboveBar" : "belowBar", color: INK, shape: long ? "arrowDown" : "arrowUp", size: 0.6 });
+    const plugin = LWC.createSeriesMarkers(h.price, []);
+    function markers(L) {
+      const out = [];
+      for (let k = 0; k < count; k++) {
+        const long = t.side[k] === 1;
+        out.push({ time: snap(L, tr.entry[k]), position: long ? "belowBar" : "aboveBar", color: long ? UP : DOWN, shape: long ? "arrowUp" : "arrowDown", size: 0.6 });
+        out.push({ time: snap(L, tr.exit[k]), position: long ? "aboveBar" : "belowBar", color: INK, shape: long ? "arrowDown" : "arrowUp", size: 0.6 });
+      }
+      out.sort(function (a, b) { return a.time - b.time; });
+      plugin.setMarkers(out);
+      h.el.dataset.markers = String(out.length);
     }
-    markers.sort(function (a, b) { return a.time - b.time; });
-    LWC.createSeriesMarkers(h.price, markers);
-    h.price.attachPrimitive(new TradeSegments(tr));
-    h.el.dataset.markers = String(markers.length);
+    markers(h.level);
+    h.refresh.push(markers);
+    h.price.attachPrimitive(new TradeSegments(tr, h));
     const p = priceFormat(h.data.precision).precision;
-    h.parts.push(function (box, i) {
-      const time = h.times[i];
-      const k = floorIndex(tr.entry, time);
-      if (k < 0 || tr.exit[k] < time) return;
-      const at = time === tr.entry[k] ? "entry" : time === tr.exit[k] ? "exit" : "open";
+    h.parts.push(function (box, L, i) {
+      const from = L.times[i], to = L.last[i];
+      const k = floorIndex(tr.entry, to);
+      if (k < 0 || tr.exit[k] < from) return;
+      const at = tr.entry[k] >= from ? "entry" : tr.exit[k] <= to ? "exit" : "open";
       const span = item(box, "Trade " + (k + 1), (t.side[k] === 1 ? "long" : "short") + " · " + at, "trade " + (t.pnl[k] >= 0 ? "pos" : "neg"));
       span.dataset.trade = String(k + 1);
       item(box, "in", num(t.entry_price[k], p) + " " + when(tr.entry[k]).slice(0, 16), "trade");
       item(box, "out", num(t.exit_price[k], p) + " " + when(tr.exit[k]).slice(0, 16) + " · " + t.exit_reason[k].replace(/_/g, " "), "trade");
       item(box, "P&L", num(t.pnl[k], 2) + " (" + signedPct(t.return_pct[k]) + ")", "trade " + (t.pnl[k] >= 0 ? "pos" : "neg"));
     });
+    return tr;
   }
 
   /* ------------------------------------------------------------------ equity */
 
-  /* Adds equity series (indexed to 100 at each one's start) on a pane; returns setMode. */
+  /* Adds equity series (indexed to 100 at each one's start) on a pane; returns the lines,
+   * setMode and draw(level): redraws them on a chart's level of detail (none: as given). */
   function equityPane(chart, pane, series) {
     const drawn = series.map(function (s, k) {
-      const times = s.t.map(function (x) { return Math.floor(x / 1000); });
       let base = s.base;
       if (!base) base = s.v.find(function (v) { return v !== null && v !== undefined && v > 0; });
-      const values = s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; });
       const line = chart.addSeries(LWC.LineSeries, seriesOptions({
         color: s.color || PALETTE[k % PALETTE.length], lineWidth: s.width || (k === 0 ? 2 : 1),
         title: s.name, lastValueVisible: true, priceFormat: indexedFormat,
       }), pane);
       // One point per second at most (the library's rule); the last one wins.
-      const data = lineData(times, values).filter(function (p, j, arr) { return j + 1 === arr.length || arr[j + 1].time !== p.time; });
-      line.setData(data);
+      const data = snapped(ONE, s.t.map(function (x) { return Math.floor(x / 1000); }),
+        s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; }));
       return { name: s.name, series: line, times: data.map(function (p) { return p.time; }), values: data.map(function (p) { return p.value; }) };
     });
+    function draw(L) {
+      drawn.forEach(function (l) { l.series.setData(snapped(L || ONE, l.times, l.values)); });
+    }
     function setMode(mode) {
       drawn[0].series.priceScale().applyOptions({ mode: mode === "log" ? LWC.PriceScaleMode.Logarithmic : LWC.PriceScaleMode.Normal });
     }
-    return { lines: drawn, setMode: setMode };
+    draw();
+    return { lines: drawn, setMode: setMode, draw: draw };
   }
 
   function bindModes(controls, eq, el, mode) {
@@ -431,7 +520,7 @@
   function Charts_result(el, d, opts) {
     opts = opts || {};
     const h = Charts_price(el, d.candles, { indicators: d.indicators, levels: d.levels });
-    drawTrades(h, d.trades);
+    const tr = drawTrades(h, d.trades);
     const chart = h.chart;
     const eqPane = chart.panes().length;
     const e = d.equity;
@@ -456,29 +545,34 @@
         return r;
       },
     }), ddPane);
-    const ddTimes = e.t.map(function (x) { return Math.floor(x / 1000); });
-    const ddData = lineData(ddTimes, e.drawdown_pct).filter(function (p, j, arr) { return j + 1 === arr.length || arr[j + 1].time !== p.time; });
-    dd.setData(ddData);
+    const ddLine = snapped(ONE, e.t.map(function (x) { return Math.floor(x / 1000); }), e.drawdown_pct);
+    const ddTimes = ddLine.map(function (p) { return p.time; }), ddValues = ddLine.map(function (p) { return p.value; });
+    // A coarse bar keeps its deepest drawdown.
+    function drawLevel(L) { eq.draw(L); dd.setData(snapped(L, ddTimes, ddValues, Math.min)); }
+    drawLevel(h.level);
+    h.refresh.push(drawLevel);
     dd.priceScale().applyOptions({ scaleMargins: { top: 0, bottom: 0.05 } });
     const panes = chart.panes();
     panes[eqPane].setStretchFactor(0.6);
     panes[ddPane].setStretchFactor(0.35);
-    const eqPart = equityPart(eq.lines);
-    const ddLine = { name: "drawdown", times: ddData.map(function (p) { return p.time; }), values: ddData.map(function (p) { return p.value; }) };
-    h.parts.push(function (box, i) {
-      const time = h.times[i];
-      eqPart(box, time);
-      const j = floorIndex(ddLine.times, time);
-      if (j >= 0) item(box, "drawdown", signedPct(ddLine.values[j]), "eq neg");
+    h.parts.push(function (box, L, i) {
+      // The equity and drawdown as of the bar's (last) close.
+      const time = L.last[i];
+      eq.lines.forEach(function (l) {
+        const j = floorIndex(l.times, time);
+        if (j >= 0) item(box, l.name, signedPct(l.values[j] - 100), "eq " + (l.values[j] >= 100 ? "pos" : "neg"));
+      });
+      const j = floorIndex(ddTimes, time);
+      if (j >= 0) item(box, "drawdown", signedPct(ddValues[j]), "eq neg");
     });
     h.equity = eq; h.drawdown = dd; h.setMode = eq.setMode;
     el.dataset.equity = String(eq.lines[0].times.length);
-    el.dataset.drawdown = String(ddData.length);
+    el.dataset.drawdown = String(ddTimes.length);
     el.dataset.panes = String(panes.length);
     // Size the readout for its longest content (a bar inside a trade) before showing the
     // last bar, so hovering never moves the chart under the pointer.
-    if (d.trades.entry_t.length) h.show(h.index.get(Math.floor(d.trades.entry_t[0] / 1000)));
-    h.show(h.times.length - 1);
+    if (tr.entry.length) h.show(h.index.get(snap(h.level, tr.entry[0])));
+    h.show(h.level.times.length - 1);
     return h;
   }
 
@@ -486,7 +580,7 @@
     instances: new WeakMap(),
     price: function (el, candles, opts) {
       const h = Charts_price(el, candles, opts);
-      h.show(h.times.length - 1);
+      h.show(h.level.times.length - 1);
       return h;
     },
     result: Charts_result,

@@ -1,7 +1,8 @@
 """The chart component in Chromium, at a desktop (1440x900) and a phone (390x844) width.
 
 Result page: the whole run is loaded (its first bar is the run's first candle, every
-candle drawn, not the latest 5,000); hovering a bar shows that bar's OHLCV, the
+candle drawn, not the latest 5,000; zoomed out, bars are grouped, zoomed in they are the
+real ones); hovering a bar shows that bar's OHLCV, the
 strategy's indicator values at it and the trade it belongs to; trade markers exist (two
 per trade); price, indicator, equity and drawdown panes share one time axis (hovering the
 equity pane reads out the same bar, dragging the drawdown pane scrolls the price); the
@@ -91,8 +92,8 @@ def _hover(page, el: str, time_s: int, pane: int, zoom: bool = False) -> None:
         """async ([sel, t, pane, zoom]) => {
           const h = Charts.instances.get(document.querySelector(sel));
           if (zoom) {
-            const k = h.index.get(t);
-            h.chart.timeScale().setVisibleLogicalRange({from: k - 40, to: k + 40});
+            const k = h.times.indexOf(t);
+            h.zoom(h.times[Math.max(k - 40, 0)], h.times[Math.min(k + 40, h.times.length - 1)]);
           }
           // The chart applies a new visible range at its next frame: measure after it.
           await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -139,6 +140,10 @@ def test_result_chart_whole_range_readout_markers_and_linked_panes(sized, btc_ca
     # rsi, ema, macd (3 lines), bollinger (3 lines); panes: price, macd, rsi, equity, drawdown
     assert int(page.get_attribute("#price-chart", "data-indicators")) == 8
     assert int(page.get_attribute("#price-chart", "data-panes")) == 5
+    # Zoomed out, a coarse level is drawn (each bar `level` real ones, the readout says so).
+    level = int(page.get_attribute("#price-chart", "data-level"))
+    assert level > 1
+    assert page.locator(".chart-readout [data-key='bars']").inner_text() == f"{level} bars"
     shots(page, "result chart")
 
     # Zoom to a trade's entry bar (as a wheel would), then hover it: its OHLCV, the
@@ -150,6 +155,8 @@ def test_result_chart_whole_range_readout_markers_and_linked_panes(sized, btc_ca
     t = int(frame.index[k].timestamp())
     page.locator("#price-chart").scroll_into_view_if_needed()
     _hover(page, "#price-chart", t, 0, zoom=True)
+    assert page.get_attribute("#price-chart", "data-level") == "1"  # the real bars
+    assert page.locator(".chart-readout [data-key='bars']").count() == 0
     row = frame.iloc[k]
     assert _readout(page, "O") == f"{row['open']:,.2f}"
     assert _readout(page, "H") == f"{row['high']:,.2f}"

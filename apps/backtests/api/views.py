@@ -1,6 +1,8 @@
+import gzip
+
 from django.http import Http404
-from django.utils.decorators import method_decorator
-from django.views.decorators.gzip import gzip_page
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -117,9 +119,6 @@ class BacktestEquityApi(GenericAPIView):
         )
 
 
-# Compressed: a long run's chart is megabytes of digits (and it carries no secret, so
-# compression leaks nothing).
-@method_decorator(gzip_page, name="get")
 class BacktestChartApi(GenericAPIView):
     """What the result page draws, as columns: the whole window's candles (epoch ms), the
     strategy's indicators as the backtest computed them, the trades, equity with buy & hold
@@ -130,6 +129,22 @@ class BacktestChartApi(GenericAPIView):
 
     def get(self, request, pk: int):
         return Response(backtest_chart_data(run=_run(request, pk)))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Compressed for clients that accept gzip, at level 1: a 100,000-candle run's
+        chart is 16 MB of digits, which level 1 packs to 6.0 MB in 0.4 s and Django's
+        level 6 to 5.2 MB in 1.7 s. (No secret and nothing from the request is in it, so
+        compression leaks nothing.)"""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        accepts = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        if response.status_code != 200 or not accepts:
+            return response
+        response.render()
+        response.content = gzip.compress(response.content, compresslevel=1, mtime=0)
+        response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class BacktestCancelApi(GenericAPIView):
