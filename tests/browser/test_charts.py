@@ -225,6 +225,34 @@ def test_result_chart_whole_range_readout_markers_and_linked_panes(sized, btc_ca
     assert page.get_attribute("#price-chart", "data-mode") == "pct"
     shots(page, "result chart log equity")
 
+    # The same component's equity chart, as the compare and walk-forward pages call it:
+    # curves of different sizes on one basis (% from each one's start).
+    shown = page.evaluate(
+        """() => {
+          const el = document.createElement("div");
+          el.className = "chart chart-small";
+          document.getElementById("chart-card").appendChild(el);
+          const t = [1700000000000, 1700003600000, 1700007200000];
+          const h = Charts.equity(el, [
+            {name: "run A", t: t, v: [10000, 11000, 12100]},
+            {name: "run B", t: t, v: [500, 450, 1000]},
+          ], {mode: "log"});
+          const box = el.previousElementSibling;
+          return {series: el.dataset.series, mode: el.dataset.mode, drawn: el.dataset.drawn,
+                  a: box.querySelector("[data-key='run A'] .v").textContent,
+                  b: box.querySelector("[data-key='run B'] .v").textContent,
+                  scale: h.lines[0].series.priceScale().options().mode};
+        }"""
+    )
+    assert shown == {
+        "series": "2",
+        "mode": "log",
+        "drawn": "3",
+        "a": "+21.00%",
+        "b": "+100.00%",
+        "scale": 1,
+    }
+
 
 def test_market_data_chart_reads_out_prices_to_the_symbols_precision(sized):
     from apps.marketdata.selectors import candles_frame, price_precision
