@@ -12,7 +12,10 @@
  *       {name, t: [epoch ms], v: [money], base?, color?} is drawn as % from its start
  *       (base: its first value unless given); mode "pct" (linear) or "log" (log scale).
  *       `controls`: an element holding buttons with data-equity-mode="pct|log".
- *   Each returns a handle {chart, ...}; the element gets data-drawn (points drawn).
+ *   Each returns a handle {chart, ...} (also Charts.instances.get(el)); the element gets
+ *   data-drawn (candles or points given). A price handle's zoom(fromSec, toSec) shows a
+ *   time window; zoomed out, a long series is drawn at a coarse level (data-level = real
+ *   bars per drawn bar) and zooming in brings the real bars back (see "Levels of detail").
  * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval,
  * data-limit) is drawn from the candles API on load; pages render every URL with {% url %}.
  * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages. */
