@@ -14,6 +14,7 @@ BENCHMARKS = [
     "marketdata_io",
     "ml_training",
     "load",
+    "chart_page",
 ]
 
 

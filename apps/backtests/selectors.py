@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
@@ -16,7 +17,11 @@ from django.db.models.functions import Cast
 
 from apps.core.formatting import METRICS
 from apps.core.jobs import JobStatus, job_reap_stale
+from apps.marketdata.selectors import candles_frame, candles_payload
+from engine.backtest import drawdown_pct
 from engine.backtest.sweep import default_grid, heatmap, rank_rows, sweepable
+from engine.marketdata import empty_frame
+from engine.strategy import parse_strategy, strategy_drawing
 
 from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from .tradestore import StoredTrade, TradeTable, from_us, to_us, unpack
@@ -254,3 +259,80 @@ def sweep_offer(*, definition: dict) -> dict:
 def _offer(definition_json: str) -> str:
     definition = json.loads(definition_json)
     return json.dumps({"params": sweepable(definition), "grid": default_grid(definition)})
+
+
+def _rounded(values: np.ndarray, digits: int = 7) -> list[float | None]:
+    """A drawn line as JSON: ``digits`` significant digits (of its largest value: far more
+    than a chart resolves, and a third of the bytes of a float64's repr), None for NaN."""
+    v = np.asarray(values, dtype="float64")
+    finite = np.isfinite(v)
+    if not finite.any():
+        return [None] * len(v)
+    top = float(np.abs(v[finite]).max())
+    decimals = digits - 1 - (int(np.floor(np.log10(top))) if top > 0 else 0)
+    out = np.round(v, max(decimals, 0)).astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
+def backtest_chart_data(*, run: BacktestRun) -> dict[str, Any]:
+    """Everything the result page's chart draws, as columns (one list per field, times in
+    epoch ms): the run's whole window of candles; each indicator of its strategy computed
+    the way the backtest computed it (over the same candles from the start of history, so
+    the warm-up is the backtest's); every trade; the equity curve with buy & hold and the
+    drawdown; the price precision to format prices with (in ``candles``)."""
+    trades = _columns(run.pk)
+    equity = np.asarray(
+        [p[:2] + [np.nan if p[2] is None else p[2]] for p in run.equity_curve or []],
+        dtype="float64",
+    ).reshape(-1, 3)
+    out: dict[str, Any] = {
+        "run": run.pk,
+        "symbol": run.symbol,
+        "interval": run.interval,
+        "initial_balance": run.initial_balance,
+        "indicators": [],
+        "levels": [],
+        "trades": {
+            "side": trades["side"].tolist() if trades else [],
+            "entry_t": (trades["entry_time"] // 1000).tolist() if trades else [],
+            "exit_t": (trades["exit_time"] // 1000).tolist() if trades else [],
+            **{
+                k: trades[k].tolist() if trades else []
+                for k in ("entry_price", "exit_price", "pnl", "return_pct")
+            },
+            "exit_reason": (
+                [str(n) for n in trades["reason_names"][trades["reason"]]] if trades else []
+            ),
+        },
+        "equity": {
+            "t": equity[:, 0].astype("int64").tolist(),
+            "equity": _rounded(equity[:, 1], 10),
+            "buy_and_hold": _rounded(equity[:, 2], 10),
+            "drawdown_pct": _rounded(drawdown_pct(equity[:, 1]), 6),
+        },
+    }
+    frame = empty_frame()
+    if run.first_candle is not None and run.last_candle is not None:
+        frame = candles_frame(symbol=run.symbol, interval=run.interval, end=run.last_candle)
+    lo = int(frame.index.searchsorted(run.first_candle, side="left")) if len(frame) else 0
+    window = frame.iloc[lo:]
+    out["candles"] = candles_payload(
+        window, symbol=run.symbol, interval=run.interval, truncated=False
+    )
+    if len(window):
+        drawing = strategy_drawing(
+            parse_strategy(run.strategy_definition), frame, interval=run.interval
+        )
+        out["indicators"] = [
+            {
+                "group": line.group,
+                "label": line.label,
+                "line": line.line,
+                "overlay": line.overlay,
+                "values": _rounded(line.values[lo:]),
+            }
+            for line in drawing.lines
+        ]
+        out["levels"] = [{"group": lv.group, "value": lv.value} for lv in drawing.levels]
+    return out

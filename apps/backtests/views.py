@@ -184,12 +184,6 @@ def backtest_detail_view(request, pk: int):
             else [],
             "m": run.metrics or {},
             "trades": backtest_trades(run=run)[:500],
-            "chart_data": {
-                "symbol": run.symbol,
-                "interval": run.interval,
-                "start": run.first_candle.isoformat() if run.first_candle else None,
-                "end": run.last_candle.isoformat() if run.last_candle else None,
-            },
         },
     )
 

@@ -337,9 +337,16 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
 
 
 def candles_payload(
-    frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool, source: str | None = None
+    frame: pd.DataFrame,
+    *,
+    symbol: str,
+    interval: str,
+    truncated: bool,
+    source: str | None = None,
+    precision: int | None = None,
 ) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field.
+    """Compact arrays for charts and clients: times in epoch ms, one list per field, and
+    the decimals to show prices with (the symbol's ``price_precision`` unless given).
     ``source``: the stored interval the bars were built from (``interval`` itself when
     stored)."""
     return {
@@ -348,6 +355,7 @@ def candles_payload(
         "resampled_from": None if source in (None, interval) else source,
         "count": len(frame),
         "truncated": truncated,
+        "precision": price_precision(symbol) if precision is None else precision,
         "t": (frame.index.as_unit("ms").asi8).tolist(),
         "o": frame["open"].tolist(),
         "h": frame["high"].tolist(),

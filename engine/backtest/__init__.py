@@ -11,7 +11,7 @@ from .config import (
     ConfigError,
     config_from_params,
 )
-from .metrics import compute_metrics
+from .metrics import compute_metrics, drawdown_pct
 from .result import BacktestResult, Trade, TradeColumns
 from .run import run_backtest, simulate
 from .simulate import EXIT_REASONS
@@ -30,6 +30,7 @@ __all__ = [
     "TradeColumns",
     "compute_metrics",
     "config_from_params",
+    "drawdown_pct",
     "run_backtest",
     "simulate",
 ]

@@ -19,6 +19,18 @@ def _f(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def drawdown_pct(values: np.ndarray) -> np.ndarray:
+    """Each point's distance below the highest equity so far, in percent: 0 at a new peak,
+    negative below one, never positive."""
+    v = np.asarray(values, dtype="float64")
+    if not len(v):
+        return v
+    peak = np.maximum.accumulate(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = np.where(peak > 0, (v / peak - 1.0) * 100.0, 0.0)
+    return np.minimum(dd, 0.0)
+
+
 @njit(cache=True, nogil=True)
 def equity_stats(values):
     """One pass over the equity curve: max drawdown (fraction), the longest stretch below a

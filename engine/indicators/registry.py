@@ -40,6 +40,9 @@ class IndicatorSpec:
     compute: Callable[..., object]
     # (i, j): parameter i must be shorter than parameter j (MACD's fast and slow periods).
     shorter: tuple[int, int] | None = None
+    # Drawn over the price (its values are prices: moving averages, bands) rather than in a
+    # pane of its own below it (oscillators, MACD, ATR).
+    overlay: bool = False
 
     def label(self, params: tuple[float, ...], line: str | None = None) -> str:
         shown = ",".join(_fmt(p) for p in params)
@@ -62,6 +65,7 @@ def _one_window(
     bounds: tuple[float, float] | None,
     lookback: Callable[[tuple[float, ...]], int],
     compute: Callable[..., object],
+    overlay: bool = False,
 ) -> IndicatorSpec:
     """An indicator with one window length (``period``) and one output line."""
     return IndicatorSpec(
@@ -77,6 +81,7 @@ def _one_window(
         bounds=bounds,
         lookback=lookback,
         compute=compute,
+        overlay=overlay,
     )
 
 
@@ -89,6 +94,7 @@ INDICATORS: dict[str, IndicatorSpec] = {
         bounds=None,
         lookback=lambda p: int(p[0]) - 1,
         compute=core.sma,
+        overlay=True,
     ),
     "ema": _one_window(
         "ema",
@@ -98,6 +104,7 @@ INDICATORS: dict[str, IndicatorSpec] = {
         bounds=None,
         lookback=lambda p: int(p[0]) - 1,
         compute=core.ema,
+        overlay=True,
     ),
     "rsi": _one_window(
         "rsi",
@@ -136,6 +143,7 @@ INDICATORS: dict[str, IndicatorSpec] = {
         bounds=None,
         lookback=lambda p: int(p[0]) - 1,
         compute=core.bollinger,
+        overlay=True,
     ),
     "atr": _one_window(
         "atr",

@@ -7,6 +7,7 @@ vectorised indicator arrays. Nothing is ever evaluated as Python. Named paramete
 """
 
 from .compile import ConditionResult, Signals, compile_signals, infer_interval, required_lookback
+from .draw import IndicatorLine, Level, StrategyDrawing, strategy_drawing
 from .errors import FieldError, StrategyError
 from .grammar import OPERATORS, Operand, parse_condition
 from .params import Param, resolve_params
@@ -19,10 +20,13 @@ __all__ = [
     "Condition",
     "ConditionResult",
     "FieldError",
+    "IndicatorLine",
+    "Level",
     "Operand",
     "Risk",
     "Signals",
     "Strategy",
+    "StrategyDrawing",
     "StrategyError",
     "align_to_base",
     "compile_signals",
@@ -31,5 +35,6 @@ __all__ = [
     "parse_strategy",
     "required_lookback",
     "resolve_params",
+    "strategy_drawing",
     "resample",
 ]

@@ -291,3 +291,12 @@ def test_equity_beside_buy_and_hold_from_the_first_simulated_bar():
         close = float(c["close"].loc[pd.Timestamp(t, unit="ms", tz="UTC")])
         assert held == pytest.approx(close / first * 10_000)
     assert curve[0][2] == 10_000
+
+
+def test_drawdown_is_zero_at_each_new_peak_and_never_positive():
+    from engine.backtest import drawdown_pct
+
+    dd = drawdown_pct(np.array([100.0, 110.0, 99.0, 121.0, 108.9, 130.0]))
+    np.testing.assert_allclose(dd, [0.0, 0.0, -10.0, 0.0, -10.0, 0.0])
+    assert (drawdown_pct(np.array([5.0, 4.0, 3.0, 3.5])) <= 0).all()
+    assert len(drawdown_pct(np.array([]))) == 0

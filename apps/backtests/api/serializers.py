@@ -15,7 +15,7 @@ from apps.backtests.selectors import (
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
-from apps.marketdata.api.serializers import SymbolField
+from apps.marketdata.api.serializers import CandlesOutputSerializer, SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
 from apps.strategies.selectors import strategy_get
@@ -297,6 +297,55 @@ class EquityOutputSerializer(serializers.Serializer):
     run = serializers.IntegerField()
     columns = serializers.ListField(child=serializers.CharField())
     points = serializers.ListField(child=serializers.ListField())
+
+
+def _floats(help_text: str = "", null: bool = False) -> serializers.ListField:
+    return serializers.ListField(child=serializers.FloatField(allow_null=null), help_text=help_text)
+
+
+class ChartIndicatorSerializer(serializers.Serializer):
+    group = serializers.CharField(help_text="the indicator as the strategy wrote it; one pane")
+    label = serializers.CharField(help_text="this line of it")
+    line = serializers.CharField(help_text="the line's name (value, signal, hist, upper, ...)")
+    overlay = serializers.BooleanField(help_text="drawn over the price (else in its own pane)")
+    values = _floats("one per candle, null during the warm-up", null=True)
+
+
+class ChartLevelSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    value = serializers.FloatField(help_text="a threshold the strategy compares it with")
+
+
+class ChartTradesSerializer(serializers.Serializer):
+    side = serializers.ListField(child=serializers.IntegerField(), help_text="1 long, -1 short")
+    entry_t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
+    exit_t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
+    entry_price = _floats()
+    exit_price = _floats()
+    pnl = _floats()
+    return_pct = _floats()
+    exit_reason = serializers.ListField(child=serializers.CharField())
+
+
+class ChartEquitySerializer(serializers.Serializer):
+    t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
+    equity = _floats()
+    buy_and_hold = _floats("the initial balance held in the asset", null=True)
+    drawdown_pct = _floats("below the highest equity so far, <= 0")
+
+
+class BacktestChartOutputSerializer(serializers.Serializer):
+    """A run's chart as columns: one list per field, aligned by index."""
+
+    run = serializers.IntegerField()
+    symbol = serializers.CharField()
+    interval = serializers.CharField()
+    initial_balance = serializers.FloatField()
+    candles = CandlesOutputSerializer(help_text="the run's whole window")
+    indicators = ChartIndicatorSerializer(many=True)
+    levels = ChartLevelSerializer(many=True)
+    trades = ChartTradesSerializer()
+    equity = ChartEquitySerializer(help_text="downsampled, keeping each stretch's low and high")
 
 
 class SweepOutputSerializer(serializers.ModelSerializer):

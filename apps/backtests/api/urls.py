@@ -23,5 +23,6 @@ urlpatterns = [
     path("<int:pk>/", views.BacktestDetailApi.as_view(), name="detail"),
     path("<int:pk>/trades/", views.BacktestTradesApi.as_view(), name="trades"),
     path("<int:pk>/equity/", views.BacktestEquityApi.as_view(), name="equity"),
+    path("<int:pk>/chart/", views.BacktestChartApi.as_view(), name="chart"),
     path("<int:pk>/cancel/", views.BacktestCancelApi.as_view(), name="cancel"),
 ]

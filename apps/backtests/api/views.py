@@ -1,4 +1,8 @@
+import gzip
+
 from django.http import Http404
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -9,6 +13,7 @@ from rest_framework.response import Response
 from apps.backtests.export import run_download, sweep_download
 from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
+    backtest_chart_data,
     backtest_compare,
     backtest_get,
     backtest_list,
@@ -35,6 +40,7 @@ from apps.strategies.models import Strategy
 
 from ..report import strategy_performance
 from .serializers import (
+    BacktestChartOutputSerializer,
     BacktestCreateInputSerializer,
     BacktestListQuerySerializer,
     BacktestRunOutputSerializer,
@@ -163,6 +169,34 @@ class BacktestEquityApi(ExportMixin, GenericAPIView):
                 "points": run.equity_curve or [],
             }
         )
+
+
+class BacktestChartApi(GenericAPIView):
+    """What the result page draws, as columns: the whole window's candles (epoch ms), the
+    strategy's indicators as the backtest computed them, the trades, equity with buy & hold
+    and drawdown, and the symbol's price precision."""
+
+    queryset = BacktestRun.objects.none()
+    serializer_class = BacktestChartOutputSerializer
+
+    def get(self, request, pk: int):
+        return Response(backtest_chart_data(run=_run(request, pk)))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Compressed for clients that accept gzip, at level 1: a 100,000-candle run's
+        chart is 16 MB of digits, which level 1 packs to 6.0 MB in 0.4 s and Django's
+        level 6 to 5.2 MB in 1.7 s. (No secret and nothing from the request is in it, so
+        compression leaks nothing.)"""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        accepts = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        if response.status_code != 200 or not accepts:
+            return response
+        response.render()
+        response.content = gzip.compress(response.content, compresslevel=1, mtime=0)
+        response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class BacktestCancelApi(GenericAPIView):

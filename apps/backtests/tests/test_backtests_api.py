@@ -240,14 +240,13 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
     html = client.get(ok["Location"]).content.decode()
     assert (
         'id="price-chart"' in html
-        and 'id="equity-chart"' in html
+        and 'id="equity-mode"' in html
         and 'id="assumptions"' in html
         and "next_open" in html
     )
     assert 'id="trades"' in html and "buy_and_hold_return_pct" in html
     run = ok["Location"].rstrip("/").rsplit("/", 1)[-1]
-    assert f'data-trades-url="/api/backtests/{run}/trades/"' in html
-    assert f'data-equity-url="/api/backtests/{run}/equity/"' in html
+    assert f'data-chart-url="/api/backtests/{run}/chart/"' in html
     assert "demo" in client.get("/backtests/").content.decode()
     sw = client.post(
         "/backtests/sweeps/new/",

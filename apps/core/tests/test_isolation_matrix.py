@@ -324,6 +324,7 @@ MATRIX: dict[str, Route] = {
     "api/backtests/<int:pk>/trades/": Route(obj="run", probe=GET200),
     "api/backtests/compare/": Route(cases=(_compare_case(field="runs"),)),
     "api/backtests/<int:pk>/equity/": Route(obj="run", probe=GET200),
+    "api/backtests/<int:pk>/chart/": Route(obj="run", probe=GET200),
     "api/backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (409,))),
     "backtests/": Route(lists=True, links=("backtests/<int:pk>/", "backtests/sweeps/<int:pk>/")),
     "backtests/new/": Route(

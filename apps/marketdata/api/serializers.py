@@ -96,6 +96,7 @@ class CandlesOutputSerializer(serializers.Serializer):
     truncated = serializers.BooleanField(
         help_text="more candles exist in the range; the latest were returned"
     )
+    precision = serializers.IntegerField(help_text="decimals the symbol's prices are quoted to")
     t = serializers.ListField(
         child=serializers.IntegerField(), help_text="open times, epoch ms UTC"
     )

@@ -55,6 +55,7 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
         "resampled_from",
         "count",
         "truncated",
+        "precision",
         "t",
         "o",
         "h",
@@ -62,7 +63,7 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
         "c",
         "v",
     }
-    assert d["resampled_from"] is None
+    assert d["resampled_from"] is None and d["precision"] == 2
     capped = user_client.get(
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}
     ).json()
