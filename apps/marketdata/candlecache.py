@@ -50,6 +50,16 @@ def series_stamp(symbol_id: int, interval: str) -> str:
     )
 
 
+def series_by_name(symbol_name: str, interval: str) -> tuple[int, str] | None:
+    """(symbol id, current stamp) of the series of the symbol named ``symbol_name`` in one
+    query; None when the series has no version row."""
+    return (
+        CandleSeries.objects.filter(symbol__name=symbol_name, interval=interval)
+        .values_list("symbol_id", "stamp")
+        .first()
+    )
+
+
 def _path(root: Path, symbol_id: int, interval: str, stamp: str) -> Path:
     return root / f"{int(symbol_id)}_{interval}_{stamp}.npy"
 
