@@ -158,6 +158,21 @@ def _series_lock(symbol: Symbol, interval: str) -> str:
     )
 
 
+def _symbol_hold(symbol: Symbol) -> None:
+    """Hold the symbol row until this transaction ends, as the per-row foreign-key check
+    did (candles have no database-level foreign key, see ``Candle.symbol``): a concurrent
+    deletion of the symbol waits (``signals.symbol_lock``), then deletes these candles
+    too; one that committed first leaves no row to hold, and the import stops."""
+    if connection.vendor != "postgresql":
+        return  # SQLite has one writer at a time: no deletion can interleave
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Symbol._meta.db_table} WHERE id = %s FOR KEY SHARE", [symbol.pk]
+        )
+        if cursor.fetchone() is None:
+            raise ValidationError({"symbol": [f"{symbol.name} was deleted during the import"]})
+
+
 def _series_changed(
     symbol: Symbol, interval: str, old_stamp: str, frame: pd.DataFrame, all_new: bool
 ) -> None:
@@ -168,6 +183,8 @@ def _series_changed(
     stamp = new_stamp()
     CandleSeries.objects.filter(symbol=symbol, interval=interval).update(stamp=stamp)
     if not (old_stamp and all_new and frame.index.is_monotonic_increasing):
+        # No file to extend: the old stamp's file is stale once this commits.
+        transaction.on_commit(lambda: candlecache.drop(symbol.pk, interval, keep=stamp))
         return
     ms = frame.index.as_unit("ms").asi8.copy()
     values = {c: frame[c].to_numpy(dtype="float64", copy=True) for c in OHLCV}
@@ -183,6 +200,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
     if n == 0:
         return _InsertCounts(0, 0, 0)
     old_stamp = _series_lock(symbol, interval)
+    _symbol_hold(symbol)
     ms = frame.index.as_unit("ms").asi8
     cols = [frame[c].to_numpy(dtype="float64") for c in OHLCV]
     # EXISTS keeps the temp table as the outer loop, so SQLite probes the candle index
@@ -205,11 +223,17 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                 "COPY tmp_candles (open_time, open, high, low, close, volume) FROM STDIN WITH (FORMAT binary)"
             ) as copy:
                 copy.write(pgbinary.encode_rows(ms, *cols))
+            # The anti-join leaves out the rows already stored in one pass over the
+            # series' index range: a 1M-row re-import took 7.5 s as 1M speculative inserts
+            # that each met their conflict, 1.6-2 s this way. ON CONFLICT stays for a row
+            # another writer stores meanwhile.
             cursor.execute(
                 f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
-                "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles "
+                "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.symbol_id = %s "
+                'AND c."interval" = %s AND c.open_time = t.open_time) '
                 'ON CONFLICT (symbol_id, "interval", open_time) DO NOTHING',
-                [symbol.pk, interval],
+                [symbol.pk, interval, symbol.pk, interval],
             )
             inserted = cursor.rowcount
             conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
