@@ -579,6 +579,8 @@ def _import_body(record: CandleImport, ctx: JobContext, *, progress: bool = True
     this attempt still runs it (fenced, like every job's result): an import cancelled
     meanwhile rolls its rows back."""
     started = time.perf_counter()
+    if not record.upload_path:
+        raise ValueError("the uploaded file is gone; upload it again")
     path = Path(record.upload_path)
     try:
         try:

@@ -202,3 +202,13 @@ def test_progress_is_visible_while_the_rows_are_stored(importer_client, monkeypa
     assert len(storing) >= 2 and 30 <= storing[0] < storing[-1] < 100, seen
     assert CandleImport.objects.get(pk=body["id"]).status == "succeeded"
     assert Candle.objects.filter(symbol__name="PROGUSDT").count() == 200_000
+
+
+def test_an_import_whose_upload_is_gone_fails_saying_so(importer_client, eth_1h_path, settings):
+    body = _post(importer_client, eth_1h_path.read_bytes()).json()
+    for path in _uploads(settings):
+        path.unlink()
+    assert services.candle_import_execute(body["id"]) == "failed"
+    row = importer_client.get(body["url"]).json()
+    assert row["status"] == "failed" and "uploaded file is gone" in row["error"]
+    assert not Candle.objects.exists()
