@@ -58,6 +58,23 @@ def _run_one(rows: int) -> dict:
     }
 
 
+HISTORY = (
+    "History (PostgreSQL): the 1M-row import took 17-22 s on 2026-11-25..29: one "
+    "`INSERT ... SELECT ... ON CONFLICT DO NOTHING` from the binary-COPY temporary table spent "
+    "~60% of it in the insert (a speculative insert per row, three indexes: the primary key, "
+    "the unique (symbol, interval, open_time) and a redundant one on symbol) and ~30% at "
+    "COMMIT in the deferred foreign-key trigger (one check per row); parsing and validating "
+    "took ~1-2 s. Since 2026-11-29: no database-level foreign key on candles (the import "
+    "holds the symbol row FOR KEY SHARE, a symbol deletion locks it first) and no redundant "
+    "index; a fresh range is inserted without a per-row probe; a range with stored rows is "
+    "counted in one join first and only the new rows are inserted (none on a re-import). "
+    "Measured back to back on the same loaded 2-core machine (load 5-9), before -> after: "
+    "import 34.4 -> 20.0 s (before the range probe) and 23.0 -> 13.4 s, re-import 13.4 -> 11.8 s "
+    "(before the range probe) and 8.0 -> 3.3 s "
+    "(SQLite 9.8 -> 8.8 s and 8.9 -> 6.2 s)."
+)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -99,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"| {r['database']} | {r['import_seconds']} | {r['import_rows_per_s']:,} | {r['reimport_seconds']} "
             f"| {r['load_seconds_median']} | {r['load_rows_per_s']:,} |"
         )
+    lines += ["", HISTORY]
     write_results("marketdata_io", data, "\n".join(lines))
     return data
 

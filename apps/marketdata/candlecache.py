@@ -23,6 +23,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,16 @@ def series_stamp(symbol_id: int, interval: str) -> str:
         .values_list("stamp", flat=True)
         .first()
         or ""
+    )
+
+
+def series_by_name(symbol_name: str, interval: str) -> tuple[int, str] | None:
+    """(symbol id, current stamp) of the series of the symbol named ``symbol_name`` in one
+    query; None when the series has no version row."""
+    return (
+        CandleSeries.objects.filter(symbol__name=symbol_name, interval=interval)
+        .values_list("symbol_id", "stamp")
+        .first()
     )
 
 
@@ -124,6 +135,68 @@ def append(
     joined = {col: np.concatenate([old[i], values[col]]) for i, col in enumerate(OHLCV, start=1)}
     store(symbol_id, interval, new_stamp, joined_ms, joined, root)
     return True
+
+
+def drop(
+    symbol_id: int, interval: str | None = None, *, keep: str = "", root: Path | None = None
+) -> int:
+    """Remove the cached files of a symbol (of one interval, or all), except the file of
+    stamp ``keep``: after the series or the symbol is deleted, or its stamp moved on
+    without a file to replace it. Called after the commit; never raises. How many went."""
+    root = root or cache_dir()
+    if root is None or not root.is_dir():
+        return 0
+    pattern = f"{int(symbol_id)}_{interval}_*.npy" if interval else f"{int(symbol_id)}_*.npy"
+    removed = 0
+    for path in root.glob(pattern):
+        if keep and path.name == f"{int(symbol_id)}_{interval}_{keep}.npy":
+            continue
+        try:
+            path.unlink(missing_ok=True)  # a reader holding it open keeps its mapping
+            removed += 1
+        except OSError as exc:
+            logger.warning("candle cache: could not remove %s: %s", path.name, exc)
+    return removed
+
+
+# A temporary file older than this is left by a writer that died; younger ones may still
+# be being written.
+TMP_STALE_SECONDS = 3600
+
+
+def sweep(root: Path | None = None) -> dict[str, int]:
+    """Remove every file that no current series stamp names (series or symbols deleted,
+    stamps moved on while the process that would have removed the file was gone) and
+    temporary files left by dead writers. For the ``candle_cache_sweep`` command. A file
+    written for a stamp committed after the stamps were read may go too: its next reader
+    rebuilds it (a miss, never a stale series)."""
+    root = root or cache_dir()
+    out = {"kept": 0, "removed": 0, "tmp_removed": 0}
+    if root is None or not root.is_dir():
+        return out
+    current = {
+        f"{s}_{i}_{stamp}.npy"
+        for s, i, stamp in CandleSeries.objects.exclude(stamp="").values_list(
+            "symbol_id", "interval", "stamp"
+        )
+    }
+    now = time.time()
+    for path in root.iterdir():
+        name = path.name
+        try:
+            if name.startswith(".tmp-"):
+                if now - path.stat().st_mtime > TMP_STALE_SECONDS:
+                    path.unlink(missing_ok=True)
+                    out["tmp_removed"] += 1
+            elif name.endswith(".npy"):
+                if name in current:
+                    out["kept"] += 1
+                else:
+                    path.unlink(missing_ok=True)
+                    out["removed"] += 1
+        except OSError as exc:
+            logger.warning("candle cache: could not remove %s: %s", name, exc)
+    return out
 
 
 _pending: dict[tuple, threading.Thread] = {}

@@ -74,14 +74,24 @@ def candles_frame(
     its cached file; a miss loads the whole series once and files it (a ``last`` read on a
     miss asks the database for its few rows instead: cheaper than building the file).
     """
+    cached = candlecache.cache_dir() is not None
     if isinstance(symbol, Symbol):
         symbol_id = symbol.pk
+        stamp = candlecache.series_stamp(symbol_id, interval) if cached else ""
     else:
-        symbol_id = Symbol.objects.filter(name=symbol.upper()).values_list("pk", flat=True).first()
-        if symbol_id is None:
-            return empty_frame()
+        # By name: the series' version row gives the symbol's id and the stamp in one
+        # query; a symbol without one (no candles imported at this interval) by its row.
+        found = candlecache.series_by_name(symbol.upper(), interval) if cached else None
+        if found is not None:
+            symbol_id, stamp = found
+        else:
+            stamp = ""
+            symbol_id = (
+                Symbol.objects.filter(name=symbol.upper()).values_list("pk", flat=True).first()
+            )
+            if symbol_id is None:
+                return empty_frame()
 
-    stamp = candlecache.series_stamp(symbol_id, interval) if candlecache.cache_dir() else ""
     if stamp:
         arr = candlecache.load(symbol_id, interval, stamp)
         if arr is not None:

@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import shutil
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,7 +28,10 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
 
+from apps.core.jobs import ACTIVE, JobContext, job_enqueue, job_execute
 from apps.core.validators import name_clean
 from engine.marketdata import (
     INTERVALS,
@@ -158,6 +164,21 @@ def _series_lock(symbol: Symbol, interval: str) -> str:
     )
 
 
+def _symbol_hold(symbol: Symbol) -> None:
+    """Hold the symbol row until this transaction ends, as the per-row foreign-key check
+    did (candles have no database-level foreign key, see ``Candle.symbol``): a concurrent
+    deletion of the symbol waits (``signals.symbol_lock``), then deletes these candles
+    too; one that committed first leaves no row to hold, and the import stops."""
+    if connection.vendor != "postgresql":
+        return  # SQLite has one writer at a time: no deletion can interleave
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Symbol._meta.db_table} WHERE id = %s FOR KEY SHARE", [symbol.pk]
+        )
+        if cursor.fetchone() is None:
+            raise ValidationError({"symbol": [f"{symbol.name} was deleted during the import"]})
+
+
 def _series_changed(
     symbol: Symbol, interval: str, old_stamp: str, frame: pd.DataFrame, all_new: bool
 ) -> None:
@@ -168,6 +189,8 @@ def _series_changed(
     stamp = new_stamp()
     CandleSeries.objects.filter(symbol=symbol, interval=interval).update(stamp=stamp)
     if not (old_stamp and all_new and frame.index.is_monotonic_increasing):
+        # No file to extend: the old stamp's file is stale once this commits.
+        transaction.on_commit(lambda: candlecache.drop(symbol.pk, interval, keep=stamp))
         return
     ms = frame.index.as_unit("ms").asi8.copy()
     values = {c: frame[c].to_numpy(dtype="float64", copy=True) for c in OHLCV}
@@ -176,13 +199,22 @@ def _series_changed(
     )
 
 
-def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertCounts:
-    """Insert the frame's candles, skipping those already stored. Caller holds a transaction."""
+# Rows per INSERT batch of a large import: progress is reported between batches.
+INSERT_BATCH_ROWS = 100_000
+
+
+def _bulk_insert(
+    symbol: Symbol, interval: str, frame: pd.DataFrame, on_progress=None
+) -> _InsertCounts:
+    """Insert the frame's candles, skipping those already stored. Caller holds a transaction.
+    ``on_progress(fraction)`` hears how far the write got (between batches)."""
+    progress = on_progress or (lambda fraction: None)
     table = Candle._meta.db_table
     n = len(frame)
     if n == 0:
         return _InsertCounts(0, 0, 0)
     old_stamp = _series_lock(symbol, interval)
+    _symbol_hold(symbol)
     ms = frame.index.as_unit("ms").asi8
     cols = [frame[c].to_numpy(dtype="float64") for c in OHLCV]
     # EXISTS keeps the temp table as the outer loop, so SQLite probes the candle index
@@ -205,14 +237,59 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                 "COPY tmp_candles (open_time, open, high, low, close, volume) FROM STDIN WITH (FORMAT binary)"
             ) as copy:
                 copy.write(pgbinary.encode_rows(ms, *cols))
+            # Row counts for the planner (a temporary table has none until analysed).
+            cursor.execute("ANALYZE tmp_candles")
+            progress(0.1)
             cursor.execute(
-                f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
-                "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles "
-                'ON CONFLICT (symbol_id, "interval", open_time) DO NOTHING',
-                [symbol.pk, interval],
+                "SELECT pg_relation_size('tmp_candles') / current_setting('block_size')::int"
             )
-            inserted = cursor.rowcount
-            conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
+            pages = cursor.fetchone()[0] + 1
+            # The series is locked (``_series_lock``): what is stored in the file's range
+            # now is what the insert meets. None (a new series, or new times only): no
+            # probe per row. Some: one pass counts the rows already stored and those that
+            # differ, and if that is all of them nothing is inserted (a 1M-row re-import
+            # was 1M speculative inserts meeting their conflicts, then that pass again).
+            first, last = (pd.Timestamp(int(x), unit="ms", tz="UTC") for x in (ms.min(), ms.max()))
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {table} WHERE symbol_id = %s "
+                'AND "interval" = %s AND open_time BETWEEN %s AND %s)',
+                [symbol.pk, interval, first.to_pydatetime(), last.to_pydatetime()],
+            )
+            overlap = cursor.fetchone()[0]
+            present = conflicting = 0
+            if overlap:
+                cursor.execute(
+                    "SELECT COUNT(*), COUNT(*) FILTER (WHERE c.open <> t.open OR c.high <> t.high "
+                    "OR c.low <> t.low OR c.close <> t.close OR c.volume <> t.volume) "
+                    f"FROM tmp_candles t JOIN {table} c ON c.symbol_id = %s "
+                    'AND c."interval" = %s AND c.open_time = t.open_time',
+                    [symbol.pk, interval],
+                )
+                present, conflicting = cursor.fetchone()
+            progress(0.15)
+            batches = max(1, min(20, n // INSERT_BATCH_ROWS)) if present < n else 0
+            edges = [pages * k // batches for k in range(batches)] + [pages + 1]
+            new_only = (
+                f"AND NOT EXISTS (SELECT 1 FROM {table} c WHERE c.symbol_id = %s "
+                'AND c."interval" = %s AND c.open_time = t.open_time) '
+                if overlap
+                else ""
+            )
+            inserted = 0
+            for k in range(batches):
+                # A batch is a range of the temporary table's pages (a TID range scan, no
+                # pass over the rows outside it). ON CONFLICT stays for a row another
+                # writer (not an import: they queue on the series) stores meanwhile.
+                cursor.execute(
+                    f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
+                    "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles t "
+                    f"WHERE t.ctid >= %s::tid AND t.ctid < %s::tid {new_only}"
+                    'ON CONFLICT (symbol_id, "interval", open_time) DO NOTHING',
+                    [symbol.pk, interval, f"({edges[k]},0)", f"({edges[k + 1]},0)"]
+                    + ([symbol.pk, interval] if overlap else []),
+                )
+                inserted += cursor.rowcount
+                progress(0.15 + 0.8 * (k + 1) / batches)
             cursor.execute("DROP TABLE tmp_candles")
         else:
             cursor.execute(
@@ -227,6 +304,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
                     "INSERT INTO tmp_candles VALUES (?, ?, ?, ?, ?, ?)",
                     rows[start : start + SQLITE_BATCH],
                 )
+                progress(0.5 * min(n, start + SQLITE_BATCH) / n)
             cursor.execute(
                 f'INSERT INTO {table} (symbol_id, "interval", open_time, open, high, low, close, volume) '
                 "SELECT %s, %s, open_time, open, high, low, close, volume FROM tmp_candles WHERE true "
@@ -236,6 +314,7 @@ def _bulk_insert(symbol: Symbol, interval: str, frame: pd.DataFrame) -> _InsertC
             inserted = cursor.rowcount
             conflicting = _count_conflicts(cursor, conflict_sql, symbol, interval, inserted, n)
             cursor.execute("DROP TABLE tmp_candles")
+    progress(1.0)
     if inserted:
         _series_changed(symbol, interval, old_stamp, frame, all_new=inserted == n)
     if inserted >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
@@ -277,7 +356,8 @@ def candles_import(
     exchange: str | None = None,
     asset_class: str | None = None,
 ) -> CandleImport:
-    """Import a candle file for ``symbol``; returns the import record.
+    """Import a candle file for ``symbol`` in the caller (the command, the demo loader, the
+    exchange sync); returns the import record, stored once finished.
 
     A rejected file (unreadable, or any invalid row) stores nothing and returns a
     record with status ``rejected``; the caller turns that into its own error (an
@@ -300,18 +380,52 @@ def candles_import(
         interval=interval or "",
         source=source_kind,
         filename=filename[:255],
-        file_size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+    def save(record: CandleImport) -> bool:
+        record.progress, record.finished_at = 100.0, timezone.now()
+        record.save()
+        return True
+
+    return _import_run(
+        record,
+        raw,
+        started=started,
+        exchange=exchange,
+        asset_class=asset_class,
+        save=save,
+    )
+
+
+def _import_run(
+    record: CandleImport,
+    raw: bytes,
+    *,
+    started: float,
+    save,
+    exchange: str | None = None,
+    asset_class: str | None = None,
+    on_progress=None,
+) -> CandleImport:
+    """Read, check and store ``raw`` for ``record`` (symbol and interval already clean).
+    ``save(record) -> bool`` stores the finished record (in the import's transaction when
+    rows were stored: False rolls them back); ``on_progress(fraction, stage)`` hears how far
+    it got. Rejected: nothing stored. An exception: nothing stored either."""
+    progress = on_progress or (lambda fraction, stage: None)
+    symbol_name = record.symbol_name
+    record.file_size = len(raw)
+    record.sha256 = hashlib.sha256(raw).hexdigest()
+    progress(0.02, "reading")
 
     known_class = (
         Symbol.objects.filter(name=symbol_name).values_list("asset_class", flat=True).first()
     )
     klass = known_class or asset_class or _split_pair(symbol_name)[2]
+    filename = record.filename
     try:
         parsed: CandleFile = read_candles(
             raw,
-            interval=interval,
+            interval=record.interval or None,
             name=filename,
             weekdays_only=klass in WEEKDAY_ASSET_CLASSES,
             limits=upload_limits(),
@@ -320,7 +434,7 @@ def candles_import(
         record.status = CandleImport.Status.REJECTED
         record.error = str(exc)
         record.duration_ms = int((time.perf_counter() - started) * 1000)
-        record.save()
+        save(record)
         logger.warning("import of %s for %s rejected: %s", filename or "data", symbol_name, exc)
         return record
 
@@ -345,22 +459,31 @@ def candles_import(
             f"line {first.line}: {first.reason}"
         )
         record.duration_ms = int((time.perf_counter() - started) * 1000)
-        record.save()
+        save(record)
         logger.warning(
             "import of %s for %s rejected: %s", filename or "data", symbol_name, record.error
         )
         return record
 
+    progress(READ_SHARE, "storing")
     with transaction.atomic():
         sym = symbol_get_or_create(name=symbol_name, exchange=exchange, asset_class=asset_class)
-        counts = _bulk_insert(sym, parsed.interval, parsed.frame)
+        counts = _bulk_insert(
+            sym,
+            parsed.interval,
+            parsed.frame,
+            on_progress=lambda f: progress(READ_SHARE + (1 - READ_SHARE) * f, "storing"),
+        )
         record.symbol = sym
         record.rows_inserted = counts.inserted
         record.rows_present = counts.present
         record.rows_conflicting = counts.conflicting
         record.status = CandleImport.Status.SUCCEEDED
         record.duration_ms = int((time.perf_counter() - started) * 1000)
-        record.save()
+        if not save(record):
+            transaction.set_rollback(True)
+            logger.info("import %s was cancelled or taken over; nothing stored", record.pk)
+            return record
     logger.info(
         "imported %s %s from %s: %d inserted, %d already present, %d gaps",
         symbol_name,
@@ -373,11 +496,209 @@ def candles_import(
     return record
 
 
+# The share of an import's progress that reading and checking the file stands for (about
+# a third of a 1M-row import's time on PostgreSQL); storing the rows is the rest.
+READ_SHARE = 0.3
+
+
+# ---------------------------------------------------------------- uploads as jobs
+
+
+def import_dir() -> Path:
+    return Path(settings.MARKETDATA_IMPORT_DIR)
+
+
+def candle_import_create(
+    *,
+    upload,
+    symbol: str,
+    interval: str | None = None,
+    user=None,
+    source_kind: str = CandleImport.Source.UPLOAD,
+) -> CandleImport:
+    """Store an uploaded candle file and queue its import (a job: ``candle_import_execute``).
+    A file of at most MARKETDATA_IMPORT_INLINE_MAX_BYTES is imported before this returns
+    (the same job, run in the caller: a small file is done sooner than a page could poll
+    it); a larger one is imported by a worker, and its row reports the progress. The
+    uploaded file is moved (or, held in memory, written) under MARKETDATA_IMPORT_DIR and
+    removed when the import ends."""
+    symbol_name = symbol_name_clean(symbol)
+    interval = interval_clean(interval)
+    folder = import_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.upload"
+    temporary = getattr(upload, "temporary_file_path", None)
+    if temporary is not None:
+        shutil.move(temporary(), path)
+    else:
+        with open(path, "wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+    try:
+        record = CandleImport.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None,
+            symbol_name=symbol_name,
+            interval=interval or "",
+            source=source_kind,
+            filename=(upload.name or "")[:255],
+            file_size=upload.size,
+            upload_path=str(path),
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if upload.size <= settings.MARKETDATA_IMPORT_INLINE_MAX_BYTES:
+        # The job itself (claimed, fenced, finished as a worker would), run here at once:
+        # nobody can poll a request that has not answered, so no progress is written.
+        job_execute(CandleImport, record.pk, _import_inline)
+    else:
+        job_enqueue(record)
+    record.refresh_from_db()
+    return record
+
+
+def candle_import_execute(pk: int) -> str:
+    outcome = job_execute(CandleImport, pk, _import_body)
+    if outcome == "skipped":
+        # Not claimed: cancelled (or finished) before a worker got to it; its upload goes.
+        ended = CandleImport.objects.filter(pk=pk).exclude(status__in=ACTIVE).first()
+        if ended is not None and ended.upload_path:
+            Path(ended.upload_path).unlink(missing_ok=True)
+            CandleImport.objects.filter(pk=pk).update(upload_path="")
+    return outcome
+
+
+def _import_inline(record: CandleImport, ctx: JobContext) -> None:
+    _import_body(record, ctx, progress=False)
+
+
+def _import_body(record: CandleImport, ctx: JobContext, *, progress: bool = True) -> None:
+    """Import the stored upload of a claimed row. Progress is written by a thread of its
+    own (``_ProgressWriter``): the rows are stored in one transaction, and a write on this
+    connection would stay invisible until it commits. The finished row is written only if
+    this attempt still runs it (fenced, like every job's result): an import cancelled
+    meanwhile rolls its rows back."""
+    started = time.perf_counter()
+    if not record.upload_path:
+        raise ValueError("the uploaded file is gone; upload it again")
+    path = Path(record.upload_path)
+    try:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ValueError("the uploaded file is gone; upload it again") from None
+        with _ProgressWriter(ctx, enabled=progress) as writer:
+
+            def save(record: CandleImport) -> bool:
+                fields = {
+                    f.attname: getattr(record, f.attname)
+                    for f in CandleImport._meta.concrete_fields
+                    if f.attname in _IMPORT_RESULT_FIELDS
+                }
+                return bool(
+                    ctx.running().update(
+                        **fields,
+                        stage="",
+                        upload_path="",
+                        progress=100.0,
+                        finished_at=timezone.now(),
+                    )
+                )
+
+            _import_run(record, raw, started=started, save=save, on_progress=writer.report)
+    finally:
+        # Ended (stored, rejected, failed or cancelled): the upload is no longer needed. A
+        # worker that dies keeps it for the attempt the reaper queues.
+        path.unlink(missing_ok=True)
+
+
+# What a finished import writes to its row (the rest is the job's own bookkeeping).
+_IMPORT_RESULT_FIELDS = frozenset(
+    {
+        "status",
+        "error",
+        "symbol_id",
+        "interval",
+        "file_size",
+        "sha256",
+        "layout",
+        "timestamp_units",
+        "rows_total",
+        "rows_inserted",
+        "rows_present",
+        "rows_conflicting",
+        "rows_rejected",
+        "rows_duplicate_in_file",
+        "rejections",
+        "gaps",
+        "gap_count",
+        "first_time",
+        "last_time",
+        "duration_ms",
+    }
+)
+
+
+class _ProgressWriter:
+    """Writes a running import's progress and stage from its own thread (so its own
+    database connection, committed at once) at most every PROGRESS_SECONDS, and only while
+    the attempt runs the row. ``enabled=False``: reports are dropped."""
+
+    PROGRESS_SECONDS = 0.5
+
+    def __init__(self, ctx: JobContext, *, enabled: bool = True):
+        self.ctx, self.enabled = ctx, enabled
+        self.latest: tuple[float, str] | None = None
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"import-{ctx.pk}")
+
+    def __enter__(self) -> _ProgressWriter:
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.stop.set()
+            self.wake.set()
+            self.thread.join(timeout=30)
+
+    def report(self, fraction: float, stage: str) -> None:
+        self.latest = (round(max(0.0, min(1.0, fraction)) * 100, 1), stage)
+        self.wake.set()
+
+    def _run(self) -> None:
+        from django.db import connection as own
+
+        written = None
+        try:
+            while not self.stop.is_set():
+                self.wake.wait()
+                self.wake.clear()
+                latest = self.latest
+                if latest is not None and latest != written and not self.stop.is_set():
+                    progress, stage = latest
+                    # Only while this attempt runs it: a finished row is never written back.
+                    self.ctx.running().update(
+                        progress=progress, stage=stage, heartbeat_at=timezone.now()
+                    )
+                    written = latest
+                self.stop.wait(self.PROGRESS_SECONDS)
+        except Exception:  # noqa: BLE001 - progress is a courtesy; the import goes on
+            logger.exception("import %s: progress not written", self.ctx.pk)
+        finally:
+            own.close()
+
+
 def import_report(record: CandleImport) -> dict:
     """The report every interface prints or returns for an import."""
     return {
         "id": record.pk,
+        "url": reverse("api:marketdata:import", args=[record.pk]) if record.pk else None,
         "status": record.status,
+        "progress": record.progress,
+        "stage": record.stage or None,
         "error": record.error or None,
         "symbol": record.symbol_name,
         "interval": record.interval or None,
@@ -400,7 +721,11 @@ def import_report(record: CandleImport) -> dict:
         else None,
         "last_time": record.last_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record.last_time else None,
         "duration_ms": record.duration_ms,
-        "created_at": record.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if record.created_at
-        else None,
+        "created_at": _iso(record.created_at),
+        "started_at": _iso(record.started_at),
+        "finished_at": _iso(record.finished_at),
     }
+
+
+def _iso(moment) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None

@@ -11,7 +11,7 @@ from .forms import CandleUploadForm
 from .models import CandleImport
 from .permissions import IMPORT_PERMISSION
 from .selectors import candle_import_list, symbol_coverage, symbol_get, symbol_list
-from .services import candles_import, import_report
+from .services import candle_import_create, import_report
 from .throttles import upload_rate_text, upload_throttle_wait
 from .uploads import upload_too_large
 
@@ -33,7 +33,7 @@ def index(request):
     )
     can_import = request.user.has_perm(IMPORT_PERMISSION)
     form = CandleUploadForm()
-    report = None
+    report = pending = None
     response_status = 200
     if request.method == "POST":
         if not can_import:
@@ -61,26 +61,24 @@ def index(request):
         else:
             form = CandleUploadForm(request.POST, request.FILES)
         if response_status == 200 and form.is_valid():
-            upload = form.cleaned_data["file"]
-            record = candles_import(
-                source=upload.read(),
+            record = candle_import_create(
+                upload=form.cleaned_data["file"],
                 symbol=form.cleaned_data["symbol"],
                 interval=form.cleaned_data["interval"] or None,
                 user=request.user,
-                filename=upload.name,
-                source_kind=CandleImport.Source.UPLOAD,
             )
+            if record.is_active:  # a large file: this page shows its progress
+                return redirect(reverse("marketdata:index") + f"?import={record.pk}")
             if record.status == CandleImport.Status.SUCCEEDED:
-                messages.success(
-                    request,
-                    f"Imported {record.symbol_name} {record.interval}: {record.rows_inserted} new, "
-                    f"{record.rows_present} already present, {record.gap_count} gap(s).",
-                )
-                url = (
-                    reverse("marketdata:index")
-                    + f"?symbol={record.symbol_name}&interval={record.interval}"
-                )
-                return redirect(url)
+                return _imported(request, record)
+            report = import_report(record)
+    elif request.GET.get("import"):
+        record = _import_get(request)
+        if record is not None and record.is_active:
+            pending = import_report(record)
+        elif record is not None and record.status == CandleImport.Status.SUCCEEDED:
+            return _imported(request, record)
+        elif record is not None:
             report = import_report(record)
     response = render(
         request,
@@ -93,6 +91,7 @@ def index(request):
             "form": form,
             "can_import": can_import,
             "report": report,
+            "pending_import": pending,
             "imports": candle_import_list(user=request.user)[:10],
             "upload_max_bytes": settings.MARKETDATA_UPLOAD_MAX_BYTES,
         },
@@ -101,6 +100,26 @@ def index(request):
     if response_status == 429:
         response["Retry-After"] = str(wait)
     return response
+
+
+def _imported(request, record: CandleImport):
+    messages.success(
+        request,
+        f"Imported {record.symbol_name} {record.interval}: {record.rows_inserted} new, "
+        f"{record.rows_present} already present, {record.gap_count} gap(s).",
+    )
+    return redirect(
+        reverse("marketdata:index") + f"?symbol={record.symbol_name}&interval={record.interval}"
+    )
+
+
+def _import_get(request) -> CandleImport | None:
+    """The import named by ``?import=`` if it is the user's (staff: anyone's), else None."""
+    try:
+        pk = int(request.GET["import"])
+    except ValueError:
+        return None
+    return candle_import_list(user=request.user).filter(pk=pk).first()
 
 
 def _file_over_cap(request) -> bool:

@@ -309,7 +309,35 @@ def test_a_cancelled_sweep_stops_its_remaining_chunks(owner, owner_api, btc_cand
     assert not SweepResult.objects.filter(sweep=sweep).exists()
 
 
-def test_a_candle_import_has_no_running_state_to_be_left_in():
-    # Imports run inside the request and write their record once, at the end, in the
-    # same transaction as the candles: a crash leaves no record rather than a stuck one.
-    assert set(CandleImport.Status.values) == {"succeeded", "rejected"}
+def test_a_candle_import_left_running_by_a_dead_worker_is_reaped(settings, tmp_path):
+    # Uploads are imported as jobs (issue 15): a worker that dies mid-import leaves its
+    # row running; the reaper fails it once its attempts are spent (its transaction died
+    # with it, so no candle was stored), and queues it again while attempts remain.
+    settings.JOB_MAX_ATTEMPTS = 2
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS + 5)
+    upload = tmp_path / "left.upload"
+    upload.write_bytes(b"timestamp,open,high,low,close,volume\n")
+
+    def left(attempts: int) -> CandleImport:
+        return CandleImport.objects.create(
+            symbol_name="DEADUSDT",
+            source=CandleImport.Source.UPLOAD,
+            status=JobStatus.RUNNING,
+            attempts=attempts,
+            started_at=stale,
+            heartbeat_at=stale,
+            upload_path=str(upload),
+        )
+
+    spent, again = left(2), left(1)
+    sent = []
+    jobs_send = jobs._send
+    try:
+        jobs._send = lambda model, pk: sent.append(pk)
+        assert job_reap_stale(CandleImport) == {"requeued": 1, "failed": 1, "resent": 0}
+    finally:
+        jobs._send = jobs_send
+    spent.refresh_from_db()
+    again.refresh_from_db()
+    assert spent.status == JobStatus.FAILED and "stopped 2 time(s)" in spent.error
+    assert again.status == JobStatus.QUEUED and sent == [again.pk]

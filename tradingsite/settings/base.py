@@ -195,6 +195,14 @@ MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES = env_positive_int(
     "MARKETDATA_UPLOAD_MAX_EXPANDED_BYTES", 256 * 1024 * 1024
 )
 MARKETDATA_UPLOAD_MAX_RATIO = env_positive_int("MARKETDATA_UPLOAD_MAX_RATIO", 100)
+# An uploaded candle file is imported as a job (its CandleImport row reports the progress);
+# a file of at most this many bytes is imported within the request (8 MiB: ~80k rows, well
+# under a second), a larger one by a worker while the page polls it. The file waits in
+# MARKETDATA_IMPORT_DIR until its import ends.
+MARKETDATA_IMPORT_INLINE_MAX_BYTES = env_int("MARKETDATA_IMPORT_INLINE_MAX_BYTES", 8 * 1024 * 1024)
+MARKETDATA_IMPORT_DIR = Path(
+    env("MARKETDATA_IMPORT_DIR", default=str(MEDIA_ROOT / "imports"))
+).expanduser()
 MARKETDATA_UPLOAD_MAX_MEMBERS = env_positive_int("MARKETDATA_UPLOAD_MAX_MEMBERS", 16)
 MARKETDATA_CSV_MAX_COLUMNS = env_positive_int("MARKETDATA_CSV_MAX_COLUMNS", 64)
 MARKETDATA_CSV_MAX_LINE_BYTES = env_positive_int("MARKETDATA_CSV_MAX_LINE_BYTES", 4096)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.core.api.serializers import InputSerializer
 from apps.core.validators import window_clean
+from apps.marketdata.models import CandleImport
 from apps.marketdata.services import SYMBOL_RE, symbol_name_clean
 from engine.marketdata import INTERVALS
 
@@ -131,7 +132,12 @@ class CandleImportInputSerializer(InputSerializer):
 
 class CandleImportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    url = serializers.CharField(allow_null=True, help_text="this import's endpoint, to poll")
+    status = serializers.ChoiceField(choices=CandleImport.Status.choices)
+    progress = serializers.FloatField(help_text="0-100")
+    stage = serializers.CharField(
+        allow_null=True, help_text="what a running import is doing: reading or storing"
+    )
     error = serializers.CharField(allow_null=True)
     symbol = serializers.CharField()
     interval = serializers.CharField(allow_null=True)
@@ -153,3 +159,5 @@ class CandleImportOutputSerializer(serializers.Serializer):
     last_time = serializers.CharField(allow_null=True)
     duration_ms = serializers.IntegerField()
     created_at = serializers.CharField(allow_null=True)
+    started_at = serializers.CharField(allow_null=True)
+    finished_at = serializers.CharField(allow_null=True)

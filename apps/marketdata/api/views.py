@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.jobs import job_reap_stale
 from apps.core.schema import VALIDATION_ERROR, error, error_ref
 from apps.marketdata.models import CandleImport, Symbol
 from apps.marketdata.permissions import CanImportCandles
@@ -21,7 +22,7 @@ from apps.marketdata.selectors import (
     symbol_coverage,
     symbol_list,
 )
-from apps.marketdata.services import candles_import, import_report, upload_limits_text
+from apps.marketdata.services import candle_import_create, import_report, upload_limits_text
 from apps.marketdata.throttles import UploadRateThrottle
 from apps.marketdata.uploads import upload_too_large
 from engine.indicators import INDICATORS, compute, lookback
@@ -138,7 +139,8 @@ class CandlesApi(APIView):
 
 
 class CandleImportListCreateApi(GenericAPIView):
-    """POST: upload a candle file (multipart) and get the import report. GET: your imports."""
+    """POST: upload a candle file (multipart): a finished import answers with its report, a
+    large one still running answers 202 with its URL (Location) to poll. GET: your imports."""
 
     queryset = CandleImport.objects.none()
     serializer_class = CandleImportOutputSerializer
@@ -163,14 +165,24 @@ class CandleImportListCreateApi(GenericAPIView):
         # Lazy: the limits are read when the schema is generated, not when this module loads.
         description=format_lazy(
             "Upload a candle file (Binance kline CSV or OHLCV CSV with a header; .gz and .zip "
-            "accepted) and get the import report. {} Files over a limit are refused before "
-            "they are parsed (400, the report names the limit); the upload rate limit "
-            "(THROTTLE_UPLOAD) is shared with the upload page.",
+            "accepted). {} Files over a limit are refused before they are parsed (400, the "
+            "report names the limit); the upload rate limit (THROTTLE_UPLOAD) is shared with "
+            "the upload page. The import is a job: a file of at most {} bytes "
+            "(MARKETDATA_IMPORT_INLINE_MAX_BYTES) is imported within the request (201 with "
+            "the report, or 400 with the report of a rejected file); a larger one answers "
+            "202 with its report so far (status queued or running, progress 0-100, stage) "
+            "and its URL in Location, to poll until the status is succeeded, rejected or "
+            "failed. A rejected or failed import stores nothing.",
             lazy(upload_limits_text, str)(),
+            lazy(lambda: str(settings.MARKETDATA_IMPORT_INLINE_MAX_BYTES), str)(),
         ),
         request={"multipart/form-data": CandleImportInputSerializer},
         responses={
             201: CandleImportOutputSerializer,
+            202: OpenApiResponse(
+                CandleImportOutputSerializer,
+                description="a large file: the import runs as a job; poll Location",
+            ),
             400: OpenApiResponse(
                 {
                     "oneOf": [
@@ -199,16 +211,17 @@ class CandleImportListCreateApi(GenericAPIView):
             raise PayloadTooLarge({"file": [f"the file is over the limit of {cap} bytes"]})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        upload = data["file"]
-        record = candles_import(
-            source=upload.read(),
+        record = candle_import_create(
+            upload=data["file"],
             symbol=data["symbol"],
             interval=data.get("interval") or None,
             user=request.user,
-            filename=upload.name,
-            source_kind=CandleImport.Source.UPLOAD,
         )
         report = import_report(record)
+        if record.is_active:
+            return Response(
+                report, status=status.HTTP_202_ACCEPTED, headers={"Location": report["url"]}
+            )
         code = (
             status.HTTP_201_CREATED
             if record.status == CandleImport.Status.SUCCEEDED
@@ -223,4 +236,7 @@ class CandleImportDetailApi(GenericAPIView):
 
     def get(self, request, pk: int):
         record = get_object_or_404(candle_import_list(user=request.user), pk=pk)
+        if record.status == CandleImport.Status.RUNNING:
+            job_reap_stale(CandleImport, pk=pk)  # its worker may have died
+            record.refresh_from_db()
         return Response(import_report(record))

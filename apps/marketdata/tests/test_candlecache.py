@@ -260,3 +260,80 @@ def test_readers_racing_imports_see_the_old_or_the_new_series_never_a_mix():
 
 def _read_symbol_id() -> int:
     return Symbol.objects.get(name="CACHEUSDT").pk
+
+
+def _import_two_intervals() -> tuple[Symbol, list[Path]]:
+    _import(SERIES.iloc[:100])
+    four = SERIES.iloc[:100][SERIES.index[:100].as_unit("ms").asi8 % (4 * HOUR_MS) == 0]
+    record = candles_import(source=_csv(four), symbol="CACHEUSDT", interval="4h", filename="f.csv")
+    assert record.status == "succeeded", record.error
+    _read()
+    candles_frame(symbol="CACHEUSDT", interval="4h")
+    other = _import(SERIES.iloc[:50], symbol="OTHERUSDT")
+    candles_frame(symbol="OTHERUSDT", interval="1h")
+    candlecache.flush()
+    files = sorted(candlecache.cache_dir().glob("*.npy"))
+    assert len(files) == 3, files
+    return Symbol.objects.get(name="CACHEUSDT"), [
+        f for f in files if f.name.startswith(f"{other.symbol_id}_")
+    ]
+
+
+def test_deleting_a_symbol_removes_its_cached_files_and_no_others():
+    symbol, others = _import_two_intervals()
+    symbol.delete()
+    assert not Candle.objects.filter(symbol_id=symbol.pk).exists()
+    assert sorted(candlecache.cache_dir().glob("*.npy")) == others
+    assert _read().empty
+
+
+def test_deleting_a_series_removes_its_file_only():
+    symbol, others = _import_two_intervals()
+    CandleSeries.objects.filter(symbol=symbol, interval="4h").delete()
+    left = sorted(p.name for p in candlecache.cache_dir().glob("*.npy"))
+    assert [n for n in left if n.startswith(f"{symbol.pk}_")] == [_files()[0].name]
+    assert all(p.name in left for p in others)
+
+
+def test_deleting_a_series_candles_removes_its_stale_file():
+    _import(SERIES.iloc[:100])
+    _read()
+    assert len(_files()) == 1
+    Candle.objects.filter(symbol__name="CACHEUSDT", interval="1h").delete()
+    assert _files() == [] and _read().empty
+
+
+def test_an_overlapping_import_removes_the_file_it_made_stale():
+    _import(SERIES.iloc[:100])
+    _read()
+    old = _files()
+    _import(SERIES.iloc[50:150])  # not an append: nothing extends the old file
+    assert old and not any(p.exists() for p in old)
+    _assert_rows(_read(), slice(0, 150))
+
+
+def test_the_sweep_command_removes_orphans_and_keeps_current_files(tmp_path):
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _import(SERIES.iloc[:100])
+    _read()
+    current = _files()
+    root = candlecache.cache_dir()
+    orphans = [root / "999_1h_deadbeef.npy", root / f"{current[0].name.split('_')[0]}_1h_old.npy"]
+    for path in orphans:
+        path.write_bytes(current[0].read_bytes())
+    stale_tmp, fresh_tmp = root / ".tmp-stale.npy", root / ".tmp-fresh.npy"
+    stale_tmp.write_bytes(b"x")
+    fresh_tmp.write_bytes(b"x")
+    old = time.time() - candlecache.TMP_STALE_SECONDS - 60
+    os.utime(stale_tmp, (old, old))
+    out = StringIO()
+    call_command("candle_cache_sweep", stdout=out)
+    assert "kept 1, removed 2 stale file(s) and 1 temporary file(s)" in out.getvalue()
+    assert all(p.exists() for p in current) and fresh_tmp.exists()
+    assert not any(p.exists() for p in [*orphans, stale_tmp])
+    _assert_rows(_read(), slice(0, 100))
