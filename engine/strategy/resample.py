@@ -44,3 +44,30 @@ def align_to_base(
     ok = idx >= 0
     out[ok] = values[idx[ok]]
     return out
+
+
+def resample_closed(candles: pd.DataFrame, base_interval: str, interval: str) -> pd.DataFrame:
+    """Higher bars of ``interval`` from ``base_interval`` candles, keeping only complete
+    ones: a higher bar exists only once its last base bar does (no look-ahead: the trailing
+    bar still forming, or a bin whose last base bar is missing, is left out)."""
+    step, base = interval_ms(interval), interval_ms(base_interval)
+    if step <= base or step % base or (interval_offset_ms(interval) % base):
+        raise ValueError(f"{interval} bars cannot be built from {base_interval} bars")
+    out = resample(candles, interval)
+    if out.empty:
+        return out
+    last_base_open = out.index.as_unit("ms").asi8 + step - base
+    return out[np.isin(last_base_open, candles.index.as_unit("ms").asi8)]
+
+
+def finer_source(interval: str, stored: list[str] | tuple[str, ...]) -> str | None:
+    """The coarsest of the ``stored`` intervals that ``interval`` bars can be built from."""
+    step = interval_ms(interval)
+    fits = [
+        s
+        for s in stored
+        if interval_ms(s) < step
+        and step % interval_ms(s) == 0
+        and interval_offset_ms(interval) % interval_ms(s) == 0
+    ]
+    return max(fits, key=interval_ms, default=None)
