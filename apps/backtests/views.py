@@ -118,7 +118,7 @@ def backtest_clone_view(request, pk: int):
     except ValidationError as exc:
         messages.error(request, "Cannot clone: " + "; ".join(error_lines(exc)))
         return redirect("backtests:detail", pk=pk)
-    messages.success(request, f"Created {strategy.name!r} from backtest #{pk}: edit it below.")
+    messages.success(request, f"Created “{strategy.name}” from backtest #{pk}: edit it below.")
     return redirect("strategies:edit", ref=strategy.pk)
 
 

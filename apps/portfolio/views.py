@@ -5,7 +5,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core import formatting as fmt
 from apps.core.forms import form_errors, query_clean
+from apps.marketdata.selectors import price_precision
 
 from .forms import OrderForm, PortfolioChoiceForm
 from .selectors import (
@@ -46,7 +48,8 @@ def portfolio_view(request):
             )
             messages.success(
                 request,
-                f"Paper {order.action} of {order.quantity} {order.symbol} at {order.price}.",
+                f"Paper {order.action} of {fmt.qty(order.quantity)} {order.symbol} at "
+                f"{fmt.price(order.price, price_precision(order.symbol))}.",
             )
             return redirect(f"{request.path}?portfolio={portfolio.pk}")
         except ValidationError as exc:
@@ -77,6 +80,7 @@ def portfolio_reset_view(request):
     portfolio = _portfolio(request)
     portfolio_reset(portfolio=portfolio)
     messages.success(
-        request, f"{portfolio.name} reset to {portfolio.initial_cash} {portfolio.quote_currency}."
+        request,
+        f"{portfolio.name} reset to {fmt.money(portfolio.initial_cash, portfolio.quote_currency)}.",
     )
     return redirect(f"/portfolio/?portfolio={portfolio.pk}")
