@@ -328,6 +328,9 @@ MATRIX: dict[str, Route] = {
     ),
     "backtests/<int:pk>/": Route(obj="run", probe=GET200),
     "backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/rerun/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/clone/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/delete/": Route(obj="run", probe=("post", (302,))),
     "backtests/sweeps/new/": Route(
         lists=True,
         a_sees=False,
