@@ -1,6 +1,6 @@
 """Every page of the app, read as a person would, at a desktop (1440x900) and a phone
 (390x844) width, on demo-like data: results, a sweep, a walk-forward, models, agents, a
-Mother AI decision, a replay that has traded, a paper portfolio with an ETHBTC round trip,
+Mother AI decision, a replay that has stepped, a desk backtest, a paper portfolio with an ETHBTC round trip,
 market data and strategies.
 
 Each page must:
@@ -89,6 +89,7 @@ def site(django_user_model):
     from apps.agents.services import agent_create
     from apps.backtests.services import backtest_create, sweep_create
     from apps.core.jobs import jobs_inline
+    from apps.deskbt.services import desk_backtest_create
     from apps.marketdata.services import candles_import
     from apps.ml.services import model_train_start
     from apps.motherai.services import decision_make
@@ -171,6 +172,17 @@ def site(django_user_model):
     )
     for _ in range(8):
         replay_control(session=replay, action="step")
+    with jobs_inline():
+        desk = desk_backtest_create(
+            owner=user,
+            agent_ids=[btc_agent.pk],
+            start=datetime(2020, 10, 1, tzinfo=UTC),
+            end=datetime(2020, 12, 1, tzinfo=UTC),
+            name="Pages desk",
+            seeds=5,
+        )
+    desk.refresh_from_db()
+    assert desk.status == "succeeded", desk.error
     return {
         "user": user,
         "eth": eth,
@@ -183,6 +195,7 @@ def site(django_user_model):
         "eth_agent": eth_agent,
         "btc_agent": btc_agent,
         "replay": replay,
+        "desk": desk,
     }
 
 
@@ -225,6 +238,7 @@ def pages_of(site) -> list[str]:
         f"/mother-ai/{decision.pk}/",
         "/mother-ai/backtests/",
         "/mother-ai/backtests/new/",
+        f"/mother-ai/backtests/{site['desk'].pk}/",
         "/replay/",
         f"/replay/{site['replay'].pk}/",
         "/portfolio/",
