@@ -335,7 +335,7 @@ def test_new_user_journey(
     page.wait_for_load_state("domcontentloaded")
     assert "Executed: 1 paper order(s) placed." in text(page, ".messages")
     execution = page.locator("#candidates tbody tr.selected td").last.inner_text()
-    assert re.match(r"buy [\d.]+ at [\d.]+", execution), execution
+    assert re.fullmatch(r"buy \d+\.\d{1,8} at [\d,]+\.\d\d", execution), execution
     settle(page)
     shots(page, "decision executed")
     decision_url = page.url
