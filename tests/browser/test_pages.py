@@ -246,6 +246,12 @@ def pages_of(site) -> list[str]:
     ]
 
 
+def visit(page, url: str) -> None:
+    """Open a page and wait for its own fetches (leaving earlier would abort them)."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+
+
 def readable(page, url: str) -> list[str]:
     """What is wrong with the page's text and its tables (empty: nothing)."""
     problems = []
@@ -291,14 +297,14 @@ def test_every_page_is_readable_and_fits(site, live_server, browser, watch, shot
         assert problems == [], "\n".join(problems)
 
         # ETHBTC (~0.089) reads to its precision wherever its prices are shown.
-        page.goto(f"/backtests/{site['eth_run'].pk}/")
+        visit(page, f"/backtests/{site['eth_run'].pk}/")
         entries = column(page, "#trades", "Entry price")
         assert entries and all(ETHBTC_PRICE.match(p) for p in entries), entries
         assert "0.09" not in entries and "0.10" not in entries
-        page.goto("/portfolio/")
+        visit(page, "/portfolio/")
         log = page.locator("#trade-log tbody tr", has_text="ETHBTC").first
         assert "0.08912345" in log.inner_text() and "0.09012345" in log.inner_text()
-        page.goto("/")
+        visit(page, "/")
         eth_signal = page.locator("#predictions tbody tr", has_text="ETHBTC")
         entry = eth_signal.locator("td").nth(3).inner_text()
         assert ETHBTC_PRICE.match(entry), entry
@@ -308,11 +314,11 @@ def test_every_page_is_readable_and_fits(site, live_server, browser, watch, shot
             ("/agents/", "#agents"),
             ("/portfolio/", "#trade-log"),
         ):
-            page.goto(url)
+            visit(page, url)
             values = [v for v in column(page, table, "Confidence") if v and v != "—"]
             assert values and all(re.match(r"^\d{1,3}\.\d%", v) for v in values), (url, values)
         # Metrics read as words with a definition, not snake_case keys.
-        page.goto(f"/backtests/{site['btc_run'].pk}/")
+        visit(page, f"/backtests/{site['btc_run'].pk}/")
         labels = page.locator("#metrics th").all_inner_texts()
         assert "Longest drawdown" in labels and not any("_" in x for x in labels), labels
         assert page.locator("#metrics th abbr[title]").count() >= 10
@@ -321,12 +327,44 @@ def test_every_page_is_readable_and_fits(site, live_server, browser, watch, shot
             r"\d+ (minutes?|hours?|days?|months?|years?)(, .+)?", rows["Longest drawdown"]
         )
         assert re.fullmatch(r"[+-]\d+\.\d\d%", rows["Total return"]), rows
+        # Coloured text (gains, losses, done) keeps 4.5:1 on its white card (WCAG AA).
+        colours = page.evaluate(COLOURS)  # the result page: gains and losses
+        visit(page, "/backtests/")
+        colours |= page.evaluate(COLOURS)  # the list: statuses
+        assert {"pos", "neg", "status-succeeded"} <= set(colours), colours
+        for cls, rgb in colours.items():
+            ratio = contrast(rgb, (255, 255, 255))
+            assert ratio >= 4.5, (cls, rgb, ratio)
         # The title says it once.
-        page.goto("/portfolio/")
+        visit(page, "/portfolio/")
         assert "paper paper" not in page.inner_text("h1").lower()
     finally:
         context.close()
     watch.assert_clean()
+
+
+# The text colour of the first element of each class that paints status or sign.
+COLOURS = """() => {
+  const out = {};
+  for (const cls of ["pos", "neg", "status-succeeded", "status-failed", "status-running",
+                     "signal-buy", "signal-sell", "stale", "muted"]) {
+    const el = document.querySelector("main ." + cls);
+    if (el) out[cls] = getComputedStyle(el).color.match(/\\d+/g).slice(0, 3).map(Number);
+  }
+  return out;
+}"""
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+
+    def luminance(rgb) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def rerun_id(page, original: int) -> int:
