@@ -17,7 +17,7 @@ import pandas as pd
 from engine.backtest import FILLS, BacktestConfig, ConfigError, run_backtest
 from engine.indicators import INDICATORS, compute, parse_spec
 from engine.marketdata import CandleFileError, read_candles
-from engine.strategy import StrategyError, parse_strategy
+from engine.strategy import FieldError, StrategyError, parse_strategy
 
 
 def _candles(path: str, interval: str | None) -> tuple[pd.DataFrame, str]:
@@ -40,10 +40,25 @@ def _ts(value: str | None, field: str):
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def _params(given: list[str]) -> dict[str, float | str]:
+    """``--param slow=30`` (repeatable) -> {"slow": 30}; a value that is not a number is
+    passed on as written, for the strategy language to refuse naming the parameter."""
+    out: dict[str, float | str] = {}
+    for item in given or ():
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise StrategyError([FieldError(f"params.{name}", "write --param NAME=VALUE")])
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            out[name.strip()] = value
+    return out
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     candles, interval = _candles(args.candles, args.interval)
     try:
-        strategy = parse_strategy(Path(args.strategy).read_text())
+        strategy = parse_strategy(Path(args.strategy).read_text(), _params(args.param))
     except StrategyError as exc:
         for err in exc.errors:
             print(f"strategy error: {err}", file=sys.stderr)
@@ -121,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     bt = sub.add_parser("backtest", help="backtest a JSON strategy on a candle CSV")
     bt.add_argument("--candles", required=True)
     bt.add_argument("--strategy", required=True)
+    bt.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for one of the strategy's named params (repeatable)",
+    )
     bt.add_argument("--interval")
     bt.add_argument("--fill", choices=FILLS, default="next_open")
     bt.add_argument("--fee-rate", type=float, default=0.001)

@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core.formatting import metric_label
 from engine.backtest import BOUNDS, DEFAULTS, FILLS, config_from_params
 from engine.backtest.sweep import SWEEP_METRICS, WALK_FORWARD_WINDOWS
 from engine.marketdata import INTERVALS
@@ -50,10 +51,10 @@ class BacktestForm(forms.Form):
 class SweepForm(BacktestForm):
     grid = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        initial='{"indicators.rsi.period": [7, 10, 14, 21], "indicators.rsi.buy_below": [20, 25, 30, 35]}',
-        help_text="JSON: a path in the strategy JSON -> the values to try",
+        help_text="JSON: a parameter name or a path in the strategy JSON -> the values to try, "
+        'e.g. {"slow": [20, 26, 30]} or {"entry_conditions.0.params.period": [7, 14, 21]}',
     )
-    metric = forms.ChoiceField(choices=[(m, m) for m in SWEEP_METRICS])
+    metric = forms.ChoiceField(choices=[(m, metric_label(m)) for m in SWEEP_METRICS])
     walk_forward_windows = forms.IntegerField(
         initial=0,
         min_value=WALK_FORWARD_WINDOWS.low,

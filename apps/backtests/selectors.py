@@ -3,15 +3,17 @@ A run's trades are read from its columnar table (tradestore.py), decoded by slic
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from django.db.models import QuerySet
 
 from apps.core.jobs import JobStatus, job_reap_stale
-from engine.backtest.sweep import heatmap, rank_rows
+from engine.backtest.sweep import default_grid, heatmap, rank_rows, sweepable
 
-from .models import BacktestRun, BacktestTradeTable, Sweep
+from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from .tradestore import StoredTrade, TradeTable, to_us, unpack
 
 
@@ -107,3 +109,28 @@ def sweep_heatmap(sweep: Sweep, rows: list[dict] | None = None) -> dict | None:
     """The sweep's metric over its grid's first two paths (None with fewer); ``rows`` is
     its table when the caller has already read it."""
     return heatmap(sweep.grid, sweep_table(sweep) if rows is None else rows, sweep.metric)
+
+
+def sweep_row_get(*, owner, pk: int, combo: int) -> tuple[Sweep, SweepResult] | None:
+    """The owner's sweep and its row of combination ``combo`` (None: no such sweep of
+    theirs, or no such row)."""
+    row = (
+        SweepResult.objects.select_related("sweep", "sweep__strategy", "sweep__strategy_version")
+        .filter(sweep__owner=owner, sweep_id=pk, combo=combo)
+        .first()
+    )
+    return None if row is None else (row.sweep, row)
+
+
+def sweep_offer(*, definition: dict) -> dict:
+    """What the sweep form offers for a strategy: its parameters (named first, else the
+    numbers in its JSON) with default ranges, and a default grid it accepts. Each range is
+    checked against the strategy language (about 3 ms a strategy), so the answer is kept
+    per definition: the form lists up to 100 strategies."""
+    return json.loads(_offer(json.dumps(definition)))
+
+
+@lru_cache(maxsize=512)
+def _offer(definition_json: str) -> str:
+    definition = json.loads(definition_json)
+    return json.dumps({"params": sweepable(definition), "grid": default_grid(definition)})

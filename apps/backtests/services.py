@@ -10,7 +10,9 @@ transaction, fenced by the attempt. Sweeps are the same shape; their numbers (gr
 checks, each combination, walk-forward) are ``engine.backtest.sweep``'s: here they are
 loaded, fanned out to chunk tasks by task name, and stored. ``backtest_delete`` and
 ``sweep_delete`` remove a run or sweep with everything stored for it, cancelling it
-first when it is still queued or running.
+first when it is still queued or running. A sweep's row leads on: ``sweep_row_backtest``
+opens that combination's full result (an identical stored run, or a new one) and
+``sweep_row_save`` keeps its values as a new version of the strategy.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from django.utils import timezone
 import engine
 from apps.core.jobs import (
     JobContext,
+    JobStatus,
     job_cancel,
     job_enqueue,
     job_execute,
@@ -46,7 +49,7 @@ from apps.marketdata.models import Candle
 from apps.marketdata.selectors import candles_frame, symbol_get
 from apps.marketdata.services import interval_clean, symbol_name_clean
 from apps.strategies.selectors import strategy_get
-from apps.strategies.services import strategy_parse
+from apps.strategies.services import strategy_errors, strategy_parse, strategy_update
 from engine.backtest import PARAMS, BacktestConfig, ConfigError, run_backtest
 from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
@@ -54,13 +57,15 @@ from engine.backtest.sweep import (
     MIN_BARS_PER_WINDOW,
     IndicatorCache,
     chunk_ranges,
+    combo_strategy,
     grid_check,
     grid_combinations,
     sweep_check,
     sweep_metrics,
     walk_forward,
+    with_params,
 )
-from engine.strategy import parse_strategy
+from engine.strategy import StrategyError, parse_strategy
 
 from .models import BacktestRun, BacktestTradeTable, Sweep, SweepResult
 from .tradestore import columns_from_result, from_us, pack
@@ -190,6 +195,11 @@ def backtest_create(
     market, _ = _market_clean(
         parsed, symbol=symbol, interval=interval, start=start, end=end, config=config
     )
+    return _run_create(owner, saved, version, parsed, market)
+
+
+def _run_create(owner, saved, version, parsed, market: dict[str, Any]) -> BacktestRun:
+    """Store a checked run as queued and enqueue it when the transaction commits."""
     with transaction.atomic():
         run = BacktestRun.objects.create(
             owner=owner,
@@ -327,7 +337,7 @@ def sweep_create(
         else (strategy_json if isinstance(strategy_json, dict) else parsed.to_dict())
     )
     with _field_errors():
-        grid_check(grid, definition, max_combinations=settings.SWEEP_MAX_COMBINATIONS)
+        grid = grid_check(grid, definition, max_combinations=settings.SWEEP_MAX_COMBINATIONS)
         sweep_check(
             metric=metric, windows=walk_forward_windows, in_sample_pct=walk_forward_in_sample_pct
         )
@@ -367,6 +377,79 @@ def sweep_create(
         )
         job_enqueue(sweep)
     return sweep
+
+
+def _row_strategy(sweep: Sweep, row: SweepResult):
+    """The engine strategy of a sweep row's combination (ValidationError naming ``row``
+    when the combination did not run or the language refuses it)."""
+    if row.metrics is None:
+        raise ValidationError({"row": [f"this combination did not run: {row.error}"]})
+    try:
+        return combo_strategy(sweep.strategy_definition, row.params)
+    except StrategyError as exc:
+        raise ValidationError(
+            {"row": [f"{p}: {m}" for p, msgs in strategy_errors(exc).items() for m in msgs]}
+        ) from None
+
+
+def sweep_row_backtest(*, sweep: Sweep, row: SweepResult) -> tuple[BacktestRun, bool]:
+    """The full result of one combination of a sweep: a run of exactly that strategy over
+    the sweep's market, window and parameters (its trades, equity and charts), and whether
+    it was created. An identical run of the owner's that is queued, running or succeeded is
+    reused; otherwise a new one is queued like any backtest. It belongs to the sweep's
+    strategy, and to the swept version only when the combination is that version as saved."""
+    parsed = _row_strategy(sweep, row)
+    with transaction.atomic():
+        # One at a time per row: two clicks on the same cell find one run, not make two.
+        SweepResult.objects.select_for_update().filter(pk=row.pk).first()
+        return _row_run(sweep, parsed)
+
+
+def _row_run(sweep: Sweep, parsed) -> tuple[BacktestRun, bool]:
+    definition = parsed.to_dict()
+    market = {
+        "symbol": sweep.symbol,
+        "interval": sweep.interval,
+        "start": sweep.start,
+        "end": sweep.end,
+        **{name: getattr(sweep, name) for name in PARAMS},
+    }
+    same = BacktestRun.objects.filter(
+        owner=sweep.owner,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED),
+        **market,
+    ).order_by("-created_at", "-id")
+    # JSON equality differs between databases: the few candidates are compared here.
+    for run in same.only("pk", "strategy_definition")[:50]:
+        if run.strategy_definition == definition:
+            return BacktestRun.objects.get(pk=run.pk), False
+    version = sweep.strategy_version
+    if version is not None and parse_strategy(version.normalized).to_dict() != definition:
+        version = None
+    return _run_create(sweep.owner, sweep.strategy, version, parsed, market), True
+
+
+def sweep_row_save(*, sweep: Sweep, row: SweepResult):
+    """Save a sweep row's values as a new version of the swept strategy: the definition the
+    sweep ran with the row's values in place (a named parameter's default changed, its
+    references kept; a path's value set). Answers (strategy, whether a version was added):
+    none is when the current version already is exactly that. ValidationError naming
+    ``strategy`` when the sweep ran an inline strategy or its strategy was deleted."""
+    if sweep.strategy is None:
+        raise ValidationError(
+            {
+                "strategy": [
+                    "this sweep ran an inline strategy (or its strategy was deleted): "
+                    "save the strategy first, then sweep it"
+                ]
+            }
+        )
+    _row_strategy(sweep, row)
+    before = sweep.strategy.version
+    strategy = strategy_update(
+        strategy=sweep.strategy, definition=with_params(sweep.strategy_definition, row.params)
+    )
+    return strategy, strategy.version != before
 
 
 @transaction.atomic
@@ -579,6 +662,7 @@ def _walk_forward(sweep: Sweep, ctx: JobContext, combos: list[dict]) -> None:
         in_sample_pct=float(sweep.walk_forward["in_sample_pct"]),
         interval=sweep.interval,
         on_progress=ctx.progress,
+        equity_points=settings.BACKTEST_EQUITY_POINTS,
     )
     ctx.finish(
         walk_forward={**sweep.walk_forward, **result},

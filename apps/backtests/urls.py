@@ -14,4 +14,10 @@ urlpatterns = [
     path("sweeps/new/", views.sweep_new_view, name="sweep_create"),
     path("sweeps/<int:pk>/", views.sweep_detail_view, name="sweep"),
     path("sweeps/<int:pk>/cancel/", views.sweep_cancel_view, name="sweep_cancel"),
+    path(
+        "sweeps/<int:pk>/rows/<int:combo>/open/", views.sweep_row_open_view, name="sweep_row_open"
+    ),
+    path(
+        "sweeps/<int:pk>/rows/<int:combo>/save/", views.sweep_row_save_view, name="sweep_row_save"
+    ),
 ]

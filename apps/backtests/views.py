@@ -22,9 +22,18 @@ from .selectors import (
     sweep_get,
     sweep_heatmap,
     sweep_list,
+    sweep_offer,
+    sweep_row_get,
     sweep_table,
 )
-from .services import backtest_create, backtest_delete, backtest_rerun, sweep_create
+from .services import (
+    backtest_create,
+    backtest_delete,
+    backtest_rerun,
+    sweep_create,
+    sweep_row_backtest,
+    sweep_row_save,
+)
 
 
 @login_required
@@ -146,8 +155,12 @@ def sweep_cancel_view(request, pk: int):
 
 @login_required
 def sweep_new_view(request):
-    strategies = list(strategy_list(owner=request.user))
-    initial = {"strategy": request.GET.get("strategy")} if request.GET.get("strategy") else {}
+    strategies = list(strategy_list(owner=request.user)[:100])
+    offers = {str(s.pk): sweep_offer(definition=s.definition) for s in strategies}
+    chosen = request.GET.get("strategy") or (str(strategies[0].pk) if strategies else "")
+    initial = {"strategy": chosen} if chosen else {}
+    if chosen in offers and offers[chosen]["grid"]:
+        initial["grid"] = json.dumps(offers[chosen]["grid"])
     form = SweepForm(request.POST or None, strategies=strategies, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -175,8 +188,14 @@ def sweep_new_view(request):
             except ValidationError as exc:
                 form_errors(form, exc)
     return render(
-        request, "backtests/sweep_new.html", {"form": form, "has_strategies": bool(strategies)}
+        request,
+        "backtests/sweep_new.html",
+        {"form": form, "has_strategies": bool(strategies), "offers": offers},
     )
+
+
+# The metrics of the sweep table beside the one it is ranked by (never that one twice).
+SWEEP_COLUMNS = ("total_return_pct", "max_drawdown_pct", "sharpe", "num_trades")
 
 
 @login_required
@@ -187,8 +206,71 @@ def sweep_detail_view(request, pk: int):
     rows = sweep_table(sweep) if sweep.status == JobStatus.SUCCEEDED else []
     keys = list(sweep.grid)
     heat = sweep_heatmap(sweep, rows)
+    if heat:  # each cell beside the combination it opens
+        for hr in heat["rows"]:
+            hr["pairs"] = [
+                {"value": v, "combo": c} for v, c in zip(hr["cells"], hr["combos"], strict=True)
+            ]
+    # The fixed columns beside the ranking metric's own (never the same metric twice).
+    columns = [c for c in SWEEP_COLUMNS if c != sweep.metric]
+    for row in rows[:200]:
+        row["cells"] = [((row["metrics"] or {}).get(key), key) for key in columns]
+        row["value"] = (row["metrics"] or {}).get(sweep.metric)
+    wf = sweep.walk_forward or {}
     return render(
         request,
         "backtests/sweep.html",
-        {"sweep": sweep, "rows": rows[:200], "keys": keys, "heat": heat},
+        {
+            "sweep": sweep,
+            "rows": rows[:200],
+            "keys": keys,
+            "heat": heat,
+            "columns": columns,
+            "can_save": sweep.strategy_id is not None,
+            "wf_equity": {
+                "points": wf.get("equity") or [],
+                "windows": wf.get("windows_report") or [],
+            },
+        },
     )
+
+
+def _sweep_row_action(request, pk: int, combo: int, service, done):
+    """Run ``service(sweep=, row=)`` on the user's sweep row (404 if it is not theirs or
+    does not exist); a refusal is flashed back on the sweep page, else ``done(result)``."""
+    found = sweep_row_get(owner=request.user, pk=pk, combo=combo)
+    if found is None:
+        raise Http404("No such sweep row")
+    sweep, row = found
+    try:
+        result = service(sweep=sweep, row=row)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return redirect("backtests:sweep", pk=pk)
+    return done(result)
+
+
+@login_required
+@require_POST
+def sweep_row_open_view(request, pk: int, combo: int):
+    """That combination's full result: a run of exactly it (reused when one exists)."""
+    return _sweep_row_action(
+        request, pk, combo, sweep_row_backtest, lambda r: redirect("backtests:detail", pk=r[0].pk)
+    )
+
+
+@login_required
+@require_POST
+def sweep_row_save_view(request, pk: int, combo: int):
+    """The row's values as a new version of the strategy; then the strategy's page."""
+
+    def done(result):
+        strategy, created = result
+        if created:
+            messages.success(request, f"Saved as version {strategy.version} of {strategy.name}.")
+        else:
+            messages.info(request, f"Version {strategy.version} already has these values.")
+        return redirect("strategies:detail", ref=strategy.pk)
+
+    return _sweep_row_action(request, pk, combo, sweep_row_save, done)

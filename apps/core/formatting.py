@@ -430,10 +430,3 @@ def assumption_rows(assumptions: Mapping[str, Any] | None) -> list[dict[str, str
         }
         for k, v in (assumptions or {}).items()
     ]
-
-
-def params_text(x: Any) -> str:
-    """Strategy parameters by their paths: "entry_conditions[0].params.period = 7, …"."""
-    if isinstance(x, Mapping):
-        return ", ".join(f"{k} = {plain(v)}" for k, v in x.items()) or DASH
-    return plain(x)

@@ -21,6 +21,7 @@ from engine.marketdata import INTERVAL_MS, INTERVALS
 
 from .errors import FieldError, StrategyError
 from .grammar import Operand, check_line, check_params, parse_condition
+from .params import Param, explain, resolve_params
 from .resample import builds_from
 
 SYMBOL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,29}$")
@@ -36,6 +37,7 @@ SHAPE_A_KEYS = {
     "notes",
     "description",
     "created_at",
+    "params",
 }
 SHAPE_B_KEYS = {
     "symbol",
@@ -51,6 +53,7 @@ SHAPE_B_KEYS = {
     "description",
     "created_at",
     "shape",
+    "params",
 }
 CONDITION_KEYS = {"indicator", "params", "line", "condition", "timeframe"}
 # The risk block's ranges; a backtest's own risk overrides (BacktestConfig) take the same.
@@ -119,13 +122,21 @@ class Strategy:
     risk: Risk
     notes: str
     shape: str
+    params: tuple[Param, ...] = ()
+
+    @property
+    def param_values(self) -> dict[str, float]:
+        """The named parameters with the values this strategy was resolved with."""
+        return {p.name: p.value for p in self.params}
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
         return self.entry + self.exit
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The normalised, resolved strategy: every parameter reference replaced by its
+        value; the declarations kept (with those values as defaults) when there are any."""
+        out = {
             "strategy_name": self.name,
             "symbol": self.symbol,
             "timeframe": self.timeframe,
@@ -136,6 +147,9 @@ class Strategy:
             "risk": self.risk.to_dict(),
             "notes": self.notes,
         }
+        if self.params:
+            out["params"] = {p.name: p.to_dict() for p in self.params}
+        return out
 
     def indicators_used(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -425,8 +439,11 @@ def _shape_a(
     return tuple(entry), tuple(exit_), combine, combine
 
 
-def parse_strategy(data: Mapping | str) -> Strategy:
-    """Validate and normalise a strategy; StrategyError lists every problem with its path."""
+def parse_strategy(data: Mapping | str, params: Mapping[str, Any] | None = None) -> Strategy:
+    """Validate and normalise a strategy; StrategyError lists every problem with its path.
+
+    Named parameters are resolved first (``resolve_params``): ``params`` gives values for
+    some of them (a sweep's combination), the others keep their declared defaults."""
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
@@ -434,6 +451,14 @@ def parse_strategy(data: Mapping | str) -> Strategy:
             raise StrategyError([FieldError("", f"not valid JSON: {exc}")]) from None
     if not isinstance(data, Mapping):
         raise StrategyError([FieldError("", "a strategy must be a JSON object")])
+    resolved = resolve_params(data, params)
+    try:
+        return _parse_resolved(resolved.document, resolved.params)
+    except StrategyError as exc:
+        raise StrategyError(explain(exc.errors, resolved.uses, resolved.params)) from None
+
+
+def _parse_resolved(data: Mapping, params: tuple[Param, ...]) -> Strategy:
     errs = _Collector()
     symbol = data.get("symbol", "")
     if symbol and (not isinstance(symbol, str) or not SYMBOL_RE.match(symbol)):
@@ -490,4 +515,5 @@ def parse_strategy(data: Mapping | str) -> Strategy:
         risk=risk,
         notes=notes,
         shape=shape,
+        params=params,
     )

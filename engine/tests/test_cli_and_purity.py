@@ -77,6 +77,24 @@ def test_malformed_strategy_prints_field_errors_and_exits_non_zero(tmp_path):
     assert run("backtest", "--candles", str(bad_csv), "--strategy", str(path)).returncode == 2
 
 
+def test_named_params_are_set_from_the_command_line(tmp_path):
+    from engine.tests.test_strategy_params import TIED
+
+    path = tmp_path / "tied.json"
+    path.write_text(json.dumps(TIED))
+
+    def trades(*extra):
+        out = run("backtest", "--candles", str(BTC), "--strategy", str(path), "--json", *extra)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)["metrics"]["num_trades"]
+
+    assert trades() == trades("--param", "slow=26") != trades("--param", "slow=40")
+    bad = run("backtest", "--candles", str(BTC), "--strategy", str(path), "--param", "slow=90")
+    assert bad.returncode == 2 and "params.slow: slow = 90 is above its max 60" in bad.stderr
+    odd = run("backtest", "--candles", str(BTC), "--strategy", str(path), "--param", "slow")
+    assert odd.returncode == 2 and "params.slow: write --param NAME=VALUE" in odd.stderr
+
+
 def test_indicators_command():
     out = run(
         "indicators",

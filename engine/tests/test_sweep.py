@@ -102,7 +102,7 @@ def test_a_grid_is_refused_naming_the_field(grid, field, says):
 
 def test_a_good_grid_passes_as_given():
     grid = {"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [20, 30]}
-    assert grid_check(grid, SHAPE_A, max_combinations=4) is grid
+    assert grid_check(grid, SHAPE_A, max_combinations=4) == grid
 
 
 def test_sweep_settings_name_the_field_they_refuse():
@@ -126,15 +126,18 @@ def test_chunks_cover_every_combination_once_and_skip_finished_ones():
 def test_the_heatmap_puts_each_metric_at_its_two_values():
     grid = {"a": [1, 2], "b": [10, 20], "c": [0]}
     rows = [
-        {"params": {"a": 1, "b": 10, "c": 0}, "metrics": {"sharpe": 0.1}},
-        {"params": {"a": 2, "b": 10, "c": 0}, "metrics": {"sharpe": 0.2}},
-        {"params": {"a": 1, "b": 20, "c": 0}, "metrics": None},
+        {"combo": 0, "params": {"a": 1, "b": 10, "c": 0}, "metrics": {"sharpe": 0.1}},
+        {"combo": 2, "params": {"a": 2, "b": 10, "c": 0}, "metrics": {"sharpe": 0.2}},
+        {"combo": 1, "params": {"a": 1, "b": 20, "c": 0}, "metrics": None},
     ]
     assert heatmap(grid, rows, "sharpe") == {
         "x": "a",
         "y": "b",
         "xs": [1, 2],
-        "rows": [{"y": 10, "cells": [0.1, 0.2]}, {"y": 20, "cells": [None, None]}],
+        "rows": [
+            {"y": 10, "cells": [0.1, 0.2], "combos": [0, 2]},
+            {"y": 20, "cells": [None, None], "combos": [1, None]},
+        ],
     }
     assert heatmap({"a": [1]}, rows, "sharpe") is None and heatmap(grid, [], "sharpe") is None
 

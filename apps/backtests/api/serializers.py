@@ -68,7 +68,9 @@ class SweepCreateInputSerializer(BacktestParamsSerializer):
         child=serializers.ListField(
             child=serializers.FloatField(), allow_empty=False, max_length=MAX_VALUES
         ),
-        help_text='parameter path in the strategy JSON -> values, e.g. {"indicators.rsi.period": [7, 14, 21]}',
+        help_text="a named parameter of the strategy (declared in its params) or a path in its "
+        "JSON (entry_conditions[0].params.period or entry_conditions.0.params.period) -> values, "
+        'e.g. {"slow": [20, 26, 30]} or {"indicators.rsi.period": [7, 14, 21]}',
     )
     metric = serializers.ChoiceField(choices=SWEEP_METRICS, default=DEFAULT_METRIC)
     walk_forward_windows = serializers.IntegerField(

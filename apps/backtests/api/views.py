@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -12,9 +12,18 @@ from apps.backtests.selectors import (
     recent_trades,
     sweep_get,
     sweep_list,
+    sweep_row_get,
 )
-from apps.backtests.services import backtest_create, backtest_delete, sweep_create, sweep_delete
+from apps.backtests.services import (
+    backtest_create,
+    backtest_delete,
+    sweep_create,
+    sweep_delete,
+    sweep_row_backtest,
+    sweep_row_save,
+)
 from apps.core.api.jobs import job_cancel_response
+from apps.strategies.api.serializers import StrategyOutputSerializer
 from apps.strategies.api.views import get_strategy_or_404
 from apps.strategies.models import Strategy
 
@@ -197,6 +206,71 @@ class SweepCancelApi(GenericAPIView):
     @extend_schema(request=None, responses={200: SweepOutputSerializer, 409: SweepOutputSerializer})
     def post(self, request, pk: int):
         return job_cancel_response(sweep_get(owner=request.user, pk=pk), SweepOutputSerializer)
+
+
+_COMBO = OpenApiParameter(
+    "combo",
+    int,
+    OpenApiParameter.PATH,
+    description="the row's combination number (`combo` in the sweep's `results`; 0 is the "
+    "first combination of the grid)",
+)
+
+
+def _sweep_row(request, pk: int, combo: int):
+    found = sweep_row_get(owner=request.user, pk=pk, combo=combo)
+    if found is None:
+        raise Http404
+    return found
+
+
+class SweepRowBacktestApi(GenericAPIView):
+    """The full result of one sweep row (``combo``: the row's combination number, as in the
+    sweep's ``results``): a backtest of exactly that combination over the sweep's market,
+    window and parameters. 202 with its URL when a new run is queued; 200 with the run when
+    an identical one of yours is queued, running or succeeded. 404: not your sweep, or no
+    such row (yet); 400 naming ``row`` when that combination did not run."""
+
+    queryset = Sweep.objects.none()
+    serializer_class = BacktestRunOutputSerializer
+
+    @extend_schema(
+        request=None,
+        parameters=[_COMBO],
+        responses={200: BacktestRunOutputSerializer, 202: BacktestRunOutputSerializer},
+    )
+    def post(self, request, pk: int, combo: int):
+        sweep, row = _sweep_row(request, pk, combo)
+        run, created = sweep_row_backtest(sweep=sweep, row=row)
+        body = BacktestRunOutputSerializer(run).data
+        if not created:
+            return Response(body)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class SweepRowSaveApi(GenericAPIView):
+    """Save one sweep row's values as a new version of the swept strategy (the definition
+    the sweep ran, with the row's values in place: a named parameter's default changed and
+    its references kept, a path's value set). 201 with the strategy when a version was
+    added; 200 when its current version already is exactly that. 404: not your sweep, or
+    no such row; 400 naming ``strategy`` when the sweep ran an inline strategy or its
+    strategy was deleted, ``row`` when that combination did not run."""
+
+    queryset = Sweep.objects.none()
+    serializer_class = StrategyOutputSerializer
+
+    @extend_schema(
+        request=None,
+        parameters=[_COMBO],
+        responses={200: StrategyOutputSerializer, 201: StrategyOutputSerializer},
+    )
+    def post(self, request, pk: int, combo: int):
+        sweep, row = _sweep_row(request, pk, combo)
+        strategy, created = sweep_row_save(sweep=sweep, row=row)
+        return Response(
+            StrategyOutputSerializer(strategy).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class StrategyPerformanceApi(GenericAPIView):

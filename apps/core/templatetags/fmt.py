@@ -54,6 +54,3 @@ register.filter("window", f.window)
 @register.filter
 def assumption_rows(assumptions):
     return f.assumption_rows(assumptions)
-
-
-register.filter("params_text", f.params_text)

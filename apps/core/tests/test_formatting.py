@@ -190,13 +190,3 @@ def test_assumption_rows_read_as_words_and_units():
     assert rows["stop_loss_pct"]["value"] == "3.00%"
     assert rows["stop_loss_pct"]["help"]
     assert rows["candles"]["value"] == "15,474"
-
-
-def test_params_text_names_each_path():
-    from apps.core import formatting as f
-
-    assert (
-        f.params_text({"entry_conditions[0].params.period": 7, "risk.stop_loss_pct": 1.5})
-        == "entry_conditions[0].params.period = 7, risk.stop_loss_pct = 1.5"
-    )
-    assert f.params_text(None) == "—"

@@ -158,6 +158,8 @@ class Route:
 
 
 GET200 = ("get", (200,))
+# Object kinds whose URLs take several arguments (World.values gives them as tuples).
+MULTI_ARG_KINDS = frozenset({"sweep_row"})
 
 
 def _shape_a(symbol: str) -> dict:
@@ -299,6 +301,12 @@ MATRIX: dict[str, Route] = {
         obj="sweep", probe=GET200, deletes=(Sweep, ((SweepResult, "sweep"),))
     ),
     "api/backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (409,))),
+    "api/backtests/sweeps/<int:pk>/rows/<int:combo>/backtest/": Route(
+        obj="sweep_row", probe=("post", (202,))
+    ),
+    "api/backtests/sweeps/<int:pk>/rows/<int:combo>/save/": Route(
+        obj="sweep_row", probe=("post", (201,))
+    ),
     "api/backtests/<int:pk>/": Route(
         obj="run", probe=GET200, deletes=(BacktestRun, ((BacktestTradeTable, "run"),))
     ),
@@ -352,6 +360,12 @@ MATRIX: dict[str, Route] = {
     ),
     "backtests/sweeps/<int:pk>/": Route(obj="sweep", probe=GET200),
     "backtests/sweeps/<int:pk>/cancel/": Route(obj="sweep", probe=("post", (302,))),
+    "backtests/sweeps/<int:pk>/rows/<int:combo>/open/": Route(
+        obj="sweep_row", probe=("post", (302,))
+    ),
+    "backtests/sweeps/<int:pk>/rows/<int:combo>/save/": Route(
+        obj="sweep_row", probe=("post", (302,))
+    ),
     # ---- ML models -------------------------------------------------------------------
     "api/ml/models/": Route(lists=True, ids=((TrainedModel, "id"),)),  # POST names no object
     "api/ml/models/<int:pk>/": Route(obj="model", probe=GET200),
@@ -726,9 +740,15 @@ def route_args(route: str) -> list[str]:
     return re.findall(r"<(?:\w+:)?(\w+)>", route)
 
 
-def fill(route: str, value: str) -> str | None:
-    """The URL of a one-argument route for ``value``, if the route accepts it."""
-    url = "/" + re.sub(r"<(?:\w+:)?\w+>", str(value), route)
+def fill(route: str, value: str | tuple[str, ...]) -> str | None:
+    """The URL of a route for ``value`` (a tuple: one value per argument, in order), if the
+    route accepts it."""
+    values = iter(value if isinstance(value, tuple) else ())
+    url = "/" + re.sub(
+        r"<(?:\w+:)?\w+>",
+        lambda _: str(next(values)) if isinstance(value, tuple) else str(value),
+        route,
+    )
     try:
         return url if resolve(url).route == route else None
     except Resolver404:
@@ -767,6 +787,8 @@ class World:
             return _strategy_refs(self)
         if kind == "agent_symbol":
             return [self.obj["agent"].symbol]
+        if kind == "sweep_row":  # (the sweep, its first combination)
+            return [(str(self.obj["sweep"].pk), "0")]
         return [str(self.obj[kind].pk)]
 
     def missing(self, kind: str) -> list[str]:
@@ -774,6 +796,8 @@ class World:
             return ["987654321", "BTCUSDT_strategy_987654321"]
         if kind == "agent_symbol":
             return ["NOSUCHUSDT"]
+        if kind == "sweep_row":
+            return [("987654321", "0")]
         return ["987654321"]
 
     def a_ids(self, model: type) -> set[int]:
@@ -1052,7 +1076,9 @@ def test_every_route_is_in_the_matrix():
         assert spec.obj or spec.lists or spec.cases or spec.shared or spec.public, route
         if route_args(route):
             assert spec.obj or spec.shared, f"{route} takes an argument: obj= or shared="
-            assert len(route_args(route)) == 1, f"{route}: teach fill() several arguments"
+            assert len(route_args(route)) == 1 or spec.obj in MULTI_ARG_KINDS, (
+                f"{route}: teach fill() several arguments (MULTI_ARG_KINDS)"
+            )
         if spec.obj:
             assert spec.probe, f"{route}: A's probe shows the URL reaches the object"
 

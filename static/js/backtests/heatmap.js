@@ -1,15 +1,26 @@
-/* Colour the sweep heatmap's cells from red (worst) to green (best). */
+/* The sweep page: colour the heatmap's cells from red (worst) to green (best), and make a
+ * results row open its combination's full result when clicked (its "Open" form). */
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     const cells = Array.from(document.querySelectorAll("#heatmap td[data-heat]")).filter(function (td) { return td.dataset.heat !== ""; });
     const values = cells.map(function (td) { return parseFloat(td.dataset.heat); });
-    if (!values.length) return;
-    const lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
-    cells.forEach(function (td, i) {
-      const t = hi > lo ? (values[i] - lo) / (hi - lo) : 0.5;
-      const hue = Math.round(t * 120);
-      td.style.background = "hsl(" + hue + ", 70%, 85%)";
+    if (values.length) {
+      const lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+      cells.forEach(function (td, i) {
+        const t = hi > lo ? (values[i] - lo) / (hi - lo) : 0.5;
+        const hue = Math.round(t * 120);
+        td.style.background = "hsl(" + hue + ", 70%, 85%)";
+      });
+    }
+    document.querySelectorAll("#sweep-results tbody tr[data-combo]").forEach(function (tr) {
+      const open = tr.querySelector("form[data-row-open]");
+      if (!open) return;
+      tr.classList.add("clickable");
+      tr.addEventListener("click", function (e) {
+        if (e.target.closest("button, a, form, input")) return;
+        open.requestSubmit();
+      });
     });
   });
 })();
