@@ -29,7 +29,7 @@
     });
     box.querySelectorAll("[data-job-field]").forEach(function (el) {
       const value = job[el.dataset.jobField];
-      if (value != null) el.textContent = value;
+      if (value != null) el.textContent = typeof value === "number" ? value.toLocaleString("en-US") : value;
     });
   }
 
