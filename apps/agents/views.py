@@ -49,6 +49,10 @@ def agent_list_view(request):
             except ValidationError as exc:
                 errors += error_lines(exc)
     items = [(a, prediction_item(a)) for a in agent_list(owner=request.user)]
+    # The new-agent form starts from what a result or model page sent (GET) or what was
+    # just refused (POST): "make an agent" and "use in an agent" land here filled in.
+    source = request.POST if request.method == "POST" else request.GET
+    prefill = {key: source.get(key, "").strip() for key in ("symbol", "strategy", "model")}
     return render(
         request,
         "agents/list.html",
@@ -59,6 +63,7 @@ def agent_list_view(request):
             "strategies": strategy_list(owner=request.user),
             "models": model_list(owner=request.user, usable_only=True),
             "errors": errors,
+            "prefill": prefill,
         },
     )
 

@@ -213,6 +213,34 @@ def _run_create(owner, saved, version, parsed, market: dict[str, Any]) -> Backte
     return run
 
 
+def backtest_rerun(*, run: BacktestRun) -> BacktestRun:
+    """The same run again as a new job: the exact strategy it ran (its stored snapshot, not
+    the strategy's latest version), its market, window and parameters, still linked to its
+    saved strategy and version where they exist. Refused like a new run when its candles
+    are gone."""
+    parsed = parse_strategy(run.strategy_definition)
+    market, _ = _market_clean(
+        parsed,
+        symbol=run.symbol,
+        interval=run.interval,
+        start=run.start,
+        end=run.end,
+        config=run_config(run),
+    )
+    with transaction.atomic():
+        again = BacktestRun.objects.create(
+            owner=run.owner,
+            strategy=run.strategy,
+            strategy_version=run.strategy_version,
+            strategy_name=run.strategy_name,
+            strategy_definition=run.strategy_definition,
+            engine_version=engine.__version__,
+            **market,
+        )
+        job_enqueue(again)
+    return again
+
+
 def run_config(run: BacktestRun | Sweep) -> BacktestConfig:
     """The config a stored run or sweep asked for."""
     return BacktestConfig(**{f: getattr(run, f) for f in PARAMS}, start=run.start, end=run.end)

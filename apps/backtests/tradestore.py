@@ -119,6 +119,11 @@ class StoredTrade:
     def run_id(self) -> int:
         return self.run.pk
 
+    @property
+    def fees(self) -> float:
+        """Both sides' fees (the page's Fees column)."""
+        return self.entry_fee + self.exit_fee
+
     def as_row(self) -> dict[str, Any]:
         """The fields a BacktestTrade row had (for packing and unpacking migrations)."""
         return {

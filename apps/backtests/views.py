@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.export import export_links, page_query
-from apps.core.forms import form_errors
+from apps.core.forms import error_lines, form_errors
 from apps.core.jobs import JobStatus
 from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
+from apps.strategies.services import strategy_copy
 
 from .api.serializers import BacktestListQuerySerializer, CompareQuerySerializer
 from .export import RUN_PARTS, run_download, sweep_download
@@ -36,7 +37,14 @@ from .selectors import (
     sweep_row_get,
     sweep_table,
 )
-from .services import backtest_create, sweep_create, sweep_row_backtest, sweep_row_save
+from .services import (
+    backtest_create,
+    backtest_delete,
+    backtest_rerun,
+    sweep_create,
+    sweep_row_backtest,
+    sweep_row_save,
+)
 
 LIST_LIMIT = 100
 
@@ -169,9 +177,7 @@ def backtest_new_view(request):
 
 @login_required
 def backtest_detail_view(request, pk: int):
-    run = backtest_get(owner=request.user, pk=pk)
-    if run is None:
-        raise Http404("No such backtest")
+    run = _owned_run(request, pk)
     return render(
         request,
         "backtests/detail.html",
@@ -186,6 +192,54 @@ def backtest_detail_view(request, pk: int):
             "trades": backtest_trades(run=run)[:500],
         },
     )
+
+
+def _owned_run(request, pk: int):
+    run = backtest_get(owner=request.user, pk=pk)
+    if run is None:
+        raise Http404("No such backtest")
+    return run
+
+
+@login_required
+@require_POST
+def backtest_rerun_view(request, pk: int):
+    run = _owned_run(request, pk)
+    try:
+        again = backtest_rerun(run=run)
+    except ValidationError as exc:
+        messages.error(request, "Cannot re-run: " + "; ".join(error_lines(exc)))
+        return redirect("backtests:detail", pk=pk)
+    messages.success(request, f"Backtest #{pk} re-run as #{again.pk}.")
+    return redirect("backtests:detail", pk=again.pk)
+
+
+@login_required
+@require_POST
+def backtest_clone_view(request, pk: int):
+    """The strategy this run ran, exactly, as a new strategy to edit."""
+    run = _owned_run(request, pk)
+    version = run.strategy_version
+    try:
+        strategy = strategy_copy(
+            owner=request.user,
+            definition=version.definition if version else run.strategy_definition,
+            name=run.strategy_name,
+            notes=f"Copied from the strategy of backtest #{run.pk}.",
+        )
+    except ValidationError as exc:
+        messages.error(request, "Cannot clone: " + "; ".join(error_lines(exc)))
+        return redirect("backtests:detail", pk=pk)
+    messages.success(request, f"Created “{strategy.name}” from backtest #{pk}: edit it below.")
+    return redirect("strategies:edit", ref=strategy.pk)
+
+
+@login_required
+@require_POST
+def backtest_delete_view(request, pk: int):
+    backtest_delete(run=_owned_run(request, pk))
+    messages.success(request, f"Deleted backtest #{pk} and its trades.")
+    return redirect("backtests:list")
 
 
 @login_required

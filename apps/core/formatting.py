@@ -14,6 +14,7 @@ Metrics read through one table, ``METRICS``: a human label, the unit, a one-line
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,10 +37,13 @@ def to_decimal(x: Any) -> Decimal | None:
         return None
     if isinstance(x, Decimal):
         return x if x.is_finite() else None
-    if isinstance(x, float):
-        return Decimal(repr(x)) if math.isfinite(x) else None
-    if isinstance(x, int):
-        return Decimal(x)
+    # numpy's scalars too (np.float64 is a float whose repr is "np.float64(1.5)"; np.int64
+    # is no int but an Integral): through the plain Python number.
+    if isinstance(x, numbers.Integral):
+        return Decimal(int(x))
+    if isinstance(x, numbers.Real):
+        v = float(x)
+        return Decimal(repr(v)) if math.isfinite(v) else None
     if isinstance(x, str):
         try:
             d = Decimal(x.strip())
@@ -67,13 +71,18 @@ def integer(x: Any) -> str:
 
 
 def money(x: Any, currency: str = "", places: int | None = None) -> str:
-    """An amount with separators and its currency: "12,345.68 USDT", "0.01234567 BTC"."""
+    """An amount with separators and its currency: "12,345.68 USDT", "0.01234567 BTC",
+    "10,362.26 BTC" (a coin's amount to 8 places, trailing zeros dropped down to 2)."""
     if to_decimal(x) is None:
         return DASH
     code = (currency or "").upper()
-    if places is None:
-        places = 2 if not code or code in FIAT_LIKE else 8
-    text = num(x, places)
+    if places is not None or not code or code in FIAT_LIKE:
+        text = num(x, 2 if places is None else places)
+    else:
+        # A coin amount to its satoshi (8 places), without the zeros that say nothing:
+        # "10,362.26 BTC", "0.01234568 BTC", never fewer than 2 places.
+        text = num(x, 8)
+        text = text[:-6] + text[-6:].rstrip("0")
     return f"{text} {code}" if code else text
 
 
@@ -116,7 +125,7 @@ def to_datetime(x: Any) -> datetime | None:
         return x if x.tzinfo else x.replace(tzinfo=UTC)
     if isinstance(x, date):
         return datetime(x.year, x.month, x.day, tzinfo=UTC)
-    if isinstance(x, int | float | Decimal):
+    if isinstance(x, numbers.Real | Decimal):
         v = float(x)
         if not math.isfinite(v):
             return None
@@ -175,15 +184,15 @@ def duration(x: Any) -> str:
 
 def plain(x: Any) -> str:
     """Any value as readable text: no ``None``/``True``/``{'...'}`` reprs on a page."""
-    if x is None or x == "":
+    if x is None or (isinstance(x, str) and x == ""):
         return DASH
-    if isinstance(x, bool):
+    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
         return "yes" if x else "no"
     if isinstance(x, datetime | date):
         return when(x)
-    if isinstance(x, int):
+    if isinstance(x, numbers.Integral):
         return integer(x)
-    if isinstance(x, float | Decimal):
+    if isinstance(x, numbers.Real | Decimal):
         return auto_number(x)
     if isinstance(x, Mapping):
         return ", ".join(f"{label(k)}: {metric_value(v, k)}" for k, v in x.items()) or DASH
@@ -363,3 +372,61 @@ def decimals_of(values: Any, limit: int = 8) -> int:
             if best >= limit:
                 return limit
     return best
+
+
+def window(x: Any) -> str:
+    """A (start, end) pair of times: "2024-01-01 00:00 UTC → 2025-10-06 17:00 UTC"."""
+    if isinstance(x, list | tuple) and len(x) == 2:
+        return f"{when(x[0])} → {when(x[1])}"
+    return plain(x)
+
+
+# Assumption keys whose value is not a metric's: how each reads.
+ASSUMPTION_LABELS: dict[str, str] = {
+    "fill": "Fill",
+    "fill_rule": "Fill rule",
+    "fee_rate": "Fee per fill",
+    "slippage_bps": "Slippage",
+    "allow_short": "Short selling",
+    "warmup_bars": "Warm-up",
+    "end_of_data": "At the end of the data",
+    "buy_and_hold_basis": "Buy & hold basis",
+    "stop_take_rule": "Stop-loss and take-profit",
+    "window": "Window",
+    "candles": "Candles",
+}
+
+
+def assumption_value(value: Any, key: Any) -> str:
+    """One stored backtest assumption as it reads: the fee as a percentage of the notional,
+    slippage in basis points, counts with separators, the window as two times."""
+    key = str(key)
+    if value is None:
+        return DASH
+    if key == "fee_rate":
+        d = to_decimal(value)
+        return DASH if d is None else auto_number(d * 100) + "% of the notional"
+    if key == "slippage_bps":
+        return f"{auto_number(value)} bps"
+    if key == "allow_short":
+        return "allowed" if value else "not allowed (long only)"
+    if key == "warmup_bars":
+        return f"{integer(value)} bars"
+    if key == "fill":
+        return label(value)
+    if key == "window":
+        return window(value)
+    return metric_value(value, key)
+
+
+def assumption_rows(assumptions: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """A run's assumptions as rows: key, label, the definition where one exists, value."""
+    return [
+        {
+            "key": k,
+            "label": ASSUMPTION_LABELS.get(k) or label(k),
+            "help": metric_help(k),
+            "value": assumption_value(v, k),
+        }
+        for k, v in (assumptions or {}).items()
+    ]

@@ -33,6 +33,8 @@ from django.utils import timezone
 
 from apps.agents.selectors import agent_list
 from apps.agents.services import AgentDataError, agent_evaluate
+from apps.core import formatting as fmt
+from apps.marketdata.selectors import price_precision
 from apps.portfolio.models import Order, Portfolio, Position
 from apps.portfolio.selectors import agent_track_records
 from apps.portfolio.services import order_place, portfolio_get_or_create_default
@@ -294,7 +296,9 @@ def decision_execute(*, decision: Decision, portfolio: Portfolio | None = None) 
                 decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
             )
             c["order"] = order.pk
-            c["execution"] = f"{order.action} {order.quantity} at {order.price}" + (
+            # Read as a person would: "buy 0.01663112 at 60,123.45", not "at 60123.45000000".
+            price = fmt.price(order.price, price_precision(order.symbol))
+            c["execution"] = f"{order.action} {fmt.qty(order.quantity)} at {price}" + (
                 "" if created else " (already placed)"
             )
         except ValidationError as exc:

@@ -25,8 +25,10 @@ class OrderForm(forms.Form):
         **MONEY,
         min_value=PRICE_MIN,
         max_value=PRICE_MAX,
-        help_text=f"{fmt(PRICE_MIN)} to {fmt(PRICE_MAX)}; empty: the latest close, "
-        "if it is recent (a stale close is refused)",
+        help_text=f"at least {fmt(PRICE_MIN)}, up to {MONEY['decimal_places']} decimals; empty: "
+        "the latest close, if it is recent (a stale close is refused)",
     )
-    confidence = forms.FloatField(required=False, min_value=0, max_value=1)
+    confidence = forms.FloatField(
+        required=False, min_value=0, max_value=1, help_text="0 to 1: 0.512 reads 51.2%"
+    )
     strategy_name = forms.CharField(max_length=120, required=False, validators=[validate_name])

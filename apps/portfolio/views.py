@@ -6,8 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core import formatting as fmt
 from apps.core.export import export_links, page_query
 from apps.core.forms import form_errors, query_clean
+from apps.marketdata.selectors import price_precision
 
 from .api.views import trade_log_download, trade_log_stem
 from .forms import OrderForm, PortfolioChoiceForm
@@ -49,7 +51,8 @@ def portfolio_view(request):
             )
             messages.success(
                 request,
-                f"Paper {order.action} of {order.quantity} {order.symbol} at {order.price}.",
+                f"Paper {order.action} of {fmt.qty(order.quantity)} {order.symbol} at "
+                f"{fmt.price(order.price, price_precision(order.symbol))}.",
             )
             return redirect(f"{request.path}?portfolio={portfolio.pk}")
         except ValidationError as exc:
@@ -88,7 +91,8 @@ def portfolio_reset_view(request):
     portfolio = _portfolio(request)
     portfolio_reset(portfolio=portfolio)
     messages.success(
-        request, f"{portfolio.name} reset to {portfolio.initial_cash} {portfolio.quote_currency}."
+        request,
+        f"{portfolio.name} reset to {fmt.money(portfolio.initial_cash, portfolio.quote_currency)}.",
     )
     return redirect(f"/portfolio/?portfolio={portfolio.pk}")
 
@@ -98,6 +102,6 @@ def portfolio_export_view(request):
     """The portfolio's whole trade log (`?portfolio=`, default yours) as a CSV or JSON
     download (`?format=`, default csv), each trade as the API lists it."""
     portfolio = _portfolio(request)
-    fmt = page_query(request.GET)["format"]
+    file_format = page_query(request.GET)["format"]
     qs = trade_log_list(owner=request.user, portfolio=portfolio)
-    return trade_log_download(qs, fmt, trade_log_stem(portfolio))
+    return trade_log_download(qs, file_format, trade_log_stem(portfolio))

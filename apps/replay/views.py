@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.forms import error_lines, form_errors
+from apps.marketdata.selectors import price_precision
 
 from .forms import ReplayForm
 from .selectors import replay_get, replay_list, session_live
@@ -62,6 +63,8 @@ def session_detail(request, pk: int):
         {
             "session": session,
             "live": session_live(session),
+            # Each traded symbol's price decimals, for the tables the page's script fills.
+            "precisions": {a.symbol: price_precision(a.symbol) for a in session.agents.all()},
             "controls": [(a, reverse(f"api:replay:{a}", args=[session.pk])) for a in CONTROLS],
         },
     )

@@ -36,6 +36,14 @@ def strategy_versions(*, strategy: Strategy) -> QuerySet[StrategyVersion]:
     return strategy.versions.order_by("-number")
 
 
+def strategy_backtests(*, strategy: Strategy, limit: int = 50):
+    """The strategy's latest backtests, newest first (through the runs' own foreign key: the
+    backtests app builds on this one, never the other way round)."""
+    return strategy.backtest_runs.select_related("strategy_version").order_by("-created_at", "-id")[
+        :limit
+    ]
+
+
 def strategy_version_get(*, owner, pk: int) -> StrategyVersion | None:
     return (
         StrategyVersion.objects.select_related("strategy")

@@ -248,3 +248,13 @@ def strategy_delete(*, strategy: Strategy) -> None:
                 ]
             }
         ) from None
+
+
+def strategy_copy(*, owner, definition: Any, name: str, notes: str = "") -> Strategy:
+    """A new strategy (version 1) from a definition, e.g. the one a backtest ran, named
+    "<name> (copy)", or "(copy 2)", "(copy 3)"… the first name the owner does not use yet."""
+    taken = set(Strategy.objects.filter(owner=owner).values_list("name", flat=True))
+    base = f"{name[:110]} (copy"
+    candidates = (f"{base})" if n == 1 else f"{base} {n})" for n in range(1, len(taken) + 2))
+    free = next(c for c in candidates if c not in taken)
+    return strategy_create(owner=owner, definition=definition, name=free, notes=notes)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.core.forms import form_errors
 
 from .forms import StrategyForm
-from .selectors import strategy_get, strategy_list, strategy_versions
+from .selectors import strategy_backtests, strategy_get, strategy_list, strategy_versions
 from .services import strategy_create, strategy_delete, strategy_update
 
 EXAMPLE = {
@@ -112,6 +112,7 @@ def strategy_detail_view(request, ref):
             "strategy": strategy,
             "definition": json.dumps(strategy.definition, indent=2),
             "versions": strategy_versions(strategy=strategy),
+            "backtests": strategy_backtests(strategy=strategy),
         },
     )
 

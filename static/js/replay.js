@@ -5,16 +5,21 @@
   "use strict";
   const LIVE = ["ready", "running", "paused"];
 
+  const F = TS.fmt;
+
   function cell(row, text, cls) {
     const td = document.createElement("td");
-    td.textContent = text === null || text === undefined ? "-" : String(text);
+    td.textContent = text === null || text === undefined || text === "" ? F.DASH : String(text);
     if (cls) td.className = cls;
     row.appendChild(td);
     return td;
   }
 
-  function fixed(x, n) { return x === null || x === undefined ? "-" : Number(x).toFixed(n); }
-  function when(iso) { return iso ? iso.replace("T", " ").replace(":00Z", "") : "-"; }
+  const when = F.when;
+  // Each symbol's price decimals, from the page (the server reads them from the candles).
+  const precisionEl = document.getElementById("replay-precision");
+  const PRECISION = precisionEl ? JSON.parse(precisionEl.textContent) : {};
+  const price = (x, symbol) => F.price(x, PRECISION[symbol]);
 
   function fill(tbody, items, render, empty, cols) {
     tbody.textContent = "";
@@ -33,7 +38,7 @@
 
   function reasons(list) {
     return (list || []).filter(function (r) { return r.condition; }).map(function (r) {
-      return (r.fired ? "✓ " : "· ") + r.condition + (r.value === null ? "" : " (" + fixed(r.value, 2) + ")");
+      return (r.fired ? "✓ " : "· ") + r.condition + (r.value === null ? "" : " (" + F.num(r.value, 2) + ")");
     }).join("; ");
   }
 
@@ -52,9 +57,9 @@
     function draw(data) {
       document.getElementById("status").textContent = data.status;
       document.getElementById("clock").textContent = data.clock ? when(data.clock) : "not started";
-      document.getElementById("progress").textContent = data.steps_done + " / " + data.times_total;
-      document.getElementById("equity").textContent = fixed(data.equity, 2);
-      document.getElementById("return").textContent = fixed(data.return_pct, 2) + "%";
+      document.getElementById("progress").textContent = F.num(data.steps_done, 0) + " / " + F.num(data.times_total, 0);
+      document.getElementById("equity").textContent = F.num(data.equity, 2);
+      document.getElementById("return").textContent = F.pct(data.return_pct, 2, true);
       document.getElementById("note").textContent = data.note || "";
       data.curve.forEach(function (p) {
         const t = Math.floor(p.t / 1000);
@@ -66,19 +71,19 @@
       if (data.curve.length) chart.timeScale().fitContent();
       el.dataset.drawn = String(lastSeq + 1);
       fill(document.querySelector("#positions tbody"), data.positions, function (tr, p) {
-        cell(tr, p.symbol); cell(tr, p.agent); cell(tr, p.quantity, "num"); cell(tr, fixed(p.avg_price, 2), "num");
-        cell(tr, fixed(p.mark, 2), "num");
-        cell(tr, fixed(p.unrealized_pct, 2), "num " + (p.unrealized_pct >= 0 ? "pos" : "neg"));
+        cell(tr, p.symbol); cell(tr, p.agent); cell(tr, F.qty(p.quantity), "num"); cell(tr, price(p.avg_price, p.symbol), "num");
+        cell(tr, price(p.mark, p.symbol), "num");
+        cell(tr, F.pct(p.unrealized_pct, 2, true), "num " + (p.unrealized_pct >= 0 ? "pos" : "neg"));
         cell(tr, when(p.opened_at));
       }, "No open positions.", 7);
       fill(document.querySelector("#fills tbody"), data.fills, function (tr, f) {
         cell(tr, when(f.market_time)); cell(tr, when(f.decided_at)); cell(tr, f.agent); cell(tr, f.action);
-        cell(tr, f.quantity, "num"); cell(tr, fixed(f.price, 2), "num"); cell(tr, fixed(f.fee, 4), "num");
+        cell(tr, F.qty(f.quantity), "num"); cell(tr, price(f.price, f.symbol), "num"); cell(tr, F.num(f.fee, 2), "num");
       }, "No fills yet.", 7);
       fill(document.querySelector("#decisions tbody"), data.decisions, function (tr, d) {
         cell(tr, when(d.market_time)); cell(tr, d.agent); cell(tr, d.action);
-        cell(tr, fixed(d.confidence, 3), "num"); cell(tr, fixed(d.win_rate, 3), "num");
-        cell(tr, fixed(d.score, 3), "num"); cell(tr, d.rank || "-", "num");
+        cell(tr, F.ratioPct(d.confidence), "num"); cell(tr, F.ratioPct(d.win_rate), "num");
+        cell(tr, F.num(d.score, 3), "num"); cell(tr, d.rank || F.DASH, "num");
         cell(tr, d.status, d.taken ? "pos" : "");
         cell(tr, d.fill_text ? d.fill_text + (d.fill_at ? " " + when(d.fill_at) : "") + (d.fill_note ? ": " + d.fill_note : "") : "-");
         cell(tr, reasons(d.reasons), "wrap");

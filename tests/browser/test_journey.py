@@ -96,8 +96,8 @@ def utc_text(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-# A replay clock or a market time as the pages print them: "2026-11-18 05:00".
-MARKET_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
+# A replay clock or a market time as the pages print them: "2026-11-18 05:00 UTC".
+MARKET_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
 
 
 def settle(page) -> None:
@@ -155,7 +155,7 @@ def test_new_user_journey(
     assert text(page, "h1") == "Dashboard"
     assert text(page, ".logout .muted") == "newbie"
     value_before = text(page, "#dash-value")
-    assert value_before == "10000.00 USDT"
+    assert value_before == "10,000.00 USDT"
     assert "No agents" in text(page, "#predictions")
     assert "No decision yet" in page.content()
     assert "No market data yet" in page.content()
@@ -173,7 +173,7 @@ def test_new_user_journey(
     page.wait_for_url(re.compile(r"/market-data/\?symbol=BTCUSDT&interval=1h$"))
     assert f"Imported BTCUSDT 1h: {CANDLES} new" in text(page, ".messages")
     coverage = text(page, "#coverage tbody tr.selected")
-    assert "BTCUSDT" in coverage and str(CANDLES) in coverage
+    assert "BTCUSDT" in coverage and f"{CANDLES:,}" in coverage
     assert drawn(page, "#main-chart") == CANDLES
     # The library's logo is off (its inline style breaks the CSP); the footer attributes it.
     assert page.locator("#main-chart #tv-attr-logo").count() == 0
@@ -286,17 +286,19 @@ def test_new_user_journey(
     settle(page)
     metrics = page.locator("#metrics")
     assert metrics.locator("thead").inner_text().split() == [
-        "metric",
-        "model",
-        "majority",
+        "Metric",
+        "Model",
+        "Majority",
         "baseline",
     ]
     accuracy = metrics.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert accuracy[0] == "accuracy"
-    model_acc, baseline_acc = float(accuracy[1]), float(accuracy[2])
-    assert 0 < model_acc < 1 and 0.5 <= baseline_acc < 1
+    assert accuracy[0] == "Accuracy"
+    # Percentages, as every ratio reads on the pages: "51.23%".
+    assert all(re.fullmatch(r"\d{1,3}\.\d\d%", a) for a in accuracy[1:]), accuracy
+    model_acc, baseline_acc = (float(a.rstrip("%")) for a in accuracy[1:])
+    assert 0 < model_acc < 100 and 50 <= baseline_acc < 100
     verdict = page.locator("#no-edge, p.ok").first.inner_text()
-    assert f"{baseline_acc:.4f}" in verdict
+    assert accuracy[2] in verdict
     # Importance bars are sized by jobs.js (no inline styles under the CSP): the top one is full.
     top = page.locator("#importances .bar-fill").first
     assert top.evaluate("el => el.style.width") == "100%"
@@ -334,7 +336,7 @@ def test_new_user_journey(
     page.wait_for_load_state("domcontentloaded")
     assert "Executed: 1 paper order(s) placed." in text(page, ".messages")
     execution = page.locator("#candidates tbody tr.selected td").last.inner_text()
-    assert re.match(r"buy [\d.]+ at [\d.]+", execution), execution
+    assert re.fullmatch(r"buy \d+\.\d{1,8} at [\d,]+\.\d\d", execution), execution
     settle(page)
     shots(page, "decision executed")
     decision_url = page.url
@@ -346,7 +348,7 @@ def test_new_user_journey(
     positions = page.locator("#positions tbody tr")
     assert positions.count() == 1 and "BTCUSDT" in positions.inner_text()
     assert "motherai" in positions.inner_text()
-    cash = float(text(page, "#cash").replace(",", ""))
+    cash = float(text(page, "#cash").removesuffix(" USDT").replace(",", ""))
     assert cash < 10000
     orders = text(page, "#orders")
     assert "BTCUSDT" in orders and "buy" in orders and "motherai" in orders

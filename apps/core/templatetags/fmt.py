@@ -46,3 +46,11 @@ def metric_value_tag(value, key, currency=""):
 @register.filter
 def metric_rows(metrics, currency=""):
     return f.metric_rows(metrics, currency)
+
+
+register.filter("window", f.window)
+
+
+@register.filter
+def assumption_rows(assumptions):
+    return f.assumption_rows(assumptions)

@@ -27,7 +27,9 @@ def test_num(value, places, text):
 
 def test_money_uses_the_currency_places():
     assert f.money(409.35522000000003, "usdt") == "409.36 USDT"
-    assert f.money(Decimal("0E-8"), "BTC") == "0.00000000 BTC"
+    assert f.money(Decimal("0E-8"), "BTC") == "0.00 BTC"
+    assert f.money(10362.26, "BTC") == "10,362.26 BTC"
+    assert f.money(22.6412, "ETH") == "22.6412 ETH"
     assert f.money(Decimal("0.012345678"), "BTC") == "0.01234568 BTC"
     assert f.money(None, "USDT") == "—"
     assert f.money(1500) == "1,500.00"
@@ -118,7 +120,7 @@ def test_template_filters_are_the_functions():
         '{{ k|metric_label }}|{% metric_value v "final_balance" "BTC" %}|{{ n|plain }}'
     )
     out = t.render({"v": 1234.5, "r": 0.512, "s": 3600, "k": "sharpe", "n": None})
-    assert out == "1,234.50 USDT|51.2%|1 hour|Sharpe ratio|1,234.50000000 BTC|—"
+    assert out == "1,234.50 USDT|51.2%|1 hour|Sharpe ratio|1,234.50 BTC|—"
 
 
 @pytest.mark.django_db
@@ -145,3 +147,46 @@ def test_price_precision_reads_the_stored_candles(django_assert_max_num_queries)
     assert price_precision("ethbtc") == 5
     assert price_precision("NOPE") == 2
     assert price_precision(None) == 2
+
+
+def test_numpy_scalars_read_like_python_numbers():
+    """The engine hands out numpy scalars: np.float64's repr is "np.float64(0.5)" and
+    np.int64 is no int, yet both format like the plain number."""
+    import numpy as np
+
+    from apps.core import formatting as f
+
+    assert f.price(np.float64(0.0891234), 5) == "0.08912"
+    assert f.num(np.int64(12345), 0) == "12,345"
+    assert f.plain(np.float64(409.35522000000003)) == "409.355"
+    assert f.plain(np.int64(7)) == "7"
+    assert f.plain(np.bool_(False)) == "no"
+
+
+def test_assumption_rows_read_as_words_and_units():
+    from apps.core import formatting as f
+
+    rows = {
+        r["key"]: r
+        for r in f.assumption_rows(
+            {
+                "fee_rate": 0.001,
+                "slippage_bps": 2.0,
+                "allow_short": False,
+                "warmup_bars": 196,
+                "fill": "next_open",
+                "window": ["2024-01-01T00:00:00Z", "2025-10-06T17:00:00Z"],
+                "stop_loss_pct": 3.0,
+                "candles": 15474,
+            }
+        )
+    }
+    assert rows["fee_rate"]["value"] == "0.1% of the notional"
+    assert rows["slippage_bps"]["value"] == "2 bps"
+    assert rows["allow_short"]["value"] == "not allowed (long only)"
+    assert rows["warmup_bars"]["value"] == "196 bars"
+    assert rows["fill"]["value"] == "Next open"
+    assert rows["window"]["value"] == "2024-01-01 00:00 UTC → 2025-10-06 17:00 UTC"
+    assert rows["stop_loss_pct"]["value"] == "3.00%"
+    assert rows["stop_loss_pct"]["help"]
+    assert rows["candles"]["value"] == "15,474"

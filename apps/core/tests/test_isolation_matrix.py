@@ -351,6 +351,9 @@ MATRIX: dict[str, Route] = {
     "backtests/<int:pk>/export/": Route(obj="run", probe=GET200),
     "backtests/compare/": Route(cases=(_compare_case(error="no such run"),)),
     "backtests/<int:pk>/cancel/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/rerun/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/clone/": Route(obj="run", probe=("post", (302,))),
+    "backtests/<int:pk>/delete/": Route(obj="run", probe=("post", (302,))),
     "backtests/sweeps/new/": Route(
         lists=True,
         a_sees=False,

@@ -25,9 +25,10 @@ def test_home_and_portfolio_show_the_same_trade_in_the_short_and_full_table(clie
     short = _table(client.get("/").content.decode(), "recent-trades")
     full = _table(client.get("/portfolio/").content.decode(), "trade-log")
     for table in (short, full):
-        assert "ETHUSDT" in table and "12.50" in table and "1.50" in table
+        assert "ETHUSDT" in table and "+12.50" in table and "+1.50%" in table
+        assert "P&amp;L (USDT)" in table  # the money's currency, once, in the header
     assert short.count("</th>") == 7 and "Drawdown" not in short and "3.25" not in short
-    assert full.count("</th>") == 13 and "Drawdown %" in full and "3.25" in full
+    assert full.count("</th>") == 13 and "Drawdown" in full and "3.25%" in full
 
 
 def test_both_tables_say_when_there_are_no_trades(client, user):

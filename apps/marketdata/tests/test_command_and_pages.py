@@ -44,7 +44,7 @@ def test_market_data_page_shows_coverage_chart_and_upload(client, importer, btc_
     r = client.get("/market-data/")
     html = r.content.decode()
     assert r.status_code == 200
-    assert "BTCUSDT" in html and "7477" in html
+    assert "BTCUSDT" in html and "7,477" in html
     assert 'data-candles-chart data-symbol="BTCUSDT" data-interval="1h"' in html
     assert 'data-candles-url="/api/market-data/candles/"' in html
     assert "lightweight-charts.standalone.production.js" in html

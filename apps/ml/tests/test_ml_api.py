@@ -116,7 +116,9 @@ def test_pages_show_metrics_next_to_the_baseline(client, user, btc_candles, clie
     client.force_login(user)
     html = client.get(f"/ml/{pk}/").content.decode()
     model = TrainedModel.objects.get(pk=pk)
-    assert f"{model.metrics['accuracy']:.4f}" in html and f"{model.baseline_accuracy:.4f}" in html
+    # Ratios read as percentages: 0.5037 -> "50.37%".
+    assert f"{model.metrics['accuracy'] * 100:.2f}%" in html
+    assert f"{model.baseline_accuracy * 100:.2f}%" in html
     assert ("does not beat the baseline" in html) == (not model.beats_baseline)
     assert 'id="confusion"' in html and 'id="importances"' in html
     assert "BTCUSDT" in client.get("/ml/").content.decode()
