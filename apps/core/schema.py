@@ -42,7 +42,22 @@ VALIDATION_ERROR_SCHEMA = {
         "detail": {"type": "string"},
         "non_field_errors": {"type": "array", "items": {"type": "string"}},
     },
-    "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+    # A field's messages, or (a nested serializer, a list of them, a dict's values) its
+    # errors keyed by the nested field or position. Typed items, so generated clients keep it.
+    "additionalProperties": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "object", "additionalProperties": {}},
+                    ]
+                },
+            },
+            {"type": "object", "additionalProperties": {}},
+        ]
+    },
     "minProperties": 1,
 }
 
