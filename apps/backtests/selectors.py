@@ -82,6 +82,28 @@ def recent_trades(*, owner, limit: int = 10) -> list[StoredTrade]:
     return [t for *_, t in found]
 
 
+class RecentTrades:
+    """All of the user's backtest trades, newest first, as a sequence a paginator can page:
+    its length is the stored count, a slice reads only the newest ``stop`` trades."""
+
+    def __init__(self, *, owner):
+        self.owner = owner
+
+    def __len__(self) -> int:
+        counts = BacktestTradeTable.objects.filter(run__owner=self.owner).values_list(
+            "count", flat=True
+        )
+        return sum(counts)
+
+    def __getitem__(self, index: slice) -> list[StoredTrade]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("RecentTrades takes a slice")
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = len(self)
+        return recent_trades(owner=self.owner, limit=stop)[start:stop] if stop > start else []
+
+
 def sweep_list(*, owner) -> QuerySet[Sweep]:
     return Sweep.objects.filter(owner=owner)
 

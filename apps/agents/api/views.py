@@ -1,7 +1,6 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.agents.models import Agent
@@ -13,6 +12,7 @@ from apps.agents.services import (
     agent_set_enabled,
     prediction_item,
 )
+from apps.core.api.base import ApiGenericView
 from apps.ml.selectors import model_get
 from apps.strategies.selectors import strategy_get
 
@@ -28,9 +28,15 @@ from .serializers import (
 )
 
 
-class AgentListCreateApi(GenericAPIView):
+class AgentListCreateApi(ApiGenericView):
     """Your agents; POST configures one (symbol + saved strategy, optionally a model)."""
 
+    ordering_fields = {
+        "symbol": "symbol",
+        "name": "name",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    }
     queryset = Agent.objects.none()
     serializer_class = AgentOutputSerializer
 
@@ -64,7 +70,7 @@ class AgentListCreateApi(GenericAPIView):
         return Response(AgentOutputSerializer(agent).data, status=status.HTTP_201_CREATED)
 
 
-class AgentDetailApi(GenericAPIView):
+class AgentDetailApi(ApiGenericView):
     queryset = Agent.objects.none()
     serializer_class = AgentOutputSerializer
 
@@ -93,7 +99,12 @@ class AgentDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AgentSignalsApi(GenericAPIView):
+class AgentSignalsApi(ApiGenericView):
+    ordering_fields = {
+        "created_at": "created_at",
+        "market_time": "market_time",
+        "confidence": "confidence",
+    }
     queryset = Agent.objects.none()
     serializer_class = SignalOutputSerializer
 
@@ -106,7 +117,7 @@ class AgentSignalsApi(GenericAPIView):
         return self.get_paginated_response(SignalOutputSerializer(page, many=True).data)
 
 
-class AgentPredictApi(GenericAPIView):
+class AgentPredictApi(ApiGenericView):
     """The agent for a symbol evaluates as of now, on the candles closed by now (the original
     /agent/{symbol}/predict): with its market time (the last candle's close) and whether that
     is fresh (within DESK_MAX_STALE_BARS intervals) or stale, with its age. `?store=true`
@@ -139,15 +150,16 @@ class AgentPredictApi(GenericAPIView):
         return Response(ev.to_dict())
 
 
-class AgentPredictionsApi(GenericAPIView):
+class AgentPredictionsApi(ApiGenericView):
     """One item per agent, with the original frontend fields (agentName, prediction,
     confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest (market_time, fresh,
     age, age_bars among them); an agent that cannot evaluate is an explicit error item."""
 
+    ordering_fields = {"symbol": "symbol", "name": "name", "created_at": "created_at"}
     queryset = Agent.objects.none()
     serializer_class = PredictionItemSerializer
-    pagination_class = None
 
     @extend_schema(responses=PredictionItemSerializer(many=True))
     def get(self, request):
-        return Response([prediction_item(a) for a in agent_list(owner=request.user)])
+        page = self.paginate_queryset(agent_list(owner=request.user))
+        return self.get_paginated_response([prediction_item(a) for a in page])

@@ -1,7 +1,6 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.backtests.models import BacktestRun, Sweep
@@ -9,11 +8,12 @@ from apps.backtests.selectors import (
     backtest_get,
     backtest_list,
     backtest_trades,
-    recent_trades,
+    RecentTrades,
     sweep_get,
     sweep_list,
 )
 from apps.backtests.services import backtest_create, backtest_delete, sweep_create, sweep_delete
+from apps.core.api.base import ApiGenericView
 from apps.core.api.jobs import job_cancel_response
 from apps.strategies.api.views import get_strategy_or_404
 from apps.strategies.models import Strategy
@@ -38,9 +38,15 @@ def _run(request, pk) -> BacktestRun:
     return run
 
 
-class BacktestListCreateApi(GenericAPIView):
+class BacktestListCreateApi(ApiGenericView):
     """Your runs (`?symbol=`, `?status=`). POST queues a backtest and answers 202 with its URL."""
 
+    ordering_fields = {
+        "created_at": "created_at",
+        "finished_at": "finished_at",
+        "symbol": "symbol",
+        "status": "status",
+    }
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
 
@@ -70,7 +76,7 @@ class BacktestListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class BacktestDetailApi(GenericAPIView):
+class BacktestDetailApi(ApiGenericView):
     """Status, progress, metrics and the assumptions of a run. DELETE removes the run with
     its trades (204); a queued or running run is cancelled first, then deleted."""
 
@@ -86,7 +92,7 @@ class BacktestDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BacktestTradesApi(GenericAPIView):
+class BacktestTradesApi(ApiGenericView):
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
 
@@ -96,7 +102,7 @@ class BacktestTradesApi(GenericAPIView):
         return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
-class BacktestEquityApi(GenericAPIView):
+class BacktestEquityApi(ApiGenericView):
     """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy & hold]."""
 
     queryset = BacktestRun.objects.none()
@@ -113,7 +119,7 @@ class BacktestEquityApi(GenericAPIView):
         )
 
 
-class BacktestCancelApi(GenericAPIView):
+class BacktestCancelApi(ApiGenericView):
     """Cancel your queued or running backtest. 409 when it has already finished."""
 
     queryset = BacktestRun.objects.none()
@@ -126,24 +132,29 @@ class BacktestCancelApi(GenericAPIView):
         return job_cancel_response(_run(request, pk), BacktestRunOutputSerializer)
 
 
-class BacktestResultsApi(GenericAPIView):
-    """The original /backtest/results: your 10 most recent backtest trades, newest first."""
+class BacktestResultsApi(ApiGenericView):
+    """The original /backtest/results: your backtest trades across runs, newest first (by
+    exit time), paginated."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
-    pagination_class = None
 
     @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
     def get(self, request):
-        return Response(
-            BacktestTradeOutputSerializer(recent_trades(owner=request.user), many=True).data
-        )
+        page = self.paginate_queryset(RecentTrades(owner=request.user))
+        return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
-class SweepListCreateApi(GenericAPIView):
+class SweepListCreateApi(ApiGenericView):
     """Parameter sweeps: one backtest per grid combination, fanned out over the workers;
     with walk_forward_windows, the best in-sample parameters are tested out of sample."""
 
+    ordering_fields = {
+        "created_at": "created_at",
+        "finished_at": "finished_at",
+        "symbol": "symbol",
+        "status": "status",
+    }
     queryset = Sweep.objects.none()
     serializer_class = SweepOutputSerializer
 
@@ -169,7 +180,7 @@ def _sweep(request, pk) -> Sweep:
     return sweep
 
 
-class SweepDetailApi(GenericAPIView):
+class SweepDetailApi(ApiGenericView):
     """A sweep with its results. DELETE removes the sweep with its results (204); a queued
     or running sweep is cancelled first, then deleted."""
 
@@ -187,7 +198,7 @@ class SweepDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SweepCancelApi(GenericAPIView):
+class SweepCancelApi(ApiGenericView):
     """Cancel your queued or running sweep: its remaining chunks stop at their next
     combination. 409 when it has already finished."""
 
@@ -199,7 +210,7 @@ class SweepCancelApi(GenericAPIView):
         return job_cancel_response(sweep_get(owner=request.user, pk=pk), SweepOutputSerializer)
 
 
-class StrategyPerformanceApi(GenericAPIView):
+class StrategyPerformanceApi(ApiGenericView):
     """Its stored backtests, its paper trades (win rate, average ROI, health) and the drift
     between paper and a stored backtest of the same window. Read only: when the current
     version has no succeeded backtest (or none covers the paper window) `run_backtest` is

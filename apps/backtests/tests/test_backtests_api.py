@@ -109,8 +109,11 @@ def test_range_cancel_and_recent_results(user_client, btc_candles):
     run = user_client.get(r["url"]).json()
     assert run["first_candle"] >= "2021-01-01" and run["last_candle"] <= "2021-03-01T00:00:00Z"
     assert user_client.post(f"{r['url']}cancel/").status_code == 409  # already finished
-    recent = user_client.get("/api/backtests/results/").json()
-    assert len(recent) == 10
+    page = user_client.get("/api/backtests/results/?page_size=10").json()
+    recent = page["results"]
+    assert len(recent) == 10 and page["count"] == run["metrics"]["num_trades"] > 10
+    second = user_client.get("/api/backtests/results/?page_size=10&page=2").json()["results"]
+    assert second and second[0]["exit_time"] <= recent[-1]["exit_time"]
     assert recent[0]["exit_time"] >= recent[-1]["exit_time"] and recent[0]["symbol"] == "BTCUSDT"
 
 
@@ -203,7 +206,7 @@ def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles, 
     assert other.post(f"/api/backtests/{pk}/cancel/").status_code == 404
     assert (
         other.get("/api/backtests/").json()["count"] == 0
-        and other.get("/api/backtests/results/").json() == []
+        and other.get("/api/backtests/results/").json()["results"] == []
     )
     steal = other.post("/api/backtests/", {"strategy": str(sid)}, format="json")
     assert steal.status_code == 400 and "strategy" in steal.json()

@@ -98,13 +98,19 @@ def test_every_page_of_trades_is_the_engines_trades_exactly(user_client, btc_can
 def test_recent_trades_are_the_newest_across_runs(user_client, btc_candles):
     a = _submit(user_client, end="2021-01-01T00:00:00Z")
     b = _submit(user_client)
-    rows = user_client.get("/api/backtests/results/").json()
+    rows = user_client.get("/api/backtests/results/?page_size=10").json()["results"]
     trades_b, _ = _all_pages(user_client, b["url"], 500)
     trades_a, _ = _all_pages(user_client, a["url"], 500)
     newest = sorted(
         trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
     )[:10]
     assert rows == newest and {r["run"] for r in rows} == {b["id"]}
+    # Every trade of both runs, paged newest first.
+    everything = user_client.get("/api/backtests/results/?page_size=500").json()
+    assert everything["count"] == len(trades_a) + len(trades_b)
+    assert everything["results"] == sorted(
+        trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
+    )[:500]
     run_a = BacktestRun.objects.get(pk=a["id"])
     assert len(recent_trades(owner=run_a.owner, limit=len(trades_a) + len(trades_b))) == len(
         trades_a

@@ -4,9 +4,9 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.serializers import query_int, query_value_error
 from apps.core.schema import error
 from apps.portfolio.models import Order, Portfolio, TradeLog
@@ -59,7 +59,7 @@ def resolve_portfolio(request, pk=None) -> Portfolio:
     return portfolio
 
 
-class PortfolioStateApi(GenericAPIView):
+class PortfolioStateApi(ApiGenericView):
     """Your (default) portfolio: cash, positions valued at the latest close, total return."""
 
     serializer_class = PortfolioStateSerializer
@@ -76,7 +76,8 @@ class PortfolioStateApi(GenericAPIView):
         return Response(state)
 
 
-class PortfolioListCreateApi(GenericAPIView):
+class PortfolioListCreateApi(ApiGenericView):
+    ordering_fields = {"name": "name", "created_at": "created_at"}
     serializer_class = PortfolioStateSerializer
     queryset = Portfolio.objects.none()
 
@@ -94,7 +95,7 @@ class PortfolioListCreateApi(GenericAPIView):
         return Response(portfolio_state(portfolio), status=status.HTTP_201_CREATED)
 
 
-class PortfolioResetApi(GenericAPIView):
+class PortfolioResetApi(ApiGenericView):
     """Back to the initial cash: clears positions, orders and the trade log (the original "clear log")."""
 
     serializer_class = PortfolioStateSerializer
@@ -109,11 +110,12 @@ class PortfolioResetApi(GenericAPIView):
         return Response(portfolio_state(portfolio_reset(portfolio=resolve_portfolio(request))))
 
 
-class OrderListCreateApi(GenericAPIView):
+class OrderListCreateApi(ApiGenericView):
     """POST executes a paper trade: a buy spends the portfolio's buy fraction of cash (10% by
     default), a sell closes the position; fees apply. Send an `Idempotency-Key` header to make
     a retry safe: the same key and body return the first fill, a different body is a 422."""
 
+    ordering_fields = {"created_at": "created_at", "market_time": "market_time", "symbol": "symbol"}
     serializer_class = OrderOutputSerializer
     queryset = Order.objects.none()
 
@@ -175,9 +177,16 @@ class OrderListCreateApi(GenericAPIView):
         )
 
 
-class TradeLogListApi(GenericAPIView):
+class TradeLogListApi(ApiGenericView):
     """Closed round trips, newest first (`?portfolio=`, `?symbol=`, `?source=`)."""
 
+    ordering_fields = {
+        "exit_time": "exit_time",
+        "entry_time": "entry_time",
+        "symbol": "symbol",
+        "roi": "roi",
+        "pnl": "pnl",
+    }
     serializer_class = TradeLogOutputSerializer
     queryset = TradeLog.objects.none()
 
@@ -199,7 +208,7 @@ class TradeLogListApi(GenericAPIView):
         return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)
 
 
-class PerformanceApi(GenericAPIView):
+class PerformanceApi(ApiGenericView):
     """Per symbol, strategy and source: win/loss rate, trades, average ROI, max drawdown, Sharpe;
     plus strategy health over the last `lookback` trades (default 20)."""
 
