@@ -5,10 +5,10 @@ from rest_framework.response import Response
 
 from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
+    RecentTrades,
     backtest_get,
     backtest_list,
     backtest_trades,
-    RecentTrades,
     sweep_get,
     sweep_list,
 )

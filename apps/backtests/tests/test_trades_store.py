@@ -108,9 +108,12 @@ def test_recent_trades_are_the_newest_across_runs(user_client, btc_candles):
     # Every trade of both runs, paged newest first.
     everything = user_client.get("/api/backtests/results/?page_size=500").json()
     assert everything["count"] == len(trades_a) + len(trades_b)
-    assert everything["results"] == sorted(
-        trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
-    )[:500]
+    assert (
+        everything["results"]
+        == sorted(
+            trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
+        )[:500]
+    )
     run_a = BacktestRun.objects.get(pk=a["id"])
     assert len(recent_trades(owner=run_a.owner, limit=len(trades_a) + len(trades_b))) == len(
         trades_a
