@@ -85,11 +85,11 @@ def _resolve_strategy(*, owner, strategy_ref, strategy_json, symbol, interval):
 
 def _check_interval(parsed, interval: str) -> None:
     """Conditions on a higher timeframe need candles at or below it."""
-    from engine.marketdata import INTERVAL_MS
+    from engine.strategy.resample import builds_from
 
     for cond in parsed.conditions:
         tf = cond.timeframe or parsed.timeframe
-        if INTERVAL_MS[tf] < INTERVAL_MS[interval] or INTERVAL_MS[tf] % INTERVAL_MS[interval]:
+        if not builds_from(tf, interval):
             raise ValidationError(
                 {
                     "interval": [

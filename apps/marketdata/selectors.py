@@ -13,13 +13,22 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 
-from engine.marketdata import OHLCV, empty_frame, find_gaps, interval_ms
+from apps.core.formatting import decimals_of
+from engine.marketdata import (
+    OHLCV,
+    empty_frame,
+    find_gaps,
+    interval_ms,
+    interval_offset_ms,
+)
+from engine.strategy.resample import finer_source, resample_closed
 
 from . import candlecache, pgbinary
-from .models import Candle, CandleImport, Symbol
+from .models import Candle, CandleImport, CandleSeries, Symbol
 
 
 def _db_time(value: datetime) -> datetime | str:
@@ -97,6 +106,58 @@ def candles_frame(
         ms = ms[::-1]
         values = {c: v[::-1] for c, v in values.items()}
     return _frame(ms, [values[c] for c in OHLCV])
+
+
+def stored_intervals(symbol_id: int) -> list[str]:
+    """The intervals a symbol has candles of (its series rows, else its candles)."""
+    found = list(
+        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True)
+    )
+    return found or list(
+        Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).distinct()
+    )
+
+
+def candles_read(
+    *,
+    symbol: Symbol,
+    interval: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last: int | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """``candles_frame``, or, when the symbol has no candles of ``interval``, its bars built
+    from the coarsest stored finer interval (complete bars only: a 4h bar exists once its
+    last 1h candle does). Returns the frame and the interval it was read from."""
+    stored = stored_intervals(symbol.pk)
+    source = interval if interval in stored else finer_source(interval, stored)
+    if source is None or source == interval:
+        return candles_frame(symbol=symbol, interval=interval, start=start, end=end, last=last), (
+            interval
+        )
+    step = interval_ms(interval)
+    ratio = step // interval_ms(source)
+    offset = interval_offset_ms(interval)
+    lo = None
+    if start is not None:
+        ms = int(start.timestamp() * 1000)
+        lo = pd.Timestamp((ms - offset) // step * step + offset, unit="ms", tz="UTC")  # its bin
+    hi = None if end is None else end + pd.Timedelta(milliseconds=step - interval_ms(source))
+    base = candles_frame(
+        symbol=symbol,
+        interval=source,
+        start=lo,
+        end=hi,
+        last=None if last is None else (last + 1) * ratio,
+    )
+    bars = resample_closed(base, source, interval)
+    if start is not None:
+        bars = bars[bars.index >= start]
+    if end is not None:
+        bars = bars[bars.index <= end]
+    if last is not None:
+        bars = bars.iloc[-last:] if last else bars.iloc[:0]
+    return bars, source
 
 
 def _db_rows(
@@ -275,11 +336,16 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
     return qs
 
 
-def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field."""
+def candles_payload(
+    frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool, source: str | None = None
+) -> dict:
+    """Compact arrays for charts and clients: times in epoch ms, one list per field.
+    ``source``: the stored interval the bars were built from (``interval`` itself when
+    stored)."""
     return {
         "symbol": symbol,
         "interval": interval,
+        "resampled_from": None if source in (None, interval) else source,
         "count": len(frame),
         "truncated": truncated,
         "t": (frame.index.as_unit("ms").asi8).tolist(),
@@ -289,3 +355,47 @@ def candles_payload(frame: pd.DataFrame, *, symbol: str, interval: str, truncate
         "c": frame["close"].tolist(),
         "v": frame["volume"].tolist(),
     }
+
+
+PRICE_SAMPLE = 300  # latest candles read to find a symbol's price precision
+PRICE_PRECISION_TTL = 300  # seconds a symbol's precision stays cached
+
+
+def price_precision(symbol: Symbol | str | int | None) -> int:
+    """The decimals a symbol's prices are quoted to (2..8), read from its latest stored
+    candles: ETHBTC at 0.08912 -> 5, BTCUSDT at 64123.45 -> 2. Unknown or no candles: 2."""
+    if symbol is None:
+        return 2
+    if isinstance(symbol, Symbol):
+        symbol_id = symbol.pk
+    elif isinstance(symbol, int):
+        symbol_id = symbol
+    else:
+        found = symbol_get(symbol)
+        if found is None:
+            return 2
+        symbol_id = found.pk
+    series = (
+        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", "stamp").first()
+    )
+    interval = (
+        series[0]
+        if series
+        else (Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).first())
+    )
+    if interval is None:
+        return 2
+    # Keyed by the series' stamp, which every import and sync changes.
+    key = f"marketdata:price-precision:{symbol_id}:{interval}:{series[1]}" if series else None
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return cached
+    rows = (
+        Candle.objects.filter(symbol_id=symbol_id, interval=interval)
+        .order_by("-open_time")
+        .values_list("open", "high", "low", "close")[:PRICE_SAMPLE]
+    )
+    places = max(2, decimals_of(v for row in rows for v in row))
+    if key:
+        cache.set(key, places, PRICE_PRECISION_TTL)
+    return places

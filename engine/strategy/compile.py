@@ -29,7 +29,7 @@ from engine.indicators import INDICATORS, compute, lookback
 from engine.marketdata import INTERVAL_MS, interval_from_ms, interval_ms
 
 from .grammar import Operand
-from .resample import align_to_base, resample
+from .resample import align_to_base, builds_from, resample
 from .schema import Condition, Strategy
 
 PRICE_SCALE = 0.02
@@ -217,9 +217,9 @@ def compile_signals(
         return Signals(entry=empty, exit=empty.copy(), warmup=0, conditions=())
     base = interval or (infer_interval(candles.index) if n >= 2 else strategy.timeframe)
     for cond in strategy.conditions:
-        if cond.timeframe and INTERVAL_MS[cond.timeframe] < INTERVAL_MS[base]:
+        if cond.timeframe and not builds_from(cond.timeframe, base):
             raise ValueError(
-                f"{cond.path}: timeframe {cond.timeframe} is lower than the candles' {base}"
+                f"{cond.path}: timeframe {cond.timeframe} cannot be built from the candles' {base}"
             )
     ev = _Evaluator(candles, base, cache)
     entry_res = [evaluate_condition(c, ev, with_strength) for c in strategy.entry]

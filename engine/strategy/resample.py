@@ -44,3 +44,31 @@ def align_to_base(
     ok = idx >= 0
     out[ok] = values[idx[ok]]
     return out
+
+
+def resample_closed(candles: pd.DataFrame, base_interval: str, interval: str) -> pd.DataFrame:
+    """Higher bars of ``interval`` from ``base_interval`` candles, keeping only complete
+    ones: a higher bar exists only once its last base bar does (no look-ahead: the trailing
+    bar still forming, or a bin whose last base bar is missing, is left out)."""
+    if interval == base_interval or not builds_from(interval, base_interval):
+        raise ValueError(f"{interval} bars cannot be built from {base_interval} bars")
+    step, base = interval_ms(interval), interval_ms(base_interval)
+    out = resample(candles, interval)
+    if out.empty:
+        return out
+    last_base_open = out.index.as_unit("ms").asi8 + step - base
+    return out[np.isin(last_base_open, candles.index.as_unit("ms").asi8)]
+
+
+def builds_from(interval: str, base_interval: str) -> bool:
+    """Whether ``interval`` bars are whole runs of ``base_interval`` bars (itself included):
+    4h from 1h yes, 1h from 4h no, 1w (Monday-aligned) from 1d yes."""
+    step, base = interval_ms(interval), interval_ms(base_interval)
+    return step >= base and step % base == 0 and interval_offset_ms(interval) % base == 0
+
+
+def finer_source(interval: str, stored: list[str] | tuple[str, ...]) -> str | None:
+    """The coarsest of the ``stored`` intervals, finer than ``interval``, that ``interval``
+    bars can be built from."""
+    fits = [s for s in stored if s != interval and builds_from(interval, s)]
+    return max(fits, key=interval_ms, default=None)

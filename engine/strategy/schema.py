@@ -21,6 +21,7 @@ from engine.marketdata import INTERVAL_MS, INTERVALS
 
 from .errors import FieldError, StrategyError
 from .grammar import Operand, check_line, check_params, parse_condition
+from .resample import builds_from
 
 SYMBOL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,29}$")
 MAX_CONDITIONS = 20
@@ -180,7 +181,7 @@ def _timeframe(value: Any, path: str, errs: _Collector, base: str | None = None)
     if base and INTERVAL_MS[value] < INTERVAL_MS[base]:
         errs.add(path, f"timeframe {value} is lower than the strategy's {base}")
         return None
-    if base and INTERVAL_MS[value] % INTERVAL_MS[base]:
+    if base and not builds_from(value, base):
         errs.add(path, f"timeframe {value} is not a multiple of the strategy's {base}")
         return None
     return None if value == base else value

@@ -87,6 +87,11 @@ class CandlesQuerySerializer(InputSerializer):
 class CandlesOutputSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     interval = serializers.CharField()
+    resampled_from = serializers.CharField(
+        allow_null=True,
+        help_text="the stored interval these bars were built from when the symbol has no "
+        "candles of `interval` (complete bars only); null when read as stored",
+    )
     count = serializers.IntegerField()
     truncated = serializers.BooleanField(
         help_text="more candles exist in the range; the latest were returned"

@@ -15,8 +15,8 @@ from apps.marketdata.models import CandleImport, Symbol
 from apps.marketdata.permissions import CanImportCandles
 from apps.marketdata.selectors import (
     candle_import_list,
-    candles_frame,
     candles_payload,
+    candles_read,
     symbol_coverage,
     symbol_list,
 )
@@ -89,7 +89,7 @@ class CandlesApi(ApiView):
         symbol = get_object_or_404(Symbol, name=q["symbol"])
         specs = q.get("indicators") or []
         if not specs:
-            frame = candles_frame(
+            frame, source = candles_read(
                 symbol=symbol,
                 interval=q["interval"],
                 start=q.get("start"),
@@ -101,13 +101,17 @@ class CandlesApi(ApiView):
                 frame = frame.iloc[1:]
             return Response(
                 candles_payload(
-                    frame, symbol=symbol.name, interval=q["interval"], truncated=truncated
+                    frame,
+                    symbol=symbol.name,
+                    interval=q["interval"],
+                    truncated=truncated,
+                    source=source,
                 )
             )
         # Indicators need history before the first candle shown (EMA-style ones converge),
         # so read `warm` more candles before the range and cut them off afterwards.
         warm = min(5000, max(20 * lookback(name, params) + 100 for name, params in specs))
-        frame = candles_frame(
+        frame, source = candles_read(
             symbol=symbol, interval=q["interval"], end=q.get("end"), last=limit + 1 + warm
         )
         in_range = len(frame)
@@ -127,6 +131,7 @@ class CandlesApi(ApiView):
             symbol=symbol.name,
             interval=q["interval"],
             truncated=truncated,
+            source=source,
         )
         payload["indicators"] = lines
         return Response(payload)

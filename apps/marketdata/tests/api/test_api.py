@@ -49,7 +49,20 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
     d = r.json()
     assert d["count"] == 6 and not d["truncated"]
     assert d["t"][0] == 1609459200000 and d["o"][0] == 28923.63 and d["c"][0] == 28995.13
-    assert set(d) == {"symbol", "interval", "count", "truncated", "t", "o", "h", "l", "c", "v"}
+    assert set(d) == {
+        "symbol",
+        "interval",
+        "resampled_from",
+        "count",
+        "truncated",
+        "t",
+        "o",
+        "h",
+        "l",
+        "c",
+        "v",
+    }
+    assert d["resampled_from"] is None
     capped = user_client.get(
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}
     ).json()
@@ -221,3 +234,43 @@ def test_candles_with_indicators(user_client, btc_candles):
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "indicators": "emma:3"}
     )
     assert bad.status_code == 400 and "indicators" in bad.json()
+
+
+def test_higher_interval_candles_are_built_from_stored_lower_ones(user_client, btc_candles):
+    """4h bars of a symbol stored at 1h: complete bars only, each the four hours it spans."""
+    from apps.marketdata.selectors import candles_frame
+
+    hours = candles_frame(symbol="BTCUSDT", interval="1h")
+    r = user_client.get(
+        "/api/market-data/candles/",
+        {
+            "symbol": "BTCUSDT",
+            "interval": "4h",
+            "start": "2021-01-01T00:00:00Z",
+            "end": "2021-01-01T23:59:00Z",
+        },
+    )
+    assert r.status_code == 200, r.json()
+    d = r.json()
+    assert d["resampled_from"] == "1h" and d["count"] == 6
+    assert d["t"][0] == 1609459200000 and d["t"][1] - d["t"][0] == 4 * 3_600_000
+    first4 = hours.loc["2021-01-01 00:00":"2021-01-01 03:00"]
+    assert d["o"][0] == first4["open"].iloc[0] and d["c"][0] == first4["close"].iloc[-1]
+    assert d["h"][0] == first4["high"].max() and d["l"][0] == first4["low"].min()
+    assert d["v"][0] == pytest.approx(first4["volume"].sum())
+    # The latest bars: the last one shown is complete (its last hour is stored).
+    latest = user_client.get(
+        "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "4h", "limit": 3}
+    ).json()
+    last_hour_ms = int(hours.index[-1].timestamp() * 1000)
+    assert latest["count"] == 3 and latest["t"][-1] + 3 * 3_600_000 <= last_hour_ms
+    assert latest["t"][-1] + 4 * 3_600_000 > last_hour_ms - 3 * 3_600_000
+    # Indicators on resampled bars work too.
+    ind = user_client.get(
+        "/api/market-data/candles/",
+        {"symbol": "BTCUSDT", "interval": "1d", "limit": 10, "indicators": "rsi:14"},
+    ).json()
+    assert ind["resampled_from"] == "1h" and len(ind["indicators"]["rsi(14)"]) == 10
+    # Nothing finer to build from: empty, not an error.
+    none = user_client.get("/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1m"})
+    assert none.status_code == 200 and none.json()["count"] == 0
