@@ -339,7 +339,8 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
 def candles_payload(
     frame: pd.DataFrame, *, symbol: str, interval: str, truncated: bool, source: str | None = None
 ) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field.
+    """Compact arrays for charts and clients: open times in epoch seconds UTC (what
+    lightweight-charts takes; the API's other answers use ISO 8601), one list per field.
     ``source``: the stored interval the bars were built from (``interval`` itself when
     stored)."""
     return {
@@ -348,7 +349,7 @@ def candles_payload(
         "resampled_from": None if source in (None, interval) else source,
         "count": len(frame),
         "truncated": truncated,
-        "t": (frame.index.as_unit("ms").asi8).tolist(),
+        "time_epoch_s": (frame.index.as_unit("s").asi8).tolist(),
         "o": frame["open"].tolist(),
         "h": frame["high"].tolist(),
         "l": frame["low"].tolist(),

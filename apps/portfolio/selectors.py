@@ -251,18 +251,19 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
     (the initial cash, when the history is complete) and where it stands now (positions at
     their latest close), so even a single order draws a line from start to today."""
     rows = list(Snapshot.objects.filter(portfolio=portfolio).order_by("-time", "-id")[:limit])
+    t = "time_epoch_s"  # chart data: epoch seconds, as lightweight-charts takes them
     points = [
-        {"t": int(s.time.timestamp() * 1000), "total": float(s.total), "cash": float(s.cash)}
+        {t: int(s.time.timestamp()), "total": float(s.total), "cash": float(s.cash)}
         for s in reversed(rows)
     ]
-    start = int(portfolio.created_at.timestamp() * 1000)
-    if len(rows) < limit and (not points or points[0]["t"] > start):
+    start = int(portfolio.created_at.timestamp())
+    if len(rows) < limit and (not points or points[0][t] > start):
         initial = float(portfolio.initial_cash)
-        points.insert(0, {"t": start, "total": initial, "cash": initial})
-    now = int(timezone.now().timestamp() * 1000)
-    if now > points[-1]["t"]:
+        points.insert(0, {t: start, "total": initial, "cash": initial})
+    now = int(timezone.now().timestamp())
+    if now > points[-1][t]:
         total = add(portfolio.cash, positions_value(portfolio))
-        points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
+        points.append({t: now, "total": float(total), "cash": float(portfolio.cash)})
     return points
 
 

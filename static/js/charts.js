@@ -41,17 +41,17 @@
   };
 
   TS.toCandles = function (d) {
-    const out = new Array(d.t.length);
-    for (let i = 0; i < d.t.length; i++) {
-      out[i] = { time: d.t[i] / 1000, open: d.o[i], high: d.h[i], low: d.l[i], close: d.c[i] };
+    const out = new Array(d.time_epoch_s.length);
+    for (let i = 0; i < d.time_epoch_s.length; i++) {
+      out[i] = { time: d.time_epoch_s[i], open: d.o[i], high: d.h[i], low: d.l[i], close: d.c[i] };
     }
     return out;
   };
 
   TS.toVolume = function (d) {
-    const out = new Array(d.t.length);
-    for (let i = 0; i < d.t.length; i++) {
-      out[i] = { time: d.t[i] / 1000, value: d.v[i], color: d.c[i] >= d.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
+    const out = new Array(d.time_epoch_s.length);
+    for (let i = 0; i < d.time_epoch_s.length; i++) {
+      out[i] = { time: d.time_epoch_s[i], value: d.v[i], color: d.c[i] >= d.o[i] ? "rgba(22,163,74,0.45)" : "rgba(220,38,38,0.45)" };
     }
     return out;
   };
@@ -78,7 +78,7 @@
     }
     chart.timeScale().fitContent();
     TS.autoResize(chart, el);
-    el.dataset.drawn = String(data.t.length);
+    el.dataset.drawn = String(data.time_epoch_s.length);
     return { chart: chart, candles: candles, volume: volume };
   };
 
@@ -94,7 +94,7 @@
     const params = new URLSearchParams({ symbol: el.dataset.symbol, interval: el.dataset.interval, limit: el.dataset.limit || "1000" });
     try {
       const data = await TS.fetchJSON(el.dataset.candlesUrl + "?" + params.toString());
-      if (!data.t.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
+      if (!data.time_epoch_s.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
       TS.candleChart(el, data);
     } catch (e) {
       TS.showError(el, "Could not load candles: " + e.message);

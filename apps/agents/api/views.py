@@ -51,13 +51,14 @@ class AgentListCreateApi(ApiGenericView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         strategy = strategy_get(owner=request.user, ref=v["strategy"])
-        if strategy is None:
-            return Response({"strategy": ["no such strategy"]}, status=400)
         model = None
+        errors = {} if strategy is not None else {"strategy": ["no such strategy"]}
         if v.get("model") is not None:
             model = model_get(owner=request.user, pk=v["model"])
             if model is None:
-                return Response({"model": ["no such model"]}, status=400)
+                errors["model"] = ["no such model"]
+        if errors:
+            return Response(errors, status=400)
         agent = agent_create(
             owner=request.user,
             symbol=v["symbol"],

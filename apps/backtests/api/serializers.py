@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from apps.backtests.models import BacktestRun, Fill, Sweep
+from apps.core.api.fields import MoneyField, RoundedFloatField, metrics_serializer
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
@@ -9,6 +10,7 @@ from apps.marketdata.api.serializers import SymbolField
 from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
 from engine.backtest import BOUNDS, DEFAULTS, PARAMS, config_from_params
+from engine.backtest.metrics import METRIC_KEYS
 from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
     DEFAULT_METRIC,
@@ -98,12 +100,47 @@ class BacktestListQuerySerializer(InputSerializer):
     )
 
 
+BacktestMetricsSerializer = metrics_serializer("BacktestMetrics", METRIC_KEYS)
+
+
+class BacktestAssumptionsSerializer(serializers.Serializer):
+    """How the engine simulated the run (engine.backtest.run), as stored with it."""
+
+    fill = serializers.ChoiceField(choices=Fill.choices, required=False)
+    fill_rule = serializers.CharField(required=False)
+    fee_rate = serializers.FloatField(required=False, help_text="per fill, of the notional")
+    fees = serializers.CharField(required=False)
+    slippage_bps = serializers.FloatField(required=False)
+    slippage = serializers.CharField(required=False)
+    position_size_pct = serializers.FloatField(required=False)
+    stop_loss_pct = serializers.FloatField(required=False, allow_null=True)
+    take_profit_pct = serializers.FloatField(required=False, allow_null=True)
+    stop_take_rule = serializers.CharField(required=False)
+    allow_short = serializers.BooleanField(required=False)
+    warmup_bars = serializers.IntegerField(required=False)
+    end_of_data = serializers.CharField(required=False)
+    buy_and_hold_basis = serializers.CharField(required=False)
+    annualisation = serializers.CharField(required=False)
+    window = serializers.ListField(
+        child=serializers.DateTimeField(),
+        required=False,
+        help_text="the first and the last simulated candle",
+    )
+    candles = serializers.IntegerField(required=False)
+
+
 class BacktestRunOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     strategy_id = serializers.IntegerField(source="strategy.pk", allow_null=True, default=None)
     strategy_version = serializers.IntegerField(
         source="strategy_version.number", allow_null=True, default=None
     )
+    initial_balance = MoneyField()
+    metrics = BacktestMetricsSerializer(
+        allow_null=True, read_only=True, help_text="null until the run succeeds"
+    )
+    assumptions = BacktestAssumptionsSerializer(allow_null=True, read_only=True)
+    compute_seconds = serializers.SerializerMethodField(help_text="time in the engine")
 
     class Meta:
         model = BacktestRun
@@ -136,7 +173,7 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
             "first_candle",
             "last_candle",
             "engine_version",
-            "compute_ms",
+            "compute_seconds",
             "created_at",
             "started_at",
             "finished_at",
@@ -144,6 +181,9 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return reverse("api:backtests:detail", args=[obj.pk])
+
+    def get_compute_seconds(self, obj) -> float | None:
+        return None if obj.compute_ms is None else obj.compute_ms / 1000
 
 
 # A stored trade (apps/backtests/tradestore.StoredTrade): the fields, types and bounds
@@ -158,21 +198,42 @@ class BacktestTradeOutputSerializer(serializers.Serializer):
     side = serializers.CharField(max_length=5)
     entry_time = serializers.DateTimeField()
     exit_time = serializers.DateTimeField()
-    entry_price = serializers.FloatField()
-    exit_price = serializers.FloatField()
-    quantity = serializers.FloatField()
-    entry_fee = serializers.FloatField()
-    exit_fee = serializers.FloatField()
-    pnl = serializers.FloatField()
-    return_pct = serializers.FloatField()
+    entry_price = MoneyField()
+    exit_price = MoneyField()
+    quantity = MoneyField()
+    entry_fee = MoneyField()
+    exit_fee = MoneyField()
+    pnl = MoneyField()
+    return_pct = RoundedFloatField()
     bars_held = serializers.IntegerField(**_POSITIVE)
     exit_reason = serializers.CharField(max_length=20)
 
 
+EQUITY_COLUMNS = ["time_epoch_s", "equity", "buy_and_hold"]
+
+
 class EquityOutputSerializer(serializers.Serializer):
+    """Chart data for lightweight-charts: times in epoch seconds (UTC), amounts as numbers
+    rounded to 8 decimals; the API's other answers use ISO 8601 times and decimal strings."""
+
     run = serializers.IntegerField()
-    columns = serializers.ListField(child=serializers.CharField())
-    points = serializers.ListField(child=serializers.ListField())
+    columns = serializers.ListField(
+        child=serializers.ChoiceField(choices=EQUITY_COLUMNS), help_text="what each point holds"
+    )
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[time_epoch_s, equity, buy_and_hold (null before its first bar)]",
+    )
+
+    def to_representation(self, instance):
+        return {
+            "run": instance.pk,
+            "columns": EQUITY_COLUMNS,
+            "points": [
+                [t // 1000, *(None if v is None else round(v, 8) for v in values)]
+                for t, *values in instance.equity_curve or []
+            ],
+        }
 
 
 class SweepOutputSerializer(serializers.ModelSerializer):
@@ -292,7 +353,8 @@ class DriftSerializer(serializers.Serializer):
 
 
 class StrategyPerformanceOutputSerializer(serializers.Serializer):
-    strategy_id = serializers.CharField()
+    strategy_id = serializers.IntegerField()
+    seed_id = serializers.CharField(help_text="the original id form, {symbol}_strategy_{id}")
     name = serializers.CharField()
     version = serializers.IntegerField()
     backtests = BacktestsSummarySerializer()

@@ -103,20 +103,14 @@ class BacktestTradesApi(ApiGenericView):
 
 
 class BacktestEquityApi(ApiGenericView):
-    """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy & hold]."""
+    """The downsampled equity curve with buy & hold beside it, as chart data:
+    [time (epoch seconds), equity, buy & hold]."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = EquityOutputSerializer
 
     def get(self, request, pk: int):
-        run = _run(request, pk)
-        return Response(
-            {
-                "run": run.pk,
-                "columns": ["t", "equity", "buy_and_hold"],
-                "points": run.equity_curve or [],
-            }
-        )
+        return Response(EquityOutputSerializer(_run(request, pk)).data)
 
 
 class BacktestCancelApi(ApiGenericView):

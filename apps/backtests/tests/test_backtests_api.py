@@ -4,6 +4,8 @@ idempotent tasks, sweeps, bad input, and another user's 404s."""
 import json
 import subprocess
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -72,9 +74,16 @@ def test_submit_answers_202_and_stores_the_engines_trades(
         )
         for t in trades
     ] == [(t["entry_time"], t["exit_time"], t["exit_reason"]) for t in expected]
-    assert [round(t["pnl"], 6) for t in trades] == [round(t["pnl"], 6) for t in expected]
+    # Money as decimal strings, the engine's floats rounded to 8 places (no binary tails).
+    assert [Decimal(t["pnl"]) for t in trades] == [
+        Decimal(repr(t["pnl"])).quantize(Decimal("1e-8")) for t in expected
+    ]
+    assert all(len(t["entry_price"].split(".")[1]) == 8 for t in trades)
     equity = user_client.get(f"{body['url']}equity/").json()
-    assert equity["columns"] == ["t", "equity", "buy_and_hold"] and len(equity["points"]) > 100
+    assert equity["columns"] == ["time_epoch_s", "equity", "buy_and_hold"]
+    assert len(equity["points"]) > 100
+    first_time = datetime.fromisoformat(run["first_candle"]).timestamp()
+    assert equity["points"][0][0] >= first_time and isinstance(equity["points"][0][0], int)
 
 
 def test_running_the_task_twice_stores_one_set_of_trades(user_client, btc_candles):

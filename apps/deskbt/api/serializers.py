@@ -126,13 +126,23 @@ class CurveAgentSerializer(serializers.Serializer):
 
 
 class CurvesSerializer(serializers.Serializer):
-    t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms")
+    """Chart data: times in epoch seconds UTC, equity as numbers."""
+
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds"
+    )
     desk = serializers.ListField(child=serializers.FloatField(allow_null=True))
     buy_and_hold = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_mean = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_p5 = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_p95 = serializers.ListField(child=serializers.FloatField(allow_null=True))
     agents = CurveAgentSerializer(many=True, help_text="each agent traded alone")
+
+    def to_representation(self, instance):
+        # Stored with epoch ms (the page's chart reads them so); the API speaks seconds.
+        data = super().to_representation({**instance, "time_epoch_s": []})
+        data["time_epoch_s"] = [t // 1000 for t in instance["t"]]
+        return data
 
 
 class SweepRowSerializer(serializers.Serializer):

@@ -96,8 +96,9 @@ class CandlesOutputSerializer(serializers.Serializer):
     truncated = serializers.BooleanField(
         help_text="more candles exist in the range; the latest were returned"
     )
-    t = serializers.ListField(
-        child=serializers.IntegerField(), help_text="open times, epoch ms UTC"
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="open times in epoch seconds UTC (chart data, as lightweight-charts takes them)",
     )
     o = serializers.ListField(child=serializers.FloatField())
     h = serializers.ListField(child=serializers.FloatField())

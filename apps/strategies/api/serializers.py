@@ -49,8 +49,9 @@ class StrategyValidateInputSerializer(InputSerializer):
 
 class StrategyOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    strategy_id = serializers.CharField(
-        source="seed_id", help_text="the original id form, {symbol}_strategy_{id}"
+    seed_id = serializers.CharField(
+        help_text="the original id form, {symbol}_strategy_{id}; `id` is the strategy's id "
+        "everywhere else in the API (strategy_id)"
     )
     name = serializers.CharField()
     symbol = serializers.CharField()

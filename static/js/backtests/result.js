@@ -29,7 +29,7 @@
         TS.fetchJSON(priceEl.dataset.equityUrl),
       ]);
       const price = TS.candleChart(priceEl, candles);
-      const first = candles.t.length ? candles.t[0] / 1000 : 0;
+      const first = candles.time_epoch_s.length ? candles.time_epoch_s[0] : 0;
       const markers = [];
       trades.forEach(function (t) {
         const entry = Date.parse(t.entry_time) / 1000, exit = Date.parse(t.exit_time) / 1000;
@@ -48,7 +48,7 @@
       const seen = new Set(), eqData = [], bhData = [], ddData = [];
       let peak = -Infinity;
       equity.points.forEach(function (p) {
-        const t = Math.floor(p[0] / 1000);
+        const t = p[0];  // epoch seconds
         if (seen.has(t)) return;
         seen.add(t);
         eqData.push({ time: t, value: p[1] });
