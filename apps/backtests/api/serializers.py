@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from apps.backtests.models import BacktestRun, Fill, Sweep
-from apps.core.api.fields import MoneyField, RoundedFloatField, metrics_serializer
+from apps.core.api.fields import MoneyField, RoundedFloatField, metric_field, metrics_serializer
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
@@ -291,12 +291,12 @@ class BacktestSummarySerializer(serializers.Serializer):
     window = serializers.ListField(
         child=serializers.DateTimeField(allow_null=True), help_text="first and last candle"
     )
-    total_return_pct = serializers.FloatField(allow_null=True)
-    buy_and_hold_return_pct = serializers.FloatField(allow_null=True)
-    max_drawdown_pct = serializers.FloatField(allow_null=True)
-    sharpe = serializers.FloatField(allow_null=True)
-    win_rate_pct = serializers.FloatField(allow_null=True)
-    num_trades = serializers.IntegerField(allow_null=True)
+    total_return_pct = metric_field("total_return_pct")
+    buy_and_hold_return_pct = metric_field("buy_and_hold_return_pct")
+    max_drawdown_pct = metric_field("max_drawdown_pct")
+    sharpe = metric_field("sharpe")
+    win_rate_pct = metric_field("win_rate_pct")
+    num_trades = metric_field("num_trades")
 
 
 class BacktestsSummarySerializer(serializers.Serializer):
