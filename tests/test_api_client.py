@@ -77,6 +77,7 @@ def test_the_client_generates_without_warnings_and_with_typed_metrics_and_errors
     annotations = models.BacktestRunOutput.__annotations__
     assert "BacktestMetrics" in str(annotations["metrics"])
     assert "BacktestAssumptions" in str(annotations["assumptions"])
+    assert "NormalizedStrategy" in str(models.StrategyOutput.__annotations__["normalized"])
     metrics = models.BacktestMetrics.__annotations__
     assert "float" in str(metrics["sharpe"]) and "str" in str(metrics["final_balance"])
     # Each operation's errors are parsed into the error models, not dropped.
@@ -128,6 +129,10 @@ def test_the_generated_client_drives_the_spa_flow(generated, live_server, btc_1h
     assert isinstance(strategy, models.StrategyOutput) and strategy.seed_id.endswith(
         f"_strategy_{strategy.id}"
     )
+    # The strategy's normalised form is typed too: conditions with their fields.
+    assert isinstance(strategy.normalized, models.NormalizedStrategy)
+    condition = strategy.normalized.entry_conditions[0]
+    assert isinstance(condition, models.Condition) and condition.indicator and condition.condition
     listed = strategies_list.sync(client=client, ordering=models.StrategiesListOrdering("-name"))
     assert [s.id for s in listed.results] == [strategy.id]
 

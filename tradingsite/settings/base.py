@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "IntervalEnum": "engine.marketdata.INTERVALS",
         "ReplayStatusEnum": "apps.replay.models.ReplaySession.Status",
         "JobStatusEnum": "apps.core.jobs.JobStatus",
+        "LogicEnum": "engine.strategy.schema.LOGICS",
     },
 }
 

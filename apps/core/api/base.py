@@ -78,13 +78,18 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method == "OPTIONS":
-            return
+        handler = request.method.lower()
+        if handler == "options" or not hasattr(self, handler):
+            return  # OPTIONS describes the view; a method it lacks is DRF's 405
         allowed = self.allowed_query_params(request.method)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
-            takes = ", ".join(sorted(allowed - ALWAYS_ALLOWED)) or "none"
-            message = f"unknown query parameter; this operation takes: {takes}"
+            takes = ", ".join(sorted(allowed - ALWAYS_ALLOWED))
+            message = (
+                f"unknown query parameter; this operation takes: {takes}"
+                if takes
+                else "unknown query parameter; this operation takes none"
+            )
             raise serializers.ValidationError({name: [message] for name in unknown})
 
     def ordering_keys(self) -> list[str]:
