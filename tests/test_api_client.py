@@ -63,6 +63,22 @@ def generated(tmp_path_factory, django_db_setup, django_db_blocker):
             del sys.modules[name]
 
 
+@pytest.fixture
+def open_client(live_server):
+    """Makes the generated clients for the live server; closes them after the test (their
+    keep-alive connections would otherwise outlive it)."""
+    opened = []
+
+    def make(cls, **kwargs):
+        client = cls(base_url=live_server.url, **kwargs).__enter__()
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
 def _module(name: str):
     return importlib.import_module(f"{PACKAGE}.{name}")
 
@@ -87,7 +103,7 @@ def test_the_client_generates_without_warnings_and_with_typed_metrics_and_errors
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_generated_client_drives_the_spa_flow(generated, live_server, btc_1h_path):
+def test_the_generated_client_drives_the_spa_flow(generated, open_client, btc_1h_path):
     from apps.accounts.tests.factories import UserFactory
     from apps.marketdata.services import candles_import
 
@@ -103,8 +119,7 @@ def test_the_generated_client_drives_the_spa_flow(generated, live_server, btc_1h
     backtests_create = _module("api.backtests.backtests_create")
     backtests_retrieve = _module("api.backtests.backtests_retrieve")
     trades_list = _module("api.backtests.backtests_trades_list")
-
-    anonymous = package.Client(base_url=live_server.url)
+    anonymous = open_client(package.Client)
     refused = auth.sync(
         client=anonymous, body=models.TokenCreateInputRequest(username="spa", password="no")
     )
@@ -114,9 +129,7 @@ def test_the_generated_client_drives_the_spa_flow(generated, live_server, btc_1h
         body=models.TokenCreateInputRequest(username="spa", password="spa-pass-2024"),
     )
     assert isinstance(token, models.TokenCreateOutput)
-    client = package.AuthenticatedClient(
-        base_url=live_server.url, token=token.token, prefix="Token"
-    )
+    client = open_client(package.AuthenticatedClient, token=token.token, prefix="Token")
 
     assert strategies_list.sync(client=client).count == 0
     strategy = strategies_create.sync(
