@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.agents.models import Agent, Signal
+from apps.core.api.fields import MoneyField
 from apps.core.api.serializers import InputSerializer
 from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
@@ -113,6 +114,10 @@ class PredictionItemSerializer(serializers.Serializer):
 
 
 class SignalOutputSerializer(serializers.ModelSerializer):
+    entry_price = MoneyField()
+    target_price = MoneyField()
+    stop_loss = MoneyField()
+
     class Meta:
         model = Signal
         fields = [

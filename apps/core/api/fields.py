@@ -19,30 +19,32 @@ MONEY_PLACES = 8
 MONEY_SCHEMA = {
     "type": "string",
     "format": "decimal",
-    "pattern": r"^-?\d+\.\d{8}$",
+    "pattern": r"^-?\d+\.\d+$",
     "example": "409.35522000",
 }
 
 
 @extend_schema_field(MONEY_SCHEMA)
 class MoneyField(serializers.Field):
-    """An amount, price, quantity or fee as a fixed-point decimal string (read only)."""
+    """An amount, price, quantity or fee as a fixed-point decimal string with ``places``
+    decimals (read only)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, places: int = MONEY_PLACES, **kwargs):
+        self.places = places
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 
     def to_representation(self, value) -> str | None:
-        return money_string(value)
+        return money_string(value, self.places)
 
 
-def money_string(value) -> str | None:
-    """``value`` (Decimal, float, int or numeric text) as the API writes money; None when it
-    is missing or not a finite number."""
+def money_string(value, places: int = MONEY_PLACES) -> str | None:
+    """``value`` (Decimal, float, int or numeric text) as the API writes money, rounded
+    half-even to ``places``; None when it is missing or not a finite number."""
     d = to_decimal(value)
     if d is None:
         return None
-    q = d.quantize(d.__class__(1).scaleb(-MONEY_PLACES))
+    q = d.quantize(d.__class__(1).scaleb(-places))
     return format(abs(q) if q == 0 else q, "f")
 
 

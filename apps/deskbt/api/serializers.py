@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.core.api.fields import MoneyField
 from apps.core.api.serializers import InputSerializer
 from apps.deskbt.models import DeskBacktest
 from apps.deskbt.selectors import AUDIT_MAX_PAGE_SIZE, AUDIT_PAGE_SIZE
@@ -196,12 +197,12 @@ class DeskTradeSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     entry_decided_at = serializers.DateTimeField()
     entry_filled_at = serializers.DateTimeField()
-    entry_price = serializers.FloatField()
-    quantity = serializers.FloatField()
-    entry_fee = serializers.FloatField()
+    entry_price = MoneyField()
+    quantity = MoneyField(places=10)
+    entry_fee = MoneyField()
     exit_decided_at = serializers.DateTimeField(allow_null=True)
     exit_filled_at = serializers.DateTimeField(allow_null=True)
-    exit_price = serializers.FloatField(allow_null=True)
-    exit_fee = serializers.FloatField(allow_null=True)
-    pnl = serializers.FloatField(allow_null=True, help_text="null while open")
+    exit_price = MoneyField(allow_null=True)
+    exit_fee = MoneyField(allow_null=True)
+    pnl = MoneyField(allow_null=True, help_text="null while open")
     open = serializers.BooleanField(help_text="still held at the end, valued at the last close")

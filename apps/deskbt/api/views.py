@@ -154,7 +154,7 @@ class DeskBacktestTradesApi(ApiGenericView):
     @extend_schema(responses=DeskTradeSerializer(many=True))
     def get(self, request, pk: int):
         page = self.paginate_queryset(desk_trades(_job(request, pk, arrays=True)))
-        return self.get_paginated_response(page)
+        return self.get_paginated_response(DeskTradeSerializer(page, many=True).data)
 
 
 class DeskBacktestCancelApi(ApiGenericView):
