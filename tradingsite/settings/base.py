@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from .envcheck import (
     env_bool,
@@ -252,6 +253,8 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGIN_REGEXES = env.list("CORS_ALLOWED_ORIGIN_REGEXES", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Content-Disposition"]
+# An order may carry an Idempotency-Key (POST /api/portfolio/orders/).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 
 REST_FRAMEWORK = {
     # Token first: its challenge (WWW-Authenticate: Token) makes a missing, expired or revoked

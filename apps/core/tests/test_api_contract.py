@@ -279,6 +279,7 @@ def test_local_dev_origins_may_call_the_api_and_read_location(origin, user_clien
             HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type",
         )
         assert pre["Access-Control-Allow-Origin"] == origin
+        assert "idempotency-key" in pre["Access-Control-Allow-Headers"]
         r = user_client.get("/api/strategies/", HTTP_ORIGIN=origin)
         assert r["Access-Control-Allow-Origin"] == origin
         assert "Location" in r["Access-Control-Expose-Headers"]
