@@ -37,7 +37,8 @@ def to_decimal(x: Any) -> Decimal | None:
     if isinstance(x, Decimal):
         return x if x.is_finite() else None
     if isinstance(x, float):
-        return Decimal(repr(x)) if math.isfinite(x) else None
+        # float.__repr__, not repr(): numpy 2 writes a float64 as "np.float64(1.5)".
+        return Decimal(float.__repr__(x)) if math.isfinite(x) else None
     if isinstance(x, int):
         return Decimal(x)
     if isinstance(x, str):

@@ -148,7 +148,7 @@ class AgentPredictApi(ApiGenericView):
             return Response(
                 {"detail": str(exc), "symbol": agent.symbol}, status=status.HTTP_409_CONFLICT
             )
-        return Response(ev.to_dict())
+        return Response(EvaluationOutputSerializer(ev.to_dict()).data)
 
 
 class AgentPredictionsApi(ApiGenericView):

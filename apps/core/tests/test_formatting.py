@@ -145,3 +145,15 @@ def test_price_precision_reads_the_stored_candles(django_assert_max_num_queries)
     assert price_precision("ethbtc") == 5
     assert price_precision("NOPE") == 2
     assert price_precision(None) == 2
+
+
+def test_numpy_floats_read_as_their_value():
+    """numpy 2 reprs a float64 as "np.float64(37388.05)"; the engine hands them out."""
+    import numpy as np
+
+    from apps.core.api.fields import money_string
+    from apps.core.formatting import to_decimal
+
+    assert to_decimal(np.float64(37388.05)) == Decimal("37388.05")
+    assert money_string(np.float64(409.35522000000003)) == "409.35522000"
+    assert money_string(np.float64(-0.0)) == "0.00000000"
