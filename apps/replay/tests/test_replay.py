@@ -196,6 +196,8 @@ def test_api_create_step_live_and_isolation(user, other_user, desk):
     assert c.get(f"/api/replay/sessions/{pk}/live/?since=x").status_code == 400
     steps = c.get(f"/api/replay/sessions/{pk}/steps/").json()
     assert steps["count"] == 120 and "candidates" in steps["results"][0]
+    # Money as decimal strings, 8 places.
+    assert all(len(steps["results"][0][k].split(".")[1]) == 8 for k in ("cash", "equity"))
     assert c.post(f"/api/replay/sessions/{pk}/pause/").status_code == 400
     assert c.post(f"/api/replay/sessions/{pk}/start/").json()["status"] == "running"
     assert c.post(f"/api/replay/sessions/{pk}/fly/").status_code == 404
