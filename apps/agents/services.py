@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.jobs import JobStatus
-from apps.core.validators import name_clean
+from apps.core.validators import FieldErrors, name_clean
 from apps.marketdata.selectors import candles_frame
 from apps.marketdata.services import symbol_name_clean
 from apps.ml.models import TrainedModel
@@ -168,19 +168,21 @@ def agent_create(
     interval: str | None = None,
     enabled: bool = True,
 ) -> Agent:
-    symbol = symbol_name_clean(symbol)
-    name_clean(name)
+    errors = FieldErrors()  # every field's problem at once
+    with errors.check():
+        symbol = symbol_name_clean(symbol)
+    with errors.check():
+        name_clean(name)
     if strategy.owner_id != owner.pk:
-        raise ValidationError({"strategy": ["no such strategy"]})
+        errors.add("strategy", "no such strategy")
     if model is not None:
         if model.owner_id != owner.pk:
-            raise ValidationError({"model": ["no such model"]})
-        if model.symbol != symbol:
-            raise ValidationError(
-                {"model": [f"the model was trained on {model.symbol}, not {symbol}"]}
-            )
-        if model.status != JobStatus.SUCCEEDED:
-            raise ValidationError({"model": ["the model has not finished training"]})
+            errors.add("model", "no such model")
+        elif "symbol" not in errors and model.symbol != symbol:
+            errors.add("model", f"the model was trained on {model.symbol}, not {symbol}")
+        elif model.status != JobStatus.SUCCEEDED:
+            errors.add("model", "the model has not finished training")
+    errors.raise_if_any()
     try:
         with transaction.atomic():
             return Agent.objects.create(

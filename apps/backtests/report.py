@@ -139,7 +139,8 @@ def strategy_performance(*, strategy: Strategy) -> dict[str, Any]:
     latest = of_version.first()
     paper = _paper(strategy)
     return {
-        "strategy_id": strategy.seed_id,
+        "strategy_id": strategy.pk,
+        "seed_id": strategy.seed_id,
         "name": strategy.name,
         "version": strategy.version,
         "backtests": {

@@ -209,6 +209,28 @@ def recent_trades(*, owner, limit: int = 10) -> list[StoredTrade]:
     return [t for *_, t in found]
 
 
+class RecentTrades:
+    """All of the user's backtest trades, newest first, as a sequence a paginator can page:
+    its length is the stored count, a slice reads only the newest ``stop`` trades."""
+
+    def __init__(self, *, owner):
+        self.owner = owner
+
+    def __len__(self) -> int:
+        counts = BacktestTradeTable.objects.filter(run__owner=self.owner).values_list(
+            "count", flat=True
+        )
+        return sum(counts)
+
+    def __getitem__(self, index: slice) -> list[StoredTrade]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("RecentTrades takes a slice")
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = len(self)
+        return recent_trades(owner=self.owner, limit=stop)[start:stop] if stop > start else []
+
+
 def sweep_list(*, owner) -> QuerySet[Sweep]:
     return Sweep.objects.filter(owner=owner)
 
@@ -276,7 +298,7 @@ def _rounded(values: np.ndarray, digits: int = 7) -> list[float | None]:
 
 def backtest_chart_data(*, run: BacktestRun) -> dict[str, Any]:
     """Everything the result page's chart draws, as columns (one list per field, times in
-    epoch ms): the run's whole window of candles; each indicator of its strategy computed
+    epoch seconds, as lightweight-charts takes them): the run's whole window of candles; each indicator of its strategy computed
     the way the backtest computed it (over the same candles from the start of history, so
     the warm-up is the backtest's); every trade; the equity curve with buy & hold and the
     drawdown; the price precision to format prices with (in ``candles``)."""
@@ -294,8 +316,8 @@ def backtest_chart_data(*, run: BacktestRun) -> dict[str, Any]:
         "levels": [],
         "trades": {
             "side": trades["side"].tolist() if trades else [],
-            "entry_t": (trades["entry_time"] // 1000).tolist() if trades else [],
-            "exit_t": (trades["exit_time"] // 1000).tolist() if trades else [],
+            "entry_time_epoch_s": (trades["entry_time"] // 1_000_000).tolist() if trades else [],
+            "exit_time_epoch_s": (trades["exit_time"] // 1_000_000).tolist() if trades else [],
             **{
                 k: trades[k].tolist() if trades else []
                 for k in ("entry_price", "exit_price", "pnl", "return_pct")
@@ -305,7 +327,7 @@ def backtest_chart_data(*, run: BacktestRun) -> dict[str, Any]:
             ),
         },
         "equity": {
-            "t": equity[:, 0].astype("int64").tolist(),
+            "time_epoch_s": (equity[:, 0].astype("int64") // 1000).tolist(),
             "equity": _rounded(equity[:, 1], 10),
             "buy_and_hold": _rounded(equity[:, 2], 10),
             "drawdown_pct": _rounded(drawdown_pct(equity[:, 1]), 6),

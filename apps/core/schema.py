@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -42,7 +42,22 @@ VALIDATION_ERROR_SCHEMA = {
         "detail": {"type": "string"},
         "non_field_errors": {"type": "array", "items": {"type": "string"}},
     },
-    "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+    # A field's messages, or (a nested serializer, a list of them, a dict's values) its
+    # errors keyed by the nested field or position. Typed items, so generated clients keep it.
+    "additionalProperties": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "object", "additionalProperties": {}},
+                    ]
+                },
+            },
+            {"type": "object", "additionalProperties": {}},
+        ]
+    },
     "minProperties": 1,
 }
 
@@ -64,10 +79,34 @@ def error(description: str, name: str = ERROR) -> OpenApiResponse:
 
 
 class ApiAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        """`ordering` on a list whose view declares `ordering_fields` (apps.core.api.base)."""
+        params = super().get_override_parameters()
+        keys = getattr(self.view, "ordering_keys", None)
+        if self.method == "GET" and keys and keys() and self._is_list_view():
+            default = self.view.ordering_default
+            params = [
+                *params,
+                OpenApiParameter(
+                    "ordering",
+                    {"type": "string", "enum": keys()},
+                    description="sort key; `-` before it sorts descending"
+                    + (f" (default: {default})" if default else ""),
+                ),
+            ]
+        return params
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        from apps.core.api.base import record_documented
+
+        record_documented(
+            type(self.view),
+            method,
+            {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"},
+        )
         registry.register_on_missing(
             ResolvedComponent(ERROR, ResolvedComponent.SCHEMA, ERROR_SCHEMA, ERROR)
         )

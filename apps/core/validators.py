@@ -13,8 +13,10 @@ caller that skips the form is refused too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from engine.bounds import window_problem
 
@@ -71,3 +73,44 @@ def whole_number(raw: str, maximum: int | None = None) -> int | None:
 def whole_number_rule(maximum: int | None = None) -> str:
     """What ``whole_number`` takes, said as the refusal."""
     return f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1"
+
+
+class FieldErrors:
+    """A service's input problems, collected so one ValidationError names all of them (the
+    API answered one field at a time when each check raised on its own)::
+
+        errors = FieldErrors()
+        with errors.check():
+            symbol = symbol_name_clean(symbol)
+        if action not in ACTIONS:
+            errors.add("action", "must be 'buy' or 'sell'")
+        errors.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.errors
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Run a check that raises a Django ValidationError; keep its errors and go on."""
+        try:
+            yield
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    for error in errors:
+                        for message in error.messages:
+                            self.add(field, message)
+            else:
+                for message in exc.messages:
+                    self.add(NON_FIELD_ERRORS, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)

@@ -355,7 +355,8 @@ def candles_payload(
     source: str | None = None,
     precision: int | None = None,
 ) -> dict:
-    """Compact arrays for charts and clients: times in epoch ms, one list per field, and
+    """Compact arrays for charts and clients: open times in epoch seconds UTC (what
+    lightweight-charts takes; the API's other answers use ISO 8601), one list per field, and
     the decimals to show prices with (the symbol's ``price_precision`` unless given).
     ``source``: the stored interval the bars were built from (``interval`` itself when
     stored)."""
@@ -366,7 +367,7 @@ def candles_payload(
         "count": len(frame),
         "truncated": truncated,
         "precision": price_precision(symbol) if precision is None else precision,
-        "t": (frame.index.as_unit("ms").asi8).tolist(),
+        "time_epoch_s": (frame.index.as_unit("s").asi8).tolist(),
         "o": frame["open"].tolist(),
         "h": frame["high"].tolist(),
         "l": frame["low"].tolist(),

@@ -251,19 +251,21 @@ def snapshots(*, portfolio: Portfolio, limit: int = 2000) -> list[dict]:
     (the initial cash, when the history is complete) and where it stands now (positions at
     their latest close), so even a single order draws a line from start to today."""
     rows = list(Snapshot.objects.filter(portfolio=portfolio).order_by("-time", "-id")[:limit])
-    points = [
-        {"t": int(s.time.timestamp() * 1000), "total": float(s.total), "cash": float(s.cash)}
-        for s in reversed(rows)
-    ]
-    start = int(portfolio.created_at.timestamp() * 1000)
-    if len(rows) < limit and (not points or points[0]["t"] > start):
+    # Compared in microseconds (a start and a "now" in the same second are two points);
+    # written as chart data: epoch seconds, as lightweight-charts takes them.
+    points = [(s.time, float(s.total), float(s.cash)) for s in reversed(rows)]
+    start = portfolio.created_at
+    if len(rows) < limit and (not points or points[0][0] > start):
         initial = float(portfolio.initial_cash)
-        points.insert(0, {"t": start, "total": initial, "cash": initial})
-    now = int(timezone.now().timestamp() * 1000)
-    if now > points[-1]["t"]:
+        points.insert(0, (start, initial, initial))
+    now = timezone.now()
+    if now > points[-1][0]:
         total = add(portfolio.cash, positions_value(portfolio))
-        points.append({"t": now, "total": float(total), "cash": float(portfolio.cash)})
-    return points
+        points.append((now, float(total), float(portfolio.cash)))
+    return [
+        {"time_epoch_s": int(when.timestamp()), "total": total, "cash": cash}
+        for when, total, cash in points
+    ]
 
 
 def agent_track_records(agent_ids: list[int]) -> dict[int, tuple[int, int]]:

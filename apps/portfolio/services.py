@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core.validators import name_clean, name_problem
+from apps.core.validators import FieldErrors, name_clean, name_problem
 from apps.marketdata.services import symbol_name_clean
 
 from .models import Order, Portfolio, Position, Snapshot, Source, TradeLog
@@ -244,18 +244,25 @@ def _order_check(
     market_time: datetime | None = None,
     decided_at: datetime | None = None,
 ) -> OrderPlan:
-    """Everything that needs no lock: the fields, the quote, the fingerprint, the portfolio."""
-    symbol = symbol_name_clean(symbol)
-    name_clean(strategy_name, "strategy_name")
+    """Everything that needs no lock: the fields, the quote, the fingerprint, the portfolio.
+    Every field's problem is reported at once."""
+    errors = FieldErrors()
+    with errors.check():
+        symbol = symbol_name_clean(symbol)
+    with errors.check():
+        name_clean(strategy_name, "strategy_name")
     if action not in (Order.Action.BUY, Order.Action.SELL):
-        raise ValidationError({"action": ["must be 'buy' or 'sell'"]})
+        errors.add("action", "must be 'buy' or 'sell'")
     if source not in Source.values:
-        raise ValidationError({"source": [f"must be one of {', '.join(Source.values)}"]})
+        errors.add("source", f"must be one of {', '.join(Source.values)}")
     if confidence is not None and not (0.0 <= float(confidence) <= 1.0):
-        raise ValidationError({"confidence": ["must be between 0 and 1"]})
+        errors.add("confidence", "must be between 0 and 1")
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 120):
-        raise ValidationError({"idempotency_key": ["must be 1 to 120 characters"]})
-    quote = _quote_check(symbol=symbol, price=price, market_time=market_time)
+        errors.add("idempotency_key", "must be 1 to 120 characters")
+    if "symbol" not in errors:
+        with errors.check():
+            quote = _quote_check(symbol=symbol, price=price, market_time=market_time)
+    errors.raise_if_any()
     # The fingerprint names the portfolio as asked (None: the default), before resolving it.
     body = {
         "symbol": symbol,

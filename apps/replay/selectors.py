@@ -230,7 +230,12 @@ def session_live(
         "cash": last["cash"] if last else initial,
         "return_pct": None if not (equity and initial) else (equity / initial - 1.0) * 100.0,
         "curve": [
-            {"seq": s["seq"], "t": to_ms(s["market_time"]), "equity": s["equity"]} for s in steps
+            {
+                "seq": s["seq"],
+                "time_epoch_s": to_ms(s["market_time"]) // 1000,
+                "equity": s["equity"],
+            }
+            for s in steps
         ],
         "decisions": [candidate_dict(c) for c in cands],
         "fills": [order_dict(o) for o in orders],

@@ -11,6 +11,28 @@ import pandas as pd
 from numba import njit
 
 SECONDS_PER_YEAR = 365 * 24 * 3600  # crypto trades around the clock
+# The keys of compute_metrics, in its order (the API types each one).
+METRIC_KEYS = (
+    "final_balance",
+    "total_return_pct",
+    "buy_and_hold_return_pct",
+    "cagr_pct",
+    "max_drawdown_pct",
+    "max_drawdown_duration_bars",
+    "max_drawdown_duration_seconds",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "num_trades",
+    "win_rate_pct",
+    "profit_factor",
+    "expectancy",
+    "avg_trade_return_pct",
+    "best_trade_pct",
+    "worst_trade_pct",
+    "exposure_pct",
+    "total_fees",
+)
 
 
 def _f(x: float | None, digits: int = 6) -> float | None:

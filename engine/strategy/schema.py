@@ -229,10 +229,13 @@ def _risk(data: Any, errs: _Collector) -> Risk:
     )
 
 
+LOGICS = ("all", "any")  # how a strategy's conditions combine
+
+
 def _logic(value: Any, path: str, default: str, errs: _Collector) -> str:
     if value is None:
         return default
-    if value not in ("all", "any"):
+    if value not in LOGICS:
         errs.add(path, "must be 'all' or 'any'")
         return default
     return value

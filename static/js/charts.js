@@ -4,12 +4,12 @@
  *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
  *       indicators: overlays on the price, each oscillator in a pane of its own below) with
  *       an OHLCV readout that follows the crosshair. `candles` is the candles API's payload:
- *       {t: [epoch ms], o, h, l, c, v, precision}. Prices show `precision` decimals.
+ *       {time_epoch_s: [epoch seconds], o, h, l, c, v, precision}. Prices show `precision` decimals.
  *   Charts.result(el, chartPayload, {controls})  a backtest: Charts.price plus trade
  *       markers (small arrows, details in the readout), entry-exit segments coloured by
  *       result, and equity (vs buy & hold) and drawdown panes on the same time axis.
  *   Charts.equity(el, series, {mode, controls})  equity curves on one basis: each series
- *       {name, t: [epoch ms], v: [money], base?, color?} is drawn as % from its start
+ *       {name, time_epoch_s: [epoch seconds], v: [money], base?, color?} is drawn as % from its start
  *       (base: its first value unless given); mode "pct" (linear) or "log" (log scale).
  *       `controls`: an element holding buttons with data-equity-mode="pct|log".
  *   Each returns a handle {chart, ...} (also Charts.instances.get(el)); the element gets
@@ -252,9 +252,9 @@
 
   function Charts_price(el, d, opts) {
     opts = opts || {};
-    const n = d.t.length;
+    const n = d.time_epoch_s.length;
     const times = new Array(n);
-    for (let i = 0; i < n; i++) times[i] = Math.floor(d.t[i] / 1000);
+    for (let i = 0; i < n; i++) times[i] = d.time_epoch_s[i];
     const chart = LWC.createChart(el, TS.chartOptions(el));
     const fmt = priceFormat(d.precision);
     const price = chart.addSeries(LWC.CandlestickSeries, {
@@ -409,8 +409,8 @@
   function drawTrades(h, t) {
     const count = t.side.length;
     const tr = {
-      entry: t.entry_t.map(function (x) { return Math.floor(x / 1000); }),
-      exit: t.exit_t.map(function (x) { return Math.floor(x / 1000); }),
+      entry: t.entry_time_epoch_s.slice(),
+      exit: t.exit_time_epoch_s.slice(),
       entry_price: t.entry_price, exit_price: t.exit_price, pnl: t.pnl,
     };
     const plugin = LWC.createSeriesMarkers(h.price, []);
@@ -456,7 +456,7 @@
         title: s.name, lastValueVisible: true, priceFormat: indexedFormat,
       }), pane);
       // One point per second at most (the library's rule); the last one wins.
-      const data = snapped(ONE, s.t.map(function (x) { return Math.floor(x / 1000); }),
+      const data = snapped(ONE, s.time_epoch_s,
         s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; }));
       return { name: s.name, series: line, times: data.map(function (p) { return p.time; }), values: data.map(function (p) { return p.value; }) };
     });
@@ -528,8 +528,8 @@
     const eqPane = chart.panes().length;
     const e = d.equity;
     const eq = equityPane(chart, eqPane, [
-      { name: "strategy", t: e.t, v: e.equity, base: d.initial_balance, color: "#2563eb" },
-      { name: "buy & hold", t: e.t, v: e.buy_and_hold, base: d.initial_balance, color: "#94a3b8" },
+      { name: "strategy", time_epoch_s: e.time_epoch_s, v: e.equity, base: d.initial_balance, color: "#2563eb" },
+      { name: "buy & hold", time_epoch_s: e.time_epoch_s, v: e.buy_and_hold, base: d.initial_balance, color: "#94a3b8" },
     ]);
     bindModes(opts.controls, eq, el, opts.mode);
     const ddPane = eqPane + 1;
@@ -548,7 +548,7 @@
         return r;
       },
     }), ddPane);
-    const ddLine = snapped(ONE, e.t.map(function (x) { return Math.floor(x / 1000); }), e.drawdown_pct);
+    const ddLine = snapped(ONE, e.time_epoch_s, e.drawdown_pct);
     const ddTimes = ddLine.map(function (p) { return p.time; }), ddValues = ddLine.map(function (p) { return p.value; });
     // A coarse bar keeps its deepest drawdown.
     function drawLevel(L) { eq.draw(L); dd.setData(snapped(L, ddTimes, ddValues, Math.min)); }
@@ -596,7 +596,7 @@
     const params = new URLSearchParams({ symbol: el.dataset.symbol, interval: el.dataset.interval, limit: el.dataset.limit || "1000" });
     try {
       const data = await TS.fetchJSON(el.dataset.candlesUrl + "?" + params.toString());
-      if (!data.t.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
+      if (!data.time_epoch_s.length) { TS.showError(el, "No candles for this symbol and interval."); return; }
       Charts.price(el, data);
     } catch (e) {
       TS.showError(el, "Could not load candles: " + e.message);

@@ -62,7 +62,7 @@
       document.getElementById("return").textContent = F.pct(data.return_pct, 2, true);
       document.getElementById("note").textContent = data.note || "";
       data.curve.forEach(function (p) {
-        const t = Math.floor(p.t / 1000);
+        const t = p.time_epoch_s;
         if (lastTime !== null && t <= lastTime) return;
         line.update({ time: t, value: p.equity });
         lastTime = t;

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from .envcheck import (
     env_bool,
@@ -251,11 +252,17 @@ BINANCE_TIMEOUT = env_float("BINANCE_TIMEOUT", 10.0)
 BINANCE_FERNET_KEYS = env("BINANCE_FERNET_KEYS", default="")
 BINANCE_KEY_FILE_FALLBACK = True
 
-# CORS for a separate frontend: no other origin by default, in every environment (with
-# credentials allowed, a listed origin can act as the signed-in user). A dev frontend opts
-# in: CORS_ALLOWED_ORIGINS=http://localhost:5173.
+# CORS for a separate frontend (with credentials allowed, an allowed origin can act as the
+# signed-in user): exact origins in CORS_ALLOWED_ORIGINS, patterns in
+# CORS_ALLOWED_ORIGIN_REGEXES. None here (production, tests); the local/embedded settings
+# allow dev servers on any port of localhost and 127.0.0.1 (settings/local.py). A client
+# reads Location (a queued job's URL), Retry-After and Content-Disposition (exports).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGIN_REGEXES = env.list("CORS_ALLOWED_ORIGIN_REGEXES", default=[])
 CORS_ALLOW_CREDENTIALS = True
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Content-Disposition"]
+# An order may carry an Idempotency-Key (POST /api/portfolio/orders/).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 
 REST_FRAMEWORK = {
     # Token first: its challenge (WWW-Authenticate: Token) makes a missing, expired or revoked
@@ -302,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "IntervalEnum": "engine.marketdata.INTERVALS",
         "ReplayStatusEnum": "apps.replay.models.ReplaySession.Status",
         "JobStatusEnum": "apps.core.jobs.JobStatus",
+        "LogicEnum": "engine.strategy.schema.LOGICS",
     },
 }
 

@@ -8,16 +8,16 @@ from rest_framework import status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.services import token_create, token_revoke
 from apps.accounts.throttles import LOCKED_MESSAGE, LoginRateThrottle, lockout_seconds_left
+from apps.core.api.base import ApiView
 from apps.core.schema import error
 
 from .serializers import TokenCreateInputSerializer, TokenCreateOutputSerializer
 
 
-class TokenApi(APIView):
+class TokenApi(ApiView):
     """POST: sign in for an API token (send it as `Authorization: Token <token>`); DELETE:
     revoke the token this request carries."""
 

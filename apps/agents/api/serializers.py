@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.agents.models import Agent, Signal
+from apps.core.api.fields import MoneyField
 from apps.core.api.serializers import InputSerializer
 from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
@@ -71,9 +72,9 @@ class EvaluationOutputSerializer(serializers.Serializer):
     )
     age = serializers.CharField(help_text="how long ago that close was, in words")
     age_bars = serializers.IntegerField(help_text="whole intervals since that close")
-    entry_price = serializers.FloatField()
-    target_price = serializers.FloatField()
-    stop_loss = serializers.FloatField()
+    entry_price = MoneyField()
+    target_price = MoneyField()
+    stop_loss = MoneyField()
     targets_from = serializers.CharField(help_text="strategy_risk, atr or strategy_risk+atr")
     probability_up = serializers.FloatField(allow_null=True)
     reasons = ReasonSerializer(many=True)
@@ -113,6 +114,10 @@ class PredictionItemSerializer(serializers.Serializer):
 
 
 class SignalOutputSerializer(serializers.ModelSerializer):
+    entry_price = MoneyField()
+    target_price = MoneyField()
+    stop_loss = MoneyField()
+
     class Meta:
         model = Signal
         fields = [

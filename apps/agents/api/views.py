@@ -1,7 +1,6 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.agents.models import Agent
@@ -13,6 +12,7 @@ from apps.agents.services import (
     agent_set_enabled,
     prediction_item,
 )
+from apps.core.api.base import ApiGenericView
 from apps.ml.selectors import model_get
 from apps.strategies.selectors import strategy_get
 
@@ -28,9 +28,15 @@ from .serializers import (
 )
 
 
-class AgentListCreateApi(GenericAPIView):
+class AgentListCreateApi(ApiGenericView):
     """Your agents; POST configures one (symbol + saved strategy, optionally a model)."""
 
+    ordering_fields = {
+        "symbol": "symbol",
+        "name": "name",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    }
     queryset = Agent.objects.none()
     serializer_class = AgentOutputSerializer
 
@@ -45,13 +51,14 @@ class AgentListCreateApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         strategy = strategy_get(owner=request.user, ref=v["strategy"])
-        if strategy is None:
-            return Response({"strategy": ["no such strategy"]}, status=400)
         model = None
+        errors = {} if strategy is not None else {"strategy": ["no such strategy"]}
         if v.get("model") is not None:
             model = model_get(owner=request.user, pk=v["model"])
             if model is None:
-                return Response({"model": ["no such model"]}, status=400)
+                errors["model"] = ["no such model"]
+        if errors:
+            return Response(errors, status=400)
         agent = agent_create(
             owner=request.user,
             symbol=v["symbol"],
@@ -64,7 +71,7 @@ class AgentListCreateApi(GenericAPIView):
         return Response(AgentOutputSerializer(agent).data, status=status.HTTP_201_CREATED)
 
 
-class AgentDetailApi(GenericAPIView):
+class AgentDetailApi(ApiGenericView):
     queryset = Agent.objects.none()
     serializer_class = AgentOutputSerializer
 
@@ -93,7 +100,12 @@ class AgentDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AgentSignalsApi(GenericAPIView):
+class AgentSignalsApi(ApiGenericView):
+    ordering_fields = {
+        "created_at": "created_at",
+        "market_time": "market_time",
+        "confidence": "confidence",
+    }
     queryset = Agent.objects.none()
     serializer_class = SignalOutputSerializer
 
@@ -106,7 +118,7 @@ class AgentSignalsApi(GenericAPIView):
         return self.get_paginated_response(SignalOutputSerializer(page, many=True).data)
 
 
-class AgentPredictApi(GenericAPIView):
+class AgentPredictApi(ApiGenericView):
     """The agent for a symbol evaluates as of now, on the candles closed by now (the original
     /agent/{symbol}/predict): with its market time (the last candle's close) and whether that
     is fresh (within DESK_MAX_STALE_BARS intervals) or stale, with its age. `?store=true`
@@ -136,18 +148,19 @@ class AgentPredictApi(GenericAPIView):
             return Response(
                 {"detail": str(exc), "symbol": agent.symbol}, status=status.HTTP_409_CONFLICT
             )
-        return Response(ev.to_dict())
+        return Response(EvaluationOutputSerializer(ev.to_dict()).data)
 
 
-class AgentPredictionsApi(GenericAPIView):
+class AgentPredictionsApi(ApiGenericView):
     """One item per agent, with the original frontend fields (agentName, prediction,
     confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest (market_time, fresh,
     age, age_bars among them); an agent that cannot evaluate is an explicit error item."""
 
+    ordering_fields = {"symbol": "symbol", "name": "name", "created_at": "created_at"}
     queryset = Agent.objects.none()
     serializer_class = PredictionItemSerializer
-    pagination_class = None
 
     @extend_schema(responses=PredictionItemSerializer(many=True))
     def get(self, request):
-        return Response([prediction_item(a) for a in agent_list(owner=request.user)])
+        page = self.paginate_queryset(agent_list(owner=request.user))
+        return self.get_paginated_response([prediction_item(a) for a in page])

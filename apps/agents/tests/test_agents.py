@@ -92,7 +92,7 @@ def test_predict_and_predictions_api(user_client, user, btc_candles):
         owner=user, definition={**RSI_ONLY, "symbol": "ETHUSDT"}, name="eth"
     )
     agent_create(owner=user, symbol="ETHUSDT", strategy=eth_strategy)  # no ETH candles imported
-    items = {i["symbol"]: i for i in user_client.get("/api/agents/predictions/").json()}
+    items = {i["symbol"]: i for i in user_client.get("/api/agents/predictions/").json()["results"]}
     btc, eth = items["BTCUSDT"], items["ETHUSDT"]
     assert set(btc) >= {
         "agentName",
@@ -123,7 +123,7 @@ def test_agents_are_private_and_input_is_checked(user_client, user, other_user, 
         == 404
     )
     assert other.delete(f"/api/agents/{agent.pk}/").status_code == 404
-    assert other.get("/api/agents/predictions/").json() == []
+    assert other.get("/api/agents/predictions/").json()["results"] == []
     steal = other.post(
         "/api/agents/", {"symbol": "BTCUSDT", "strategy": str(agent.strategy_id)}, format="json"
     )

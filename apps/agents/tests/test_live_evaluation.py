@@ -93,7 +93,7 @@ def test_stale_evaluation_in_the_api(user_client, user, btc_candles):
     body = user_client.get("/api/agents/BTCUSDT/predict/").json()
     assert body["market_time"] == "2021-06-10T00:00:00Z" and body["fresh"] is False
     assert "year" in body["age"] and body["age_bars"] > 24 * 365
-    (item,) = user_client.get("/api/agents/predictions/").json()
+    (item,) = user_client.get("/api/agents/predictions/").json()["results"]
     assert item["fresh"] is False and item["age"] == body["age"]
 
 

@@ -12,6 +12,7 @@ from apps.backtests.selectors import (
     ORDERINGS,
     equity_pct,
 )
+from apps.core.api.fields import MoneyField, RoundedFloatField, metric_field, metrics_serializer
 from apps.core.api.serializers import InputSerializer
 from apps.core.jobs import JobStatus
 from apps.core.validators import window_clean
@@ -20,6 +21,7 @@ from apps.portfolio.api.serializers import StrategyHealthSerializer
 from apps.strategies.api.serializers import StrategyJSONField, StrategyRefField
 from apps.strategies.selectors import strategy_get
 from engine.backtest import BOUNDS, DEFAULTS, PARAMS, config_from_params
+from engine.backtest.metrics import METRIC_KEYS
 from engine.backtest.sweep import (
     DEFAULT_IN_SAMPLE_PCT,
     DEFAULT_METRIC,
@@ -174,12 +176,47 @@ class CompareQuerySerializer(InputSerializer):
         return ids
 
 
+BacktestMetricsSerializer = metrics_serializer("BacktestMetrics", METRIC_KEYS)
+
+
+class BacktestAssumptionsSerializer(serializers.Serializer):
+    """How the engine simulated the run (engine.backtest.run), as stored with it."""
+
+    fill = serializers.ChoiceField(choices=Fill.choices, required=False)
+    fill_rule = serializers.CharField(required=False)
+    fee_rate = serializers.FloatField(required=False, help_text="per fill, of the notional")
+    fees = serializers.CharField(required=False)
+    slippage_bps = serializers.FloatField(required=False)
+    slippage = serializers.CharField(required=False)
+    position_size_pct = serializers.FloatField(required=False)
+    stop_loss_pct = serializers.FloatField(required=False, allow_null=True)
+    take_profit_pct = serializers.FloatField(required=False, allow_null=True)
+    stop_take_rule = serializers.CharField(required=False)
+    allow_short = serializers.BooleanField(required=False)
+    warmup_bars = serializers.IntegerField(required=False)
+    end_of_data = serializers.CharField(required=False)
+    buy_and_hold_basis = serializers.CharField(required=False)
+    annualisation = serializers.CharField(required=False)
+    window = serializers.ListField(
+        child=serializers.DateTimeField(),
+        required=False,
+        help_text="the first and the last simulated candle",
+    )
+    candles = serializers.IntegerField(required=False)
+
+
 class BacktestRunOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     strategy_id = serializers.IntegerField(source="strategy.pk", allow_null=True, default=None)
     strategy_version = serializers.IntegerField(
         source="strategy_version.number", allow_null=True, default=None
     )
+    initial_balance = MoneyField()
+    metrics = BacktestMetricsSerializer(
+        allow_null=True, read_only=True, help_text="null until the run succeeds"
+    )
+    assumptions = BacktestAssumptionsSerializer(allow_null=True, read_only=True)
+    compute_seconds = serializers.SerializerMethodField(help_text="time in the engine")
 
     class Meta:
         model = BacktestRun
@@ -212,7 +249,7 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
             "first_candle",
             "last_candle",
             "engine_version",
-            "compute_ms",
+            "compute_seconds",
             "created_at",
             "started_at",
             "finished_at",
@@ -220,6 +257,9 @@ class BacktestRunOutputSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return reverse("api:backtests:detail", args=[obj.pk])
+
+    def get_compute_seconds(self, obj) -> float | None:
+        return None if obj.compute_ms is None else obj.compute_ms / 1000
 
 
 # A stored trade (apps/backtests/tradestore.StoredTrade): the fields, types and bounds
@@ -234,13 +274,13 @@ class BacktestTradeOutputSerializer(serializers.Serializer):
     side = serializers.CharField(max_length=5)
     entry_time = serializers.DateTimeField()
     exit_time = serializers.DateTimeField()
-    entry_price = serializers.FloatField()
-    exit_price = serializers.FloatField()
-    quantity = serializers.FloatField()
-    entry_fee = serializers.FloatField()
-    exit_fee = serializers.FloatField()
-    pnl = serializers.FloatField()
-    return_pct = serializers.FloatField()
+    entry_price = MoneyField()
+    exit_price = MoneyField()
+    quantity = MoneyField()
+    entry_fee = MoneyField()
+    exit_fee = MoneyField()
+    pnl = MoneyField()
+    return_pct = RoundedFloatField()
     bars_held = serializers.IntegerField(**_POSITIVE)
     exit_reason = serializers.CharField(max_length=20)
 
@@ -249,8 +289,8 @@ class EquityPointSerializer(serializers.Serializer):
     """One point of a run's (downsampled) equity curve, as the exports write it."""
 
     time = serializers.DateTimeField()
-    equity = serializers.FloatField()
-    buy_and_hold = serializers.FloatField(
+    equity = MoneyField()
+    buy_and_hold = MoneyField(
         allow_null=True, help_text="the initial balance held in the asset from the first bar"
     )
 
@@ -293,10 +333,31 @@ class CompareOutputSerializer(serializers.Serializer):
     runs = CompareRunSerializer(many=True, help_text="in the order asked for")
 
 
+EQUITY_COLUMNS = ["time_epoch_s", "equity", "buy_and_hold"]
+
+
 class EquityOutputSerializer(serializers.Serializer):
+    """Chart data for lightweight-charts: times in epoch seconds (UTC), amounts as numbers
+    rounded to 8 decimals; the API's other answers use ISO 8601 times and decimal strings."""
+
     run = serializers.IntegerField()
-    columns = serializers.ListField(child=serializers.CharField())
-    points = serializers.ListField(child=serializers.ListField())
+    columns = serializers.ListField(
+        child=serializers.ChoiceField(choices=EQUITY_COLUMNS), help_text="what each point holds"
+    )
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[time_epoch_s, equity, buy_and_hold (null before its first bar)]",
+    )
+
+    def to_representation(self, instance):
+        return {
+            "run": instance.pk,
+            "columns": EQUITY_COLUMNS,
+            "points": [
+                [t // 1000, *(None if v is None else round(v, 8) for v in values)]
+                for t, *values in instance.equity_curve or []
+            ],
+        }
 
 
 def _floats(help_text: str = "", null: bool = False) -> serializers.ListField:
@@ -318,8 +379,12 @@ class ChartLevelSerializer(serializers.Serializer):
 
 class ChartTradesSerializer(serializers.Serializer):
     side = serializers.ListField(child=serializers.IntegerField(), help_text="1 long, -1 short")
-    entry_t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
-    exit_t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
+    entry_time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds UTC"
+    )
+    exit_time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds UTC"
+    )
     entry_price = _floats()
     exit_price = _floats()
     pnl = _floats()
@@ -328,7 +393,9 @@ class ChartTradesSerializer(serializers.Serializer):
 
 
 class ChartEquitySerializer(serializers.Serializer):
-    t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms UTC")
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds UTC"
+    )
     equity = _floats()
     buy_and_hold = _floats("the initial balance held in the asset", null=True)
     drawdown_pct = _floats("below the highest equity so far, <= 0")
@@ -403,12 +470,12 @@ class BacktestSummarySerializer(serializers.Serializer):
     window = serializers.ListField(
         child=serializers.DateTimeField(allow_null=True), help_text="first and last candle"
     )
-    total_return_pct = serializers.FloatField(allow_null=True)
-    buy_and_hold_return_pct = serializers.FloatField(allow_null=True)
-    max_drawdown_pct = serializers.FloatField(allow_null=True)
-    sharpe = serializers.FloatField(allow_null=True)
-    win_rate_pct = serializers.FloatField(allow_null=True)
-    num_trades = serializers.IntegerField(allow_null=True)
+    total_return_pct = metric_field("total_return_pct")
+    buy_and_hold_return_pct = metric_field("buy_and_hold_return_pct")
+    max_drawdown_pct = metric_field("max_drawdown_pct")
+    sharpe = metric_field("sharpe")
+    win_rate_pct = metric_field("win_rate_pct")
+    num_trades = metric_field("num_trades")
 
 
 class BacktestsSummarySerializer(serializers.Serializer):
@@ -465,7 +532,8 @@ class DriftSerializer(serializers.Serializer):
 
 
 class StrategyPerformanceOutputSerializer(serializers.Serializer):
-    strategy_id = serializers.CharField()
+    strategy_id = serializers.IntegerField()
+    seed_id = serializers.CharField(help_text="the original id form, {symbol}_strategy_{id}")
     name = serializers.CharField()
     version = serializers.IntegerField()
     backtests = BacktestsSummarySerializer()

@@ -7,19 +7,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.backtests.export import run_download, sweep_download
 from apps.backtests.models import BacktestRun, Sweep
 from apps.backtests.selectors import (
+    RecentTrades,
     backtest_chart_data,
     backtest_compare,
     backtest_get,
     backtest_list,
     backtest_trades,
     metric_names,
-    recent_trades,
     sweep_get,
     sweep_list,
     sweep_row_get,
@@ -32,6 +31,7 @@ from apps.backtests.services import (
     sweep_row_backtest,
     sweep_row_save,
 )
+from apps.core.api.base import ApiGenericView
 from apps.core.api.jobs import job_cancel_response
 from apps.core.export import CSV, ExportMixin
 from apps.strategies.api.serializers import StrategyOutputSerializer
@@ -65,9 +65,10 @@ def csv_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(OpenApiTypes.STR, description=description)
 
 
-class BacktestListCreateApi(GenericAPIView):
+class BacktestListCreateApi(ApiGenericView):
     """Your runs, filtered (symbol, strategy, status, submission days, return, Sharpe,
-    drawdown) and sorted (`ordering`). POST queues a backtest and answers 202 with its URL."""
+    drawdown) and sorted (`ordering`, its enum from the query serializer, metrics included).
+    POST queues a backtest and answers 202 with its URL."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestRunOutputSerializer
@@ -96,7 +97,7 @@ class BacktestListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class BacktestDetailApi(ExportMixin, GenericAPIView):
+class BacktestDetailApi(ExportMixin, ApiGenericView):
     """Status, progress, metrics and the assumptions of a run; as CSV (`Accept: text/csv`
     or `?format=csv`) its metrics, one `metric,value` row each, as a download. DELETE
     removes the run with its trades (204); a queued or running run is cancelled first,
@@ -123,7 +124,7 @@ class BacktestDetailApi(ExportMixin, GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BacktestTradesApi(ExportMixin, GenericAPIView):
+class BacktestTradesApi(ExportMixin, ApiGenericView):
     """A run's trades in order, a page at a time; as CSV (`Accept: text/csv` or
     `?format=csv`) all of them in one streamed download, the same fields and values."""
 
@@ -144,9 +145,9 @@ class BacktestTradesApi(ExportMixin, GenericAPIView):
         return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
-class BacktestEquityApi(ExportMixin, GenericAPIView):
-    """The downsampled equity curve with buy & hold beside it: [t (epoch ms), equity, buy &
-    hold]; as CSV (`Accept: text/csv` or `?format=csv`) a download of time (ISO 8601 UTC),
+class BacktestEquityApi(ExportMixin, ApiGenericView):
+    """The downsampled equity curve with buy & hold beside it, as chart data: [time (epoch
+    seconds), equity, buy & hold]; as CSV (`Accept: text/csv` or `?format=csv`) a download of time (ISO 8601 UTC),
     equity, buy_and_hold rows."""
 
     queryset = BacktestRun.objects.none()
@@ -162,17 +163,11 @@ class BacktestEquityApi(ExportMixin, GenericAPIView):
         run = _run(request, pk)
         if self.export_format(request) == CSV:
             return run_download(run, "equity", CSV)
-        return Response(
-            {
-                "run": run.pk,
-                "columns": ["t", "equity", "buy_and_hold"],
-                "points": run.equity_curve or [],
-            }
-        )
+        return Response(EquityOutputSerializer(run).data)
 
 
-class BacktestChartApi(GenericAPIView):
-    """What the result page draws, as columns: the whole window's candles (epoch ms), the
+class BacktestChartApi(ApiGenericView):
+    """What the result page draws, as columns: the whole window's candles (epoch seconds), the
     strategy's indicators as the backtest computed them, the trades, equity with buy & hold
     and drawdown, and the symbol's price precision."""
 
@@ -199,7 +194,7 @@ class BacktestChartApi(GenericAPIView):
         return response
 
 
-class BacktestCancelApi(GenericAPIView):
+class BacktestCancelApi(ApiGenericView):
     """Cancel your queued or running backtest. 409 when it has already finished."""
 
     queryset = BacktestRun.objects.none()
@@ -212,24 +207,29 @@ class BacktestCancelApi(GenericAPIView):
         return job_cancel_response(_run(request, pk), BacktestRunOutputSerializer)
 
 
-class BacktestResultsApi(GenericAPIView):
-    """The original /backtest/results: your 10 most recent backtest trades, newest first."""
+class BacktestResultsApi(ApiGenericView):
+    """The original /backtest/results: your backtest trades across runs, newest first (by
+    exit time), paginated."""
 
     queryset = BacktestRun.objects.none()
     serializer_class = BacktestTradeOutputSerializer
-    pagination_class = None
 
     @extend_schema(responses=BacktestTradeOutputSerializer(many=True))
     def get(self, request):
-        return Response(
-            BacktestTradeOutputSerializer(recent_trades(owner=request.user), many=True).data
-        )
+        page = self.paginate_queryset(RecentTrades(owner=request.user))
+        return self.get_paginated_response(BacktestTradeOutputSerializer(page, many=True).data)
 
 
-class SweepListCreateApi(GenericAPIView):
+class SweepListCreateApi(ApiGenericView):
     """Parameter sweeps: one backtest per grid combination, fanned out over the workers;
     with walk_forward_windows, the best in-sample parameters are tested out of sample."""
 
+    ordering_fields = {
+        "created_at": "created_at",
+        "finished_at": "finished_at",
+        "symbol": "symbol",
+        "status": "status",
+    }
     queryset = Sweep.objects.none()
     serializer_class = SweepOutputSerializer
 
@@ -255,7 +255,7 @@ def _sweep(request, pk) -> Sweep:
     return sweep
 
 
-class SweepDetailApi(ExportMixin, GenericAPIView):
+class SweepDetailApi(ExportMixin, ApiGenericView):
     """A sweep with its results; as CSV (`Accept: text/csv` or `?format=csv`) its table as
     a download: combo, each grid path, each metric, error. DELETE removes the sweep with
     its results (204); a queued or running sweep is cancelled first, then deleted."""
@@ -281,7 +281,7 @@ class SweepDetailApi(ExportMixin, GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SweepCancelApi(GenericAPIView):
+class SweepCancelApi(ApiGenericView):
     """Cancel your queued or running sweep: its remaining chunks stop at their next
     combination. 409 when it has already finished."""
 
@@ -309,7 +309,7 @@ def _sweep_row(request, pk: int, combo: int):
     return found
 
 
-class SweepRowBacktestApi(GenericAPIView):
+class SweepRowBacktestApi(ApiGenericView):
     """The full result of one sweep row (``combo``: the row's combination number, as in the
     sweep's ``results``): a backtest of exactly that combination over the sweep's market,
     window and parameters. 202 with its URL when a new run is queued; 200 with the run when
@@ -333,7 +333,7 @@ class SweepRowBacktestApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class SweepRowSaveApi(GenericAPIView):
+class SweepRowSaveApi(ApiGenericView):
     """Save one sweep row's values as a new version of the swept strategy (the definition
     the sweep ran, with the row's values in place: a named parameter's default changed and
     its references kept, a path's value set). 201 with the strategy when a version was
@@ -358,7 +358,7 @@ class SweepRowSaveApi(GenericAPIView):
         )
 
 
-class BacktestCompareApi(GenericAPIView):
+class BacktestCompareApi(ApiGenericView):
     """2 to 6 of your succeeded runs side by side (`?runs=1,2,3`): their metrics and their
     equity curves in % from each run's start, so runs of any capital compare. A run that is
     not yours, or has no result yet, is a 400 naming it."""
@@ -382,7 +382,7 @@ class BacktestCompareApi(GenericAPIView):
         )
 
 
-class StrategyPerformanceApi(GenericAPIView):
+class StrategyPerformanceApi(ApiGenericView):
     """Its stored backtests, its paper trades (win rate, average ROI, health) and the drift
     between paper and a stored backtest of the same window. Read only: when the current
     version has no succeeded backtest (or none covers the paper window) `run_backtest` is

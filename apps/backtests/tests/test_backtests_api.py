@@ -4,6 +4,8 @@ idempotent tasks, sweeps, bad input, and another user's 404s."""
 import json
 import subprocess
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -72,9 +74,16 @@ def test_submit_answers_202_and_stores_the_engines_trades(
         )
         for t in trades
     ] == [(t["entry_time"], t["exit_time"], t["exit_reason"]) for t in expected]
-    assert [round(t["pnl"], 6) for t in trades] == [round(t["pnl"], 6) for t in expected]
+    # Money as decimal strings, the engine's floats rounded to 8 places (no binary tails).
+    assert [Decimal(t["pnl"]) for t in trades] == [
+        Decimal(repr(t["pnl"])).quantize(Decimal("1e-8")) for t in expected
+    ]
+    assert all(len(t["entry_price"].split(".")[1]) == 8 for t in trades)
     equity = user_client.get(f"{body['url']}equity/").json()
-    assert equity["columns"] == ["t", "equity", "buy_and_hold"] and len(equity["points"]) > 100
+    assert equity["columns"] == ["time_epoch_s", "equity", "buy_and_hold"]
+    assert len(equity["points"]) > 100
+    first_time = datetime.fromisoformat(run["first_candle"]).timestamp()
+    assert equity["points"][0][0] >= first_time and isinstance(equity["points"][0][0], int)
 
 
 def test_running_the_task_twice_stores_one_set_of_trades(user_client, btc_candles):
@@ -109,8 +118,11 @@ def test_range_cancel_and_recent_results(user_client, btc_candles):
     run = user_client.get(r["url"]).json()
     assert run["first_candle"] >= "2021-01-01" and run["last_candle"] <= "2021-03-01T00:00:00Z"
     assert user_client.post(f"{r['url']}cancel/").status_code == 409  # already finished
-    recent = user_client.get("/api/backtests/results/").json()
-    assert len(recent) == 10
+    page = user_client.get("/api/backtests/results/?page_size=10").json()
+    recent = page["results"]
+    assert len(recent) == 10 and page["count"] == run["metrics"]["num_trades"] > 10
+    second = user_client.get("/api/backtests/results/?page_size=10&page=2").json()["results"]
+    assert second and second[0]["exit_time"] <= recent[-1]["exit_time"]
     assert recent[0]["exit_time"] >= recent[-1]["exit_time"] and recent[0]["symbol"] == "BTCUSDT"
 
 
@@ -203,7 +215,7 @@ def test_another_user_gets_404_everywhere(user_client, other_user, btc_candles, 
     assert other.post(f"/api/backtests/{pk}/cancel/").status_code == 404
     assert (
         other.get("/api/backtests/").json()["count"] == 0
-        and other.get("/api/backtests/results/").json() == []
+        and other.get("/api/backtests/results/").json()["results"] == []
     )
     steal = other.post("/api/backtests/", {"strategy": str(sid)}, format="json")
     assert steal.status_code == 400 and "strategy" in steal.json()

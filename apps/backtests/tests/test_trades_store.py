@@ -5,6 +5,8 @@ are packed by the migration without changing a field."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -61,6 +63,13 @@ def _engine_rows(run: BacktestRun) -> list[dict]:
     ]
 
 
+def _as_api(row: dict) -> dict:
+    """An engine row as the API writes it: amounts as 8-place decimal strings (rounded
+    half-even from the float's shortest repr), the return in percent to 4 places."""
+    amounts = {f: f"{Decimal(repr(row[f])).quantize(Decimal('1e-8')):f}" for f in FLOATS[:-1]}
+    return {**row, **amounts, "return_pct": round(row["return_pct"], 4)}
+
+
 def _all_pages(client, url: str, page_size: int) -> tuple[list[dict], int]:
     rows, pages, url = [], 0, f"{url}trades/?page_size={page_size}"
     while url:
@@ -79,7 +88,8 @@ def test_every_page_of_trades_is_the_engines_trades_exactly(user_client, btc_can
     assert {t["exit_reason"] for t in expected} >= {"signal", "stop_loss", "take_profit"}
     for size in (7, 500):
         rows, pages = _all_pages(user_client, body["url"], size)
-        assert rows == expected  # every field, every page, in seq order (floats exact)
+        # Every field, every page, in seq order.
+        assert rows == [_as_api(t) for t in expected]
         assert pages == -(-len(expected) // size)
     # A page past the end is a 404, as with rows.
     assert user_client.get(f"{body['url']}trades/?page=999").status_code == 404
@@ -98,13 +108,22 @@ def test_every_page_of_trades_is_the_engines_trades_exactly(user_client, btc_can
 def test_recent_trades_are_the_newest_across_runs(user_client, btc_candles):
     a = _submit(user_client, end="2021-01-01T00:00:00Z")
     b = _submit(user_client)
-    rows = user_client.get("/api/backtests/results/").json()
+    rows = user_client.get("/api/backtests/results/?page_size=10").json()["results"]
     trades_b, _ = _all_pages(user_client, b["url"], 500)
     trades_a, _ = _all_pages(user_client, a["url"], 500)
     newest = sorted(
         trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
     )[:10]
     assert rows == newest and {r["run"] for r in rows} == {b["id"]}
+    # Every trade of both runs, paged newest first.
+    everything = user_client.get("/api/backtests/results/?page_size=500").json()
+    assert everything["count"] == len(trades_a) + len(trades_b)
+    assert (
+        everything["results"]
+        == sorted(
+            trades_a + trades_b, key=lambda t: (t["exit_time"], t["run"], t["seq"]), reverse=True
+        )[:500]
+    )
     run_a = BacktestRun.objects.get(pk=a["id"])
     assert len(recent_trades(owner=run_a.owner, limit=len(trades_a) + len(trades_b))) == len(
         trades_a

@@ -1,7 +1,6 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from apps.binance import client
@@ -14,6 +13,7 @@ from apps.binance.services import (
     schedule_save,
     schedule_update,
 )
+from apps.core.api.base import ApiGenericView
 from apps.core.api.jobs import job_cancel_response
 from apps.core.schema import error
 from apps.marketdata.api.serializers import CandlesOutputSerializer
@@ -50,7 +50,7 @@ def _status(user) -> dict:
     }
 
 
-class ConnectApi(GenericAPIView):
+class ConnectApi(ApiGenericView):
     """Connect your Binance key (the original /connect: apiKey, secretKey). It is checked with a
     signed account call, refused if it allows withdrawals, and stored encrypted; only a
     masked hint is ever shown. DELETE disconnects."""
@@ -79,7 +79,7 @@ class ConnectApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StatusApi(GenericAPIView):
+class StatusApi(ApiGenericView):
     serializer_class = StatusOutputSerializer
     queryset = BinanceCredential.objects.none()
 
@@ -100,7 +100,7 @@ _OHLCV_ERRORS = {
 }
 
 
-class OhlcvApi(GenericAPIView):
+class OhlcvApi(ApiGenericView):
     """The latest candles from Binance (public endpoint, no key needed). GET only reads them;
     POST (same fields, in the body) also stores the closed ones in the shared market data,
     which needs the 'import candles' permission."""
@@ -155,10 +155,11 @@ class OhlcvApi(GenericAPIView):
         )
 
 
-class SyncListCreateApi(GenericAPIView):
+class SyncListCreateApi(ApiGenericView):
     """Sync history into the market data as a job (202 + URL): 1,000 candles a page, resumes
     from the last stored candle, waits out rate limits."""
 
+    ordering_fields = {"created_at": "created_at", "symbol": "symbol", "status": "status"}
     serializer_class = SyncOutputSerializer
     queryset = KlineSync.objects.none()
 
@@ -183,7 +184,7 @@ class SyncListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class SyncDetailApi(GenericAPIView):
+class SyncDetailApi(ApiGenericView):
     serializer_class = SyncOutputSerializer
     queryset = KlineSync.objects.none()
 
@@ -194,7 +195,7 @@ class SyncDetailApi(GenericAPIView):
         return Response(SyncOutputSerializer(job).data)
 
 
-class SyncCancelApi(GenericAPIView):
+class SyncCancelApi(ApiGenericView):
     """Cancel your queued or running sync (it stops after the page it is fetching; the
     candles stored so far stay). 409 when it has already finished."""
 
@@ -207,10 +208,15 @@ class SyncCancelApi(GenericAPIView):
         return job_cancel_response(job, SyncOutputSerializer)
 
 
-class ScheduleListCreateApi(GenericAPIView):
+class ScheduleListCreateApi(ApiGenericView):
     """Per-market periodic syncs started by Celery beat (one per symbol and interval; POST
     again for the same market updates it)."""
 
+    ordering_fields = {
+        "symbol": ("symbol", "interval"),
+        "created_at": "created_at",
+        "last_run_at": "last_run_at",
+    }
     serializer_class = ScheduleOutputSerializer
     queryset = SyncSchedule.objects.none()
 
@@ -234,7 +240,7 @@ class ScheduleListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
-class ScheduleDetailApi(GenericAPIView):
+class ScheduleDetailApi(ApiGenericView):
     serializer_class = ScheduleOutputSerializer
     queryset = SyncSchedule.objects.none()
 

@@ -89,7 +89,11 @@ def test_ohlcv_get_returns_without_storing_and_post_stores(user_client, fake_bin
     # A GET has no side effect (issue 12); the POST stores (its user may import candles).
     query = {"symbol": "ETHUSDT", "interval": "1h", "limit": 50}
     r = user_client.get("/api/binance/ohlcv/", query)
-    assert r.status_code == 200 and r.json()["count"] == 50 and r.json()["t"][-1] == 1623279600000
+    assert (
+        r.status_code == 200
+        and r.json()["count"] == 50
+        and r.json()["time_epoch_s"][-1] == 1623279600
+    )
     assert len(candles_frame(symbol="ETHUSDT", interval="1h")) == 0
     r = user_client.post("/api/binance/ohlcv/", query, format="json")
     assert r.status_code == 200 and r.json()["count"] == 50

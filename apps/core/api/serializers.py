@@ -117,8 +117,23 @@ class InputSerializer(serializers.Serializer):
         else:
             errors = {}
         if errors:
-            raise serializers.ValidationError(errors)
+            # Every field's problem in one answer: the others are still read as usual.
+            raise serializers.ValidationError({**self._other_errors(data, errors), **errors})
         return super().to_internal_value(data)
+
+    def _other_errors(self, data, refused: dict) -> dict:
+        """DRF's errors for the fields not already refused by their JSON type or repetition."""
+        if isinstance(data, QueryDict):
+            rest = data.copy()
+            for name in refused:
+                rest.pop(name, None)
+        else:
+            rest = {k: v for k, v in data.items() if k not in refused}
+        try:
+            super().to_internal_value(rest)
+        except serializers.ValidationError as exc:
+            return {k: v for k, v in exc.detail.items() if k not in refused}
+        return {}
 
 
 class SymbolQuerySerializer(InputSerializer):

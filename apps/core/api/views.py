@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.core.api.base import ApiView
 from apps.core.selectors import liveness, readiness
 from apps.core.throttles import AddressRateThrottle
 
@@ -21,7 +21,7 @@ class ReadinessRateThrottle(HealthRateThrottle):
 _VERSIONS = {"status": serializers.CharField(), "version": serializers.CharField()}
 
 
-class HealthApi(APIView):
+class HealthApi(ApiView):
     """Liveness: the web process answers. Touches neither the database nor the broker, so
     probes may call it often; open to all, throttled per address (THROTTLE_HEALTH)."""
 
@@ -41,7 +41,7 @@ class HealthApi(APIView):
         return Response(liveness())
 
 
-class ReadinessApi(APIView):
+class ReadinessApi(ApiView):
     """Readiness: database, broker, workers and Celery beat's last tick (status "ok", "none",
     "stale", "eager" or "error" each). 503 when the database or the broker is unreachable.
     Measured at most every HEALTH_CACHE_SECONDS (`checked_at` says when); open to all,

@@ -55,8 +55,11 @@ def test_a_repeated_query_parameter_is_a_400_naming_it(user_client, url, name):
     assert r.json() == {name: ["given more than once; send it once"]}
 
 
-def test_a_parameter_the_operation_does_not_read_is_ignored_even_repeated(user_client):
-    assert user_client.get("/api/strategies/?x=1&x=2").status_code == 200
+def test_a_parameter_the_operation_does_not_take_is_a_400_naming_it(user_client):
+    """It was silently ignored, so a misspelt filter (`?statu=failed`) returned everything."""
+    r = user_client.get("/api/strategies/?x=1&x=2&symbol=BTCUSDT")
+    takes = "unknown query parameter; this operation takes: ordering, page, page_size, symbol"
+    assert r.status_code == 400 and r.json() == {"x": [takes]}
 
 
 def test_the_api_reads_json_bodies_only(user_client):

@@ -190,3 +190,15 @@ def test_assumption_rows_read_as_words_and_units():
     assert rows["stop_loss_pct"]["value"] == "3.00%"
     assert rows["stop_loss_pct"]["help"]
     assert rows["candles"]["value"] == "15,474"
+
+
+def test_numpy_floats_read_as_their_value():
+    """numpy 2 reprs a float64 as "np.float64(37388.05)"; the engine hands them out."""
+    import numpy as np
+
+    from apps.core.api.fields import money_string
+    from apps.core.formatting import to_decimal
+
+    assert to_decimal(np.float64(37388.05)) == Decimal("37388.05")
+    assert money_string(np.float64(409.35522000000003)) == "409.35522000"
+    assert money_string(np.float64(-0.0)) == "0.00000000"

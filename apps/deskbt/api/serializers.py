@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.core.api.fields import MoneyField
 from apps.core.api.serializers import InputSerializer
 from apps.deskbt.models import DeskBacktest
 from apps.deskbt.selectors import AUDIT_MAX_PAGE_SIZE, AUDIT_PAGE_SIZE
@@ -126,13 +127,23 @@ class CurveAgentSerializer(serializers.Serializer):
 
 
 class CurvesSerializer(serializers.Serializer):
-    t = serializers.ListField(child=serializers.IntegerField(), help_text="epoch ms")
+    """Chart data: times in epoch seconds UTC, equity as numbers."""
+
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds"
+    )
     desk = serializers.ListField(child=serializers.FloatField(allow_null=True))
     buy_and_hold = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_mean = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_p5 = serializers.ListField(child=serializers.FloatField(allow_null=True))
     random_p95 = serializers.ListField(child=serializers.FloatField(allow_null=True))
     agents = CurveAgentSerializer(many=True, help_text="each agent traded alone")
+
+    def to_representation(self, instance):
+        # Stored with epoch ms (the page's chart reads them so); the API speaks seconds.
+        data = super().to_representation({**instance, "time_epoch_s": []})
+        data["time_epoch_s"] = [t // 1000 for t in instance["t"]]
+        return data
 
 
 class SweepRowSerializer(serializers.Serializer):
@@ -186,12 +197,12 @@ class DeskTradeSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     entry_decided_at = serializers.DateTimeField()
     entry_filled_at = serializers.DateTimeField()
-    entry_price = serializers.FloatField()
-    quantity = serializers.FloatField()
-    entry_fee = serializers.FloatField()
+    entry_price = MoneyField()
+    quantity = MoneyField(places=10)
+    entry_fee = MoneyField()
     exit_decided_at = serializers.DateTimeField(allow_null=True)
     exit_filled_at = serializers.DateTimeField(allow_null=True)
-    exit_price = serializers.FloatField(allow_null=True)
-    exit_fee = serializers.FloatField(allow_null=True)
-    pnl = serializers.FloatField(allow_null=True, help_text="null while open")
+    exit_price = MoneyField(allow_null=True)
+    exit_fee = MoneyField(allow_null=True)
+    pnl = MoneyField(allow_null=True, help_text="null while open")
     open = serializers.BooleanField(help_text="still held at the end, valued at the last close")

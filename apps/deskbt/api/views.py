@@ -1,10 +1,10 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.jobs import job_cancel_response
 from apps.deskbt.models import DeskBacktest
 from apps.deskbt.selectors import (
@@ -39,11 +39,17 @@ def _accepted(job: DeskBacktest) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class DeskBacktestListCreateApi(GenericAPIView):
+class DeskBacktestListCreateApi(ApiGenericView):
     """Your desk backtests and sweeps, newest first. POST queues a desk backtest of your
     agents over a window (SPEC §7a) and answers 202 with its URL. An agent with a model
     runs only on candles after the model's training window."""
 
+    ordering_fields = {
+        "created_at": "created_at",
+        "finished_at": "finished_at",
+        "name": "name",
+        "status": "status",
+    }
     queryset = DeskBacktest.objects.none()
     serializer_class = DeskBacktestOutputSerializer
 
@@ -62,7 +68,7 @@ class DeskBacktestListCreateApi(GenericAPIView):
         return _accepted(desk_backtest_create(owner=request.user, **data.validated_data))
 
 
-class DeskSweepCreateApi(GenericAPIView):
+class DeskSweepCreateApi(ApiGenericView):
     """Queue a sweep: the desk over the same agents and window for every combination of a
     grid of alpha / top_n / min_score / prior_trades / buy_fraction (the agents' signals
     are computed once). The result (GET the URL) is one line per combination, best final
@@ -80,7 +86,7 @@ class DeskSweepCreateApi(GenericAPIView):
         return _accepted(desk_backtest_create(owner=request.user, **data.validated_data))
 
 
-class DeskBacktestDetailApi(GenericAPIView):
+class DeskBacktestDetailApi(ApiGenericView):
     """Status, progress, parameters, pinned agents, metrics (the desk, each agent alone,
     buy & hold, the random baseline and the verdict) and the downsampled curves; a
     sweep's table."""
@@ -92,7 +98,7 @@ class DeskBacktestDetailApi(GenericAPIView):
         return Response(DeskBacktestDetailOutputSerializer(_job(request, pk)).data)
 
 
-class DeskBacktestAuditApi(GenericAPIView):
+class DeskBacktestAuditApi(ApiGenericView):
     """The per-decision audit: every buy or sell signal at each decision time, with its
     confidence, shrunk win rate, score, rank, and taken or why not; paged, filtered by
     `taken=1`, `agent=<id>`, `start`/`end` (decision time). A page past the end is a 404."""
@@ -138,7 +144,7 @@ class DeskBacktestAuditApi(GenericAPIView):
         )
 
 
-class DeskBacktestTradesApi(GenericAPIView):
+class DeskBacktestTradesApi(ApiGenericView):
     """The desk's trades in entry order (paged): entry and exit with decision and fill
     market times; an open position at the end has no exit."""
 
@@ -148,10 +154,10 @@ class DeskBacktestTradesApi(GenericAPIView):
     @extend_schema(responses=DeskTradeSerializer(many=True))
     def get(self, request, pk: int):
         page = self.paginate_queryset(desk_trades(_job(request, pk, arrays=True)))
-        return self.get_paginated_response(page)
+        return self.get_paginated_response(DeskTradeSerializer(page, many=True).data)
 
 
-class DeskBacktestCancelApi(GenericAPIView):
+class DeskBacktestCancelApi(ApiGenericView):
     """Cancel your queued or running desk backtest. 409 when it has already finished."""
 
     queryset = DeskBacktest.objects.none()

@@ -101,8 +101,8 @@ def test_a_desk_backtest_stores_the_desk_cores_result(user_client, agents):
 
     # Curves: one time axis; the random band's last point is the reported final band.
     c = job["curves"]
-    n = len(c["t"])
-    assert n > 100 and c["t"] == sorted(c["t"])
+    n = len(c["time_epoch_s"])
+    assert n > 100 and c["time_epoch_s"] == sorted(c["time_epoch_s"])
     for key in ("desk", "buy_and_hold", "random_mean", "random_p5", "random_p95"):
         assert len(c[key]) == n
     assert [len(a["equity"]) for a in c["agents"]] == [n, n]

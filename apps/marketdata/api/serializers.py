@@ -98,8 +98,9 @@ class CandlesOutputSerializer(serializers.Serializer):
         help_text="more candles exist in the range; the latest were returned"
     )
     precision = serializers.IntegerField(help_text="decimals the symbol's prices are quoted to")
-    t = serializers.ListField(
-        child=serializers.IntegerField(), help_text="open times, epoch ms UTC"
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="open times in epoch seconds UTC (chart data, as lightweight-charts takes them)",
     )
     o = serializers.ListField(child=serializers.FloatField())
     h = serializers.ListField(child=serializers.FloatField())

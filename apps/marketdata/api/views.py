@@ -6,11 +6,10 @@ from django.utils.text import format_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
-from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.core.api.base import ApiGenericView, ApiView
 from apps.core.jobs import job_reap_stale
 from apps.core.schema import VALIDATION_ERROR, error, error_ref
 from apps.marketdata.models import CandleImport, Symbol
@@ -52,9 +51,10 @@ def _symbol_dict(symbol: Symbol) -> dict:
     }
 
 
-class SymbolListApi(GenericAPIView):
+class SymbolListApi(ApiGenericView):
     """Symbols with their candle coverage per interval (first/last, count, missing, gaps)."""
 
+    ordering_fields = {"name": "name", "created_at": "created_at"}
     serializer_class = SymbolOutputSerializer
     queryset = Symbol.objects.none()
 
@@ -64,7 +64,7 @@ class SymbolListApi(GenericAPIView):
         return self.get_paginated_response([_symbol_dict(s) for s in page])
 
 
-class SymbolDetailApi(GenericAPIView):
+class SymbolDetailApi(ApiGenericView):
     serializer_class = SymbolOutputSerializer
     queryset = Symbol.objects.none()
     lookup_url_kwarg = "name"
@@ -74,7 +74,7 @@ class SymbolDetailApi(GenericAPIView):
         return Response(_symbol_dict(symbol))
 
 
-class CandlesApi(APIView):
+class CandlesApi(ApiView):
     """Candles as compact arrays, bounded in size: the latest `limit` of the range."""
 
     @extend_schema(
@@ -138,10 +138,11 @@ class CandlesApi(APIView):
         return Response(payload)
 
 
-class CandleImportListCreateApi(GenericAPIView):
+class CandleImportListCreateApi(ApiGenericView):
     """POST: upload a candle file (multipart): a finished import answers with its report, a
     large one still running answers 202 with its URL (Location) to poll. GET: your imports."""
 
+    ordering_fields = {"created_at": "created_at", "symbol": "symbol_name", "status": "status"}
     queryset = CandleImport.objects.none()
     serializer_class = CandleImportOutputSerializer
     parser_classes = [MultiPartParser, FormParser]
@@ -230,7 +231,7 @@ class CandleImportListCreateApi(GenericAPIView):
         return Response(report, status=code)
 
 
-class CandleImportDetailApi(GenericAPIView):
+class CandleImportDetailApi(ApiGenericView):
     queryset = CandleImport.objects.none()
     serializer_class = CandleImportOutputSerializer
 

@@ -1,9 +1,9 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.jobs import job_cancel_response
 from apps.core.api.serializers import SymbolQuerySerializer
 from apps.ml.models import TrainedModel
@@ -27,9 +27,15 @@ def _get(request, pk) -> TrainedModel:
     return model
 
 
-class ModelListCreateApi(GenericAPIView):
+class ModelListCreateApi(ApiGenericView):
     """Your trained models (`?symbol=`); POST starts a training job and answers 202 with its URL."""
 
+    ordering_fields = {
+        "created_at": "created_at",
+        "finished_at": "finished_at",
+        "symbol": "symbol",
+        "status": "status",
+    }
     queryset = TrainedModel.objects.none()
     serializer_class = ModelOutputSerializer
 
@@ -52,7 +58,7 @@ class ModelListCreateApi(GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class ModelDetailApi(GenericAPIView):
+class ModelDetailApi(ApiGenericView):
     queryset = TrainedModel.objects.none()
     serializer_class = ModelOutputSerializer
 
@@ -65,7 +71,7 @@ class ModelDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ModelPredictApi(GenericAPIView):
+class ModelPredictApi(ApiGenericView):
     """Probability that the next candle closes up, for the latest candle or a given time.
     A model whose artifact fails its integrity check answers 409 and is marked unusable."""
 
@@ -91,7 +97,7 @@ class ModelPredictApi(GenericAPIView):
             return Response({"detail": str(exc), "usable": False}, status=status.HTTP_409_CONFLICT)
 
 
-class ModelCancelApi(GenericAPIView):
+class ModelCancelApi(ApiGenericView):
     """Cancel your queued or running training (it stops at its next progress step).
     409 when it has already finished."""
 

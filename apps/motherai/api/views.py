@@ -2,9 +2,9 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.motherai.models import Decision
 from apps.motherai.selectors import decision_get, decision_list, motherai_trades
 from apps.motherai.services import Weights, decision_execute, decision_make
@@ -19,7 +19,7 @@ from .serializers import (
 )
 
 
-class DecisionApi(GenericAPIView):
+class DecisionApi(ApiGenericView):
     """GET previews a decision as of now with the defaults or the query's values and stores
     nothing (`stored: false`, no id, no signals kept); POST decides with the body's values,
     stores the decision (201) and, with execute=true, places its orders. Stale signals and
@@ -75,7 +75,8 @@ class DecisionApi(GenericAPIView):
         )
 
 
-class DecisionListApi(GenericAPIView):
+class DecisionListApi(ApiGenericView):
+    ordering_fields = {"created_at": "created_at", "market_time": "market_time"}
     queryset = Decision.objects.none()
     serializer_class = DecisionOutputSerializer
 
@@ -85,7 +86,7 @@ class DecisionListApi(GenericAPIView):
         return self.get_paginated_response(DecisionOutputSerializer(page, many=True).data)
 
 
-class DecisionDetailApi(GenericAPIView):
+class DecisionDetailApi(ApiGenericView):
     queryset = Decision.objects.none()
     serializer_class = DecisionOutputSerializer
 
@@ -96,7 +97,7 @@ class DecisionDetailApi(GenericAPIView):
         return Response(DecisionOutputSerializer(decision).data)
 
 
-class DecisionExecuteApi(GenericAPIView):
+class DecisionExecuteApi(ApiGenericView):
     queryset = Decision.objects.none()
     serializer_class = DecisionOutputSerializer
 
@@ -108,9 +109,15 @@ class DecisionExecuteApi(GenericAPIView):
         return Response(DecisionOutputSerializer(decision_execute(decision=decision)).data)
 
 
-class MotherAITradesApi(GenericAPIView):
+class MotherAITradesApi(ApiGenericView):
     """Mother AI's closed paper trades, newest first (the original /mother-ai/trades)."""
 
+    ordering_fields = {
+        "exit_time": "exit_time",
+        "entry_time": "entry_time",
+        "symbol": "symbol",
+        "roi": "roi",
+    }
     queryset = TradeLog.objects.none()
     serializer_class = TradeLogOutputSerializer
 

@@ -89,7 +89,6 @@ class TradeLogOutputSerializer(serializers.ModelSerializer):
             "pnl",
             "fees",
             "drawdown",
-            "duration",
             "duration_seconds",
             "notes",
             "source",
@@ -154,7 +153,7 @@ class PortfolioStateSerializer(serializers.Serializer):
 
 
 class SnapshotPointSerializer(serializers.Serializer):
-    t = serializers.IntegerField(help_text="epoch ms UTC")
+    time_epoch_s = serializers.IntegerField(help_text="epoch seconds UTC (chart data)")
     total = serializers.FloatField()
     cash = serializers.FloatField()
 

@@ -6,9 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.serializers import query_int, query_value_error
 from apps.core.export import BATCH, CSV, ExportMixin, batches, download, serialized
 from apps.core.schema import error
@@ -62,7 +62,7 @@ def resolve_portfolio(request, pk=None) -> Portfolio:
     return portfolio
 
 
-class PortfolioStateApi(GenericAPIView):
+class PortfolioStateApi(ApiGenericView):
     """Your (default) portfolio: cash, positions valued at the latest close, total return."""
 
     serializer_class = PortfolioStateSerializer
@@ -79,7 +79,8 @@ class PortfolioStateApi(GenericAPIView):
         return Response(state)
 
 
-class PortfolioListCreateApi(GenericAPIView):
+class PortfolioListCreateApi(ApiGenericView):
+    ordering_fields = {"name": "name", "created_at": "created_at"}
     serializer_class = PortfolioStateSerializer
     queryset = Portfolio.objects.none()
 
@@ -97,7 +98,7 @@ class PortfolioListCreateApi(GenericAPIView):
         return Response(portfolio_state(portfolio), status=status.HTTP_201_CREATED)
 
 
-class PortfolioResetApi(GenericAPIView):
+class PortfolioResetApi(ApiGenericView):
     """Back to the initial cash: clears positions, orders and the trade log (the original "clear log")."""
 
     serializer_class = PortfolioStateSerializer
@@ -112,11 +113,12 @@ class PortfolioResetApi(GenericAPIView):
         return Response(portfolio_state(portfolio_reset(portfolio=resolve_portfolio(request))))
 
 
-class OrderListCreateApi(GenericAPIView):
+class OrderListCreateApi(ApiGenericView):
     """POST executes a paper trade: a buy spends the portfolio's buy fraction of cash (10% by
     default), a sell closes the position; fees apply. Send an `Idempotency-Key` header to make
     a retry safe: the same key and body return the first fill, a different body is a 422."""
 
+    ordering_fields = {"created_at": "created_at", "market_time": "market_time", "symbol": "symbol"}
     serializer_class = OrderOutputSerializer
     queryset = Order.objects.none()
 
@@ -189,10 +191,18 @@ def trade_log_stem(portfolio: Portfolio | None) -> str:
     return f"portfolio-{portfolio.pk}-trades" if portfolio else "paper-trades"
 
 
-class TradeLogListApi(ExportMixin, GenericAPIView):
+class TradeLogListApi(ExportMixin, ApiGenericView):
     """Closed round trips, newest first (`?portfolio=`, `?symbol=`, `?source=`); as CSV
-    (`Accept: text/csv` or `?format=csv`) all of them in one streamed download."""
+    (`Accept: text/csv` or `?format=csv`) all of them in one streamed download, in the
+    same order."""
 
+    ordering_fields = {
+        "exit_time": "exit_time",
+        "entry_time": "entry_time",
+        "symbol": "symbol",
+        "roi": "roi",
+        "pnl": "pnl",
+    }
     serializer_class = TradeLogOutputSerializer
     queryset = TradeLog.objects.none()
 
@@ -216,12 +226,12 @@ class TradeLogListApi(ExportMixin, GenericAPIView):
             symbol=query.validated_data.get("symbol"),
         )
         if self.export_format(request) == CSV:
-            return trade_log_download(qs, CSV, trade_log_stem(portfolio))
+            return trade_log_download(self.ordered(qs), CSV, trade_log_stem(portfolio))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(TradeLogOutputSerializer(page, many=True).data)
 
 
-class PerformanceApi(GenericAPIView):
+class PerformanceApi(ApiGenericView):
     """Per symbol, strategy and source: win/loss rate, trades, average ROI, max drawdown, Sharpe;
     plus strategy health over the last `lookback` trades (default 20)."""
 

@@ -223,7 +223,7 @@ def test_value_history_runs_from_the_start_to_now(user, btc_candles_fresh):
     Snapshot.objects.filter(portfolio=p).update(time=F("time") - timedelta(hours=1))
     p.refresh_from_db()
     history = snapshots(portfolio=p)
-    assert len(history) == 3 and history == sorted(history, key=lambda pt: pt["t"])
+    assert len(history) == 3 and history == sorted(history, key=lambda pt: pt["time_epoch_s"])
     assert history[0]["total"] == 10000.0 and history[1]["cash"] == 9000.0
     # Now: the position marked at the latest close (the file's last candle), not at entry.
     last = latest_quote("BTCUSDT").price

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.core.api.fields import MoneyField
 from apps.core.api.serializers import InputSerializer
 from apps.motherai.deskparams import REPLAY_PARAMS, desk_serializer_fields
 from apps.replay.models import ReplaySession
@@ -75,6 +76,6 @@ class ReplayLiveOutputSerializer(serializers.Serializer):
 class ReplayStepOutputSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     market_time = serializers.DateTimeField()
-    cash = serializers.FloatField()
-    equity = serializers.FloatField()
+    cash = MoneyField()
+    equity = MoneyField()
     candidates = serializers.ListField(child=serializers.DictField())

@@ -4,9 +4,9 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.serializers import query_value_error
 from apps.replay.models import ReplayCandidate, ReplaySession, ReplayStep
 from apps.replay.selectors import candidate_dict, replay_get, replay_list, session_live
@@ -27,9 +27,10 @@ def _session(request, pk: int) -> ReplaySession:
     return session
 
 
-class ReplayListCreateApi(GenericAPIView):
+class ReplayListCreateApi(ApiGenericView):
     """Your replay sessions; POST creates one (ready, or running with start_now)."""
 
+    ordering_fields = {"created_at": "created_at", "name": "name", "status": "status"}
     queryset = ReplaySession.objects.none()
     serializer_class = ReplaySessionOutputSerializer
 
@@ -60,7 +61,7 @@ class ReplayListCreateApi(GenericAPIView):
         return Response(ReplaySessionOutputSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
-class ReplayDetailApi(GenericAPIView):
+class ReplayDetailApi(ApiGenericView):
     queryset = ReplaySession.objects.none()
     serializer_class = ReplaySessionOutputSerializer
 
@@ -68,7 +69,7 @@ class ReplayDetailApi(GenericAPIView):
         return Response(ReplaySessionOutputSerializer(_session(request, pk)).data)
 
 
-class ReplayControlApi(GenericAPIView):
+class ReplayControlApi(ApiGenericView):
     """POST start, resume, pause, step (one step now) or stop."""
 
     queryset = ReplaySession.objects.none()
@@ -82,7 +83,7 @@ class ReplayControlApi(GenericAPIView):
         )
 
 
-class ReplayLiveApi(GenericAPIView):
+class ReplayLiveApi(ApiGenericView):
     """The session page's poll: clock, status, the equity points after ``since`` (a step
     number), the latest decisions with reasons, fills and positions as of the clock."""
 
@@ -107,7 +108,7 @@ class ReplayLiveApi(GenericAPIView):
         return Response(session_live(session, since_seq=since))
 
 
-class ReplayStepsApi(GenericAPIView):
+class ReplayStepsApi(ApiGenericView):
     """The session's decision times, each with its candidates (paginated, oldest first)."""
 
     queryset = ReplayStep.objects.none()

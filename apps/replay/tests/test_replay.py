@@ -185,7 +185,10 @@ def test_api_create_step_live_and_isolation(user, other_user, desk):
         assert c.post(f"/api/replay/sessions/{pk}/step/").status_code == 200
     live = c.get(f"/api/replay/sessions/{pk}/live/").json()
     assert live["steps_done"] == 120 and live["clock"] == "2021-01-09T00:00:00Z"
-    assert len(live["curve"]) == 120 and live["curve"][0]["t"] < live["curve"][-1]["t"]
+    assert (
+        len(live["curve"]) == 120
+        and live["curve"][0]["time_epoch_s"] < live["curve"][-1]["time_epoch_s"]
+    )
     assert live["decisions"] and all(d["market_time"] <= live["clock"] for d in live["decisions"])
     assert live["fills"] and all(f["market_time"] <= live["clock"] for f in live["fills"])
     since = c.get(f"/api/replay/sessions/{pk}/live/?since=100").json()
@@ -193,6 +196,8 @@ def test_api_create_step_live_and_isolation(user, other_user, desk):
     assert c.get(f"/api/replay/sessions/{pk}/live/?since=x").status_code == 400
     steps = c.get(f"/api/replay/sessions/{pk}/steps/").json()
     assert steps["count"] == 120 and "candidates" in steps["results"][0]
+    # Money as decimal strings, 8 places.
+    assert all(len(steps["results"][0][k].split(".")[1]) == 8 for k in ("cash", "equity"))
     assert c.post(f"/api/replay/sessions/{pk}/pause/").status_code == 400
     assert c.post(f"/api/replay/sessions/{pk}/start/").json()["status"] == "running"
     assert c.post(f"/api/replay/sessions/{pk}/fly/").status_code == 404

@@ -5,6 +5,7 @@ from apps.core.api.serializers import InputSerializer
 from apps.core.validators import validate_name
 from apps.marketdata.api.serializers import SymbolField
 from engine.marketdata import INTERVALS
+from engine.strategy.schema import LOGICS
 
 
 @extend_schema_field({"type": "object", "additionalProperties": {}})
@@ -23,6 +24,45 @@ class StrategyRefField(serializers.CharField):
     """A saved strategy: its id (3 or "3") or its seed-style id ("BTCUSDT_strategy_3")."""
 
     json_types = ((int, str), "must be a strategy id or a seed-style id such as BTCUSDT_strategy_3")
+
+
+class ConditionSerializer(serializers.Serializer):
+    """One condition of a normalised strategy (engine.strategy.schema.Condition)."""
+
+    indicator = serializers.CharField(help_text="an indicator, or a price column (close, ...)")
+    condition = serializers.CharField(
+        help_text='operator and right side, e.g. "< 30" or "crosses_above ema(20)"'
+    )
+    params = serializers.DictField(required=False, help_text="the indicator's parameters")
+    line = serializers.CharField(required=False, help_text="a line other than the default")
+    timeframe = serializers.ChoiceField(
+        choices=INTERVALS, required=False, help_text="evaluated on this higher timeframe"
+    )
+
+
+class RiskSerializer(serializers.Serializer):
+    stop_loss_pct = serializers.FloatField(allow_null=True)
+    take_profit_pct = serializers.FloatField(allow_null=True)
+    position_size_pct = serializers.FloatField()
+
+
+class NormalizedStrategySerializer(serializers.Serializer):
+    """The strategy in the conditions shape, whichever shape it was written in."""
+
+    strategy_name = serializers.CharField()
+    symbol = serializers.CharField()
+    timeframe = serializers.ChoiceField(choices=INTERVALS)
+    entry_conditions = ConditionSerializer(many=True)
+    exit_conditions = ConditionSerializer(many=True)
+    entry_logic = serializers.ChoiceField(choices=LOGICS)
+    exit_logic = serializers.ChoiceField(choices=LOGICS)
+    risk = RiskSerializer()
+    notes = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_field(NormalizedStrategySerializer)
+class NormalizedStrategyField(serializers.JSONField):
+    """The normalised strategy as the engine writes it; its schema is NormalizedStrategy."""
 
 
 class StrategyInputSerializer(InputSerializer):
@@ -49,15 +89,16 @@ class StrategyValidateInputSerializer(InputSerializer):
 
 class StrategyOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    strategy_id = serializers.CharField(
-        source="seed_id", help_text="the original id form, {symbol}_strategy_{id}"
+    seed_id = serializers.CharField(
+        help_text="the original id form, {symbol}_strategy_{id}; `id` is the strategy's id "
+        "everywhere else in the API (strategy_id)"
     )
     name = serializers.CharField()
     symbol = serializers.CharField()
     timeframe = serializers.CharField()
     version = serializers.IntegerField()
     strategy_json = serializers.JSONField(source="definition")
-    normalized = serializers.JSONField()
+    normalized = NormalizedStrategyField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -70,12 +111,12 @@ class StrategyVersionOutputSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     timeframe = serializers.CharField()
     strategy_json = serializers.JSONField(source="definition")
-    normalized = serializers.JSONField()
+    normalized = NormalizedStrategyField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
 class StrategyValidateOutputSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    normalized = serializers.JSONField()
+    normalized = NormalizedStrategyField()
     indicators_used = serializers.ListField(child=serializers.CharField())

@@ -1,9 +1,9 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from apps.core.api.base import ApiGenericView
 from apps.core.api.serializers import SymbolQuerySerializer
 from apps.strategies.models import Strategy
 from apps.strategies.selectors import strategy_get, strategy_list, strategy_versions
@@ -31,9 +31,15 @@ def get_strategy_or_404(request, ref) -> Strategy:
     return strategy
 
 
-class StrategyListCreateApi(GenericAPIView):
+class StrategyListCreateApi(ApiGenericView):
     """Your strategies (`?symbol=` filters, case-insensitive); POST saves a new one (version 1)."""
 
+    ordering_fields = {
+        "updated_at": "updated_at",
+        "created_at": "created_at",
+        "name": "name",
+        "symbol": "symbol",
+    }
     queryset = Strategy.objects.none()
     serializer_class = StrategyOutputSerializer
 
@@ -64,7 +70,7 @@ class StrategyListCreateApi(GenericAPIView):
         return Response(StrategyOutputSerializer(strategy).data, status=status.HTTP_201_CREATED)
 
 
-class StrategyDetailApi(GenericAPIView):
+class StrategyDetailApi(ApiGenericView):
     """One strategy by id or seed-style id (`BTCUSDT_strategy_3`). PUT/PATCH save a new version
     when what runs changes (the definition, symbol or timeframe); a name or notes edit alone
     updates the strategy and keeps its current version."""
@@ -114,7 +120,8 @@ class StrategyDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StrategyVersionListApi(GenericAPIView):
+class StrategyVersionListApi(ApiGenericView):
+    ordering_fields = {"number": "number", "created_at": "created_at"}
     queryset = Strategy.objects.none()
     serializer_class = StrategyVersionOutputSerializer
     lookup_url_kwarg = "ref"
@@ -126,7 +133,7 @@ class StrategyVersionListApi(GenericAPIView):
         return self.get_paginated_response(StrategyVersionOutputSerializer(page, many=True).data)
 
 
-class StrategyValidateApi(GenericAPIView):
+class StrategyValidateApi(ApiGenericView):
     """Validate a strategy without saving: 200 with the normalised form, or 400 with field paths."""
 
     serializer_class = StrategyValidateInputSerializer

@@ -31,7 +31,7 @@ def test_create_list_filter_and_versions(user_client):
     )
     assert b.status_code == 201 and b.json()["name"] == "RSI dip in uptrend"
     body = a.json()
-    assert body["version"] == 1 and body["strategy_id"] == f"BTCUSDT_strategy_{body['id']}"
+    assert body["version"] == 1 and body["seed_id"] == f"BTCUSDT_strategy_{body['id']}"
     assert body["normalized"]["entry_conditions"][0] == {
         "indicator": "rsi",
         "condition": "< 30",
@@ -118,7 +118,8 @@ def test_other_users_cannot_see_or_touch_your_strategies(user_client, other_user
         ("put", f"/api/strategies/{pk}/"),
         ("delete", f"/api/strategies/{pk}/"),
     ]:
-        r = getattr(other, method)(url, {"strategy_json": SHAPE_B}, format="json")
+        body = None if method == "get" else {"strategy_json": SHAPE_B}
+        r = getattr(other, method)(url, body, format="json")
         assert r.status_code == 404, (method, url)
     assert other.get("/api/strategies/").json()["count"] == 0
     assert Strategy.objects.get(pk=pk).version == 1 and StrategyVersion.objects.count() == 1

@@ -16,12 +16,12 @@
       return {
         name: "#" + run.id,
         color: COLOURS[i % COLOURS.length],
-        t: run.points.map(function (p) { return p[0] * 1000; }),
+        time_epoch_s: run.points.map(function (p) { return p[0]; }),
         v: run.points.map(function (p) { return 100 + p[1]; }),
         base: 100,
         width: 2,
       };
-    }).filter(function (s) { return s.t.length; });
+    }).filter(function (s) { return s.time_epoch_s.length; });
     window.Charts.equity(el, series, { controls: document.getElementById("compare-modes") });
   }
 

@@ -10,7 +10,7 @@
     if (!el) return;
     try {
       const data = await TS.fetchJSON(el.dataset.chartUrl);
-      if (!data.candles.t.length) { TS.showError(el, "The candles of this run are no longer stored."); return; }
+      if (!data.candles.time_epoch_s.length) { TS.showError(el, "The candles of this run are no longer stored."); return; }
       Charts.result(el, data, { controls: document.getElementById("equity-mode") });
       performance.mark("chart-drawn");
       // The first frame painted with the chart in it.

@@ -9,7 +9,7 @@
     const chart = LightweightCharts.createChart(el, TS.chartOptions(el));
     const line = chart.addSeries(LightweightCharts.LineSeries, { color: "#2563eb", lineWidth: 2 });
     const seen = new Map();
-    data.forEach(function (p) { seen.set(Math.floor(p.t / 1000), p.total); });
+    data.forEach(function (p) { seen.set(p.time_epoch_s, p.total); });
     line.setData(Array.from(seen, function (kv) { return { time: kv[0], value: kv[1] }; }));
     chart.timeScale().fitContent();
     TS.autoResize(chart, el);

@@ -48,7 +48,7 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
     assert r.status_code == 200
     d = r.json()
     assert d["count"] == 6 and not d["truncated"]
-    assert d["t"][0] == 1609459200000 and d["o"][0] == 28923.63 and d["c"][0] == 28995.13
+    assert d["time_epoch_s"][0] == 1609459200 and d["o"][0] == 28923.63 and d["c"][0] == 28995.13
     assert set(d) == {
         "symbol",
         "interval",
@@ -56,7 +56,7 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
         "count",
         "truncated",
         "precision",
-        "t",
+        "time_epoch_s",
         "o",
         "h",
         "l",
@@ -68,7 +68,7 @@ def test_candles_are_compact_bounded_and_ranged(user_client, btc_candles):
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h"}
     ).json()
     assert capped["count"] == 5000 and capped["truncated"]
-    assert capped["t"][-1] == 1623279600000  # the latest candle is always included
+    assert capped["time_epoch_s"][-1] == 1623279600  # the latest candle is always included
     small = user_client.get(
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "limit": 3}
     ).json()
@@ -229,7 +229,9 @@ def test_candles_with_indicators(user_client, btc_candles):
     assert early.status_code == 200, early.json()
     e = early.json()
     assert (
-        e["t"][0] == 1596322800000 and len(e["t"]) == 12 and e["indicators"]["rsi(14)"][0] is None
+        e["time_epoch_s"][0] == 1596322800
+        and len(e["time_epoch_s"]) == 12
+        and e["indicators"]["rsi(14)"][0] is None
     )
     bad = user_client.get(
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "1h", "indicators": "emma:3"}
@@ -254,7 +256,10 @@ def test_higher_interval_candles_are_built_from_stored_lower_ones(user_client, b
     assert r.status_code == 200, r.json()
     d = r.json()
     assert d["resampled_from"] == "1h" and d["count"] == 6
-    assert d["t"][0] == 1609459200000 and d["t"][1] - d["t"][0] == 4 * 3_600_000
+    assert (
+        d["time_epoch_s"][0] == 1609459200
+        and d["time_epoch_s"][1] - d["time_epoch_s"][0] == 4 * 3600
+    )
     first4 = hours.loc["2021-01-01 00:00":"2021-01-01 03:00"]
     assert d["o"][0] == first4["open"].iloc[0] and d["c"][0] == first4["close"].iloc[-1]
     assert d["h"][0] == first4["high"].max() and d["l"][0] == first4["low"].min()
@@ -263,9 +268,9 @@ def test_higher_interval_candles_are_built_from_stored_lower_ones(user_client, b
     latest = user_client.get(
         "/api/market-data/candles/", {"symbol": "BTCUSDT", "interval": "4h", "limit": 3}
     ).json()
-    last_hour_ms = int(hours.index[-1].timestamp() * 1000)
-    assert latest["count"] == 3 and latest["t"][-1] + 3 * 3_600_000 <= last_hour_ms
-    assert latest["t"][-1] + 4 * 3_600_000 > last_hour_ms - 3 * 3_600_000
+    last_hour = int(hours.index[-1].timestamp())
+    assert latest["count"] == 3 and latest["time_epoch_s"][-1] + 3 * 3600 <= last_hour
+    assert latest["time_epoch_s"][-1] + 4 * 3600 > last_hour - 3 * 3600
     # Indicators on resampled bars work too.
     ind = user_client.get(
         "/api/market-data/candles/",
