@@ -52,10 +52,10 @@ def test_the_chart_holds_the_whole_window_and_the_values_the_backtest_used(user_
     run = BacktestRun.objects.get(pk=d["run"])
     c = d["candles"]
     # The whole window, not the latest 5,000 candles of it.
-    assert c["count"] == len(c["t"]) == run.candles_count > 5000
-    assert c["t"][0] == int(run.first_candle.timestamp() * 1000)
-    assert c["t"][-1] == int(run.last_candle.timestamp() * 1000)
-    assert c["t"][0] == int(datetime(2020, 9, 1, tzinfo=UTC).timestamp() * 1000)
+    assert c["count"] == len(c["time_epoch_s"]) == run.candles_count > 5000
+    assert c["time_epoch_s"][0] == int(run.first_candle.timestamp())
+    assert c["time_epoch_s"][-1] == int(run.last_candle.timestamp())
+    assert c["time_epoch_s"][0] == int(datetime(2020, 9, 1, tzinfo=UTC).timestamp())
     assert c["precision"] == 2
     # Each indicator with all its lines; values computed over history from before the
     # window (so the warm-up is the backtest's, not a restart at the window's start).
@@ -74,7 +74,7 @@ def test_the_chart_holds_the_whole_window_and_the_values_the_backtest_used(user_
     lo = int(frame.index.searchsorted(run.first_candle))
     signals = compile_signals(parse_strategy(run.strategy_definition), frame, interval="1h")
     by = {x["label"]: np.array(x["values"], dtype=float) for x in d["indicators"]}
-    assert len(by["rsi(14)"]) == len(c["t"])
+    assert len(by["rsi(14)"]) == len(c["time_epoch_s"])
     # The first bars of the window already have values: the warm-up happened before it.
     assert np.isfinite(by["ema(50)"][0]) and np.isfinite(by["macd(12,26,9).signal"][0])
     np.testing.assert_allclose(by["rsi(14)"], signals.conditions[0].left[lo:], rtol=1e-6)
@@ -89,15 +89,16 @@ def test_the_chart_holds_the_whole_window_and_the_values_the_backtest_used(user_
     trades, _ = _all_pages(user_client, run_url, 500)
     t = d["trades"]
     assert len(trades) == len(t["side"]) == run.metrics["num_trades"] > 0
-    iso = [datetime.fromtimestamp(ms / 1000, UTC).isoformat() for ms in t["entry_t"]]
+    iso = [datetime.fromtimestamp(s, UTC).isoformat() for s in t["entry_time_epoch_s"]]
     assert iso == [datetime.fromisoformat(x["entry_time"]).isoformat() for x in trades]
-    assert t["pnl"] == [x["pnl"] for x in trades]
+    # The API writes money as 8-place decimal strings; the chart takes the numbers.
+    assert t["pnl"] == pytest.approx([float(x["pnl"]) for x in trades], abs=5e-9)
     assert t["exit_reason"] == [x["exit_reason"] for x in trades]
     assert t["side"] == [1 if x["side"] == "long" else -1 for x in trades]
     # Equity, buy & hold and drawdown: the stored curve; the drawdown never above 0 and 0
     # exactly at each new high.
     e = d["equity"]
-    assert e["t"] == [p[0] for p in run.equity_curve]
+    assert e["time_epoch_s"] == [p[0] // 1000 for p in run.equity_curve]
     np.testing.assert_allclose(e["equity"], [p[1] for p in run.equity_curve])
     dd = np.array(e["drawdown_pct"])
     assert (dd <= 0).all() and dd.min() < 0

@@ -71,10 +71,14 @@ class StrictQueryMixin:
     ordering_fields: Mapping[str, str | Sequence[str]] = {}
     ordering_default: str = ""
 
-    def allowed_query_params(self, method: str) -> frozenset[str]:
+    def listed_query_params(self, method: str) -> frozenset[str]:
+        """The names this operation documents or declares (what a refusal lists)."""
         method = "GET" if method == "HEAD" else method
         documented = documented_query_params().get((type(self), method), frozenset())
-        return documented | ALWAYS_ALLOWED | frozenset(self.extra_query_params)
+        return documented | frozenset(self.extra_query_params)
+
+    def allowed_query_params(self, method: str) -> frozenset[str]:
+        return self.listed_query_params(method) | ALWAYS_ALLOWED
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -84,7 +88,7 @@ class StrictQueryMixin:
         allowed = self.allowed_query_params(request.method)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
-            takes = ", ".join(sorted(allowed - ALWAYS_ALLOWED))
+            takes = ", ".join(sorted(self.listed_query_params(request.method)))
             message = (
                 f"unknown query parameter; this operation takes: {takes}"
                 if takes
