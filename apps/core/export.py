@@ -154,22 +154,16 @@ def export_links(*parts: tuple[str, Callable[[str], str]]) -> list[dict]:
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Makes ``Accept: text/csv`` and ``?format=csv`` negotiable; ExportMixin views answer
-    them with a streamed download. Rendered directly it writes a list of objects (or one
-    object as field,value rows)."""
+    """Makes ``Accept: text/csv`` and ``?format=csv`` negotiable. ExportMixin views answer
+    them with a streamed download before any Response is rendered, and answer errors and
+    other methods as JSON, so this renderer never writes a body itself."""
 
     media_type = "text/csv"
     format = CSV
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        rows = (
-            data if isinstance(data, list) else [{"field": k, "value": v} for k, v in data.items()]
-        )
-        header = list(dict.fromkeys(k for row in rows for k in row))
-        return "".join(csv_chunks(header, rows)).encode()
+        return b""
 
 
 class ExportMixin:

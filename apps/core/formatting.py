@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Any
 
 from engine.desk.clock import age_words
@@ -53,15 +53,25 @@ def to_decimal(x: Any) -> Decimal | None:
     return None
 
 
+# Wide enough for any amount the product stores or computes (|x| < 1e20 with 12 places,
+# the engine's floats up to 1e308 are refused as money long before): the default context's
+# 28 digits made 1e20 with 8 places raise InvalidOperation.
+_WIDE = Context(prec=400, rounding=ROUND_HALF_EVEN)
+
+
+def rounded(d: Decimal, places: int) -> Decimal:
+    """``d`` rounded half-even to ``places`` decimals, never a negative zero."""
+    q = d.quantize(Decimal(1).scaleb(-places), context=_WIDE)
+    return abs(q) if q == 0 else q
+
+
 def num(x: Any, places: int = 2, *, signed: bool = False) -> str:
     """``x`` with thousands separators and exactly ``places`` decimals ("12,345.68")."""
     d = to_decimal(x)
     if d is None:
         return x if isinstance(x, str) and x else DASH
     places = max(0, min(int(places), MAX_PLACES))
-    q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    if q == 0:
-        q = abs(q)  # never "-0.00"
+    q = rounded(d, places)
     text = f"{q:,.{places}f}"
     return f"+{text}" if signed and q > 0 else text
 

@@ -39,9 +39,12 @@ def strategy_versions(*, strategy: Strategy) -> QuerySet[StrategyVersion]:
 def strategy_backtests(*, strategy: Strategy, limit: int = 50):
     """The strategy's latest backtests, newest first (through the runs' own foreign key: the
     backtests app builds on this one, never the other way round)."""
-    return strategy.backtest_runs.select_related("strategy_version").order_by("-created_at", "-id")[
-        :limit
-    ]
+    return (
+        strategy.backtest_runs.select_related("strategy_version")
+        # The page shows a row of metrics each: not the curves and snapshots beside them.
+        .defer("equity_curve", "strategy_definition", "assumptions")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def strategy_version_get(*, owner, pk: int) -> StrategyVersion | None:

@@ -12,6 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="tradingsite-media-"))
 ML_ARTIFACTS_DIR = MEDIA_ROOT / "models"
 MARKETDATA_CANDLE_CACHE_DIR = str(MEDIA_ROOT / "candle-cache")
+MARKETDATA_IMPORT_DIR = MEDIA_ROOT / "imports"
 LOG_FILE = Path(env("LOG_FILE", default=str(Path(tempfile.gettempdir()) / "tradingsite-test.log")))
 LOGGING["handlers"]["file"]["filename"] = str(LOG_FILE)
 LOGGING["handlers"]["console"]["level"] = "WARNING"

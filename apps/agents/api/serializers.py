@@ -98,9 +98,9 @@ class PredictionItemSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     prediction = serializers.CharField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True, help_text="0..100")
-    entryPrice = serializers.FloatField(allow_null=True)  # noqa: N815
-    targetPrice = serializers.FloatField(allow_null=True)  # noqa: N815
-    stopLoss = serializers.FloatField(allow_null=True)  # noqa: N815
+    entryPrice = MoneyField(allow_null=True)  # noqa: N815
+    targetPrice = MoneyField(allow_null=True)  # noqa: N815
+    stopLoss = MoneyField(allow_null=True)  # noqa: N815
     error = serializers.CharField(allow_null=True)
     agent_id = serializers.IntegerField()
     market_time = serializers.CharField(

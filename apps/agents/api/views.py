@@ -153,8 +153,10 @@ class AgentPredictApi(ApiGenericView):
 
 class AgentPredictionsApi(ApiGenericView):
     """One item per agent, with the original frontend fields (agentName, prediction,
-    confidence 0-100, entryPrice, targetPrice, stopLoss) plus the rest (market_time, fresh,
-    age, age_bars among them); an agent that cannot evaluate is an explicit error item."""
+    confidence 0-100, entryPrice, targetPrice, stopLoss; prices as decimal strings like the
+    rest of the API) plus agent_id, market_time, fresh, age and age_bars; an agent that
+    cannot evaluate is an explicit error item. `/api/agents/{symbol}/predict/` has the
+    whole evaluation."""
 
     ordering_fields = {"symbol": "symbol", "name": "name", "created_at": "created_at"}
     queryset = Agent.objects.none()
@@ -163,4 +165,5 @@ class AgentPredictionsApi(ApiGenericView):
     @extend_schema(responses=PredictionItemSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(agent_list(owner=request.user))
-        return self.get_paginated_response([prediction_item(a) for a in page])
+        items = [prediction_item(a) for a in page]
+        return self.get_paginated_response(PredictionItemSerializer(items, many=True).data)

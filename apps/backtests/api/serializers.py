@@ -207,7 +207,7 @@ class BacktestAssumptionsSerializer(serializers.Serializer):
 
 class BacktestRunOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    strategy_id = serializers.IntegerField(source="strategy.pk", allow_null=True, default=None)
+    strategy_id = serializers.IntegerField(allow_null=True)
     strategy_version = serializers.IntegerField(
         source="strategy_version.number", allow_null=True, default=None
     )

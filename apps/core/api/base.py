@@ -2,8 +2,8 @@
 
 The OpenAPI schema is the contract, so it is also the list: an operation accepts the query
 parameters its schema documents (its filters, `page` and `page_size` on a paginated list,
-`ordering` where the view declares `ordering_fields`), plus `format` (DRF's renderer
-override, which export views use) and a view's own `extra_query_params`. Anything else is
+`ordering` where the view declares `ordering_fields`), plus a view's own
+`extra_query_params` (`format` on the views that export, apps.core.export). Anything else is
 refused before the view runs, one message per unknown name, instead of being silently
 ignored (a misspelt filter used to return everything).
 
@@ -29,7 +29,6 @@ from rest_framework.views import APIView
 
 from apps.core.api.serializers import query_value_error
 
-ALWAYS_ALLOWED = frozenset({"format"})
 ORDERING = "ordering"
 
 _documented: dict[tuple[type, str], frozenset[str]] | None = None
@@ -78,7 +77,17 @@ class StrictQueryMixin:
         return documented | frozenset(self.extra_query_params)
 
     def allowed_query_params(self, method: str) -> frozenset[str]:
-        return self.listed_query_params(method) | ALWAYS_ALLOWED
+        return self.listed_query_params(method)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A `format` this view does not take must not become DRF's bare 404 for a renderer
+        # it lacks: negotiate without it; the check below then answers the 400 naming it
+        # (after authentication, so a stranger still gets the 401 first).
+        if "format" in request.query_params and "format" not in self.allowed_query_params(
+            request.method
+        ):
+            force = True
+        return super().perform_content_negotiation(request, force)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.formatting import METRICS, to_decimal
+from apps.core.formatting import METRICS, rounded, to_decimal
 
 MONEY_PLACES = 8
 MONEY_SCHEMA = {
@@ -44,8 +44,7 @@ def money_string(value, places: int = MONEY_PLACES) -> str | None:
     d = to_decimal(value)
     if d is None:
         return None
-    q = d.quantize(d.__class__(1).scaleb(-places))
-    return format(abs(q) if q == 0 else q, "f")
+    return format(rounded(d, places), "f")
 
 
 class RoundedFloatField(serializers.FloatField):

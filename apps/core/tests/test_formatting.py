@@ -202,3 +202,13 @@ def test_numpy_floats_read_as_their_value():
     assert to_decimal(np.float64(37388.05)) == Decimal("37388.05")
     assert money_string(np.float64(409.35522000000003)) == "409.35522000"
     assert money_string(np.float64(-0.0)) == "0.00000000"
+
+
+def test_amounts_beyond_28_digits_format_instead_of_raising():
+    """A 1e15 balance on a sub-cent coin buys ~1e20 units: the API and the pages write it."""
+    from apps.core.api.fields import money_string
+
+    assert money_string(1e20) == "100000000000000000000.00000000"
+    assert money_string(1e18, 10) == "1000000000000000000.0000000000"
+    assert f.qty(1e20) == "100,000,000,000,000,000,000"
+    assert f.price(1e20, 8) == "100,000,000,000,000,000,000.00000000"

@@ -58,6 +58,11 @@ class NormalizedStrategySerializer(serializers.Serializer):
     exit_logic = serializers.ChoiceField(choices=LOGICS)
     risk = RiskSerializer()
     notes = serializers.CharField(allow_blank=True)
+    params = serializers.DictField(
+        required=False,
+        help_text="the named parameters it declares (name -> default, or {default, min, max}); "
+        "absent when it declares none. The conditions above hold the resolved values.",
+    )
 
 
 @extend_schema_field(NormalizedStrategySerializer)
