@@ -399,6 +399,7 @@ def test_next_steps_from_a_result(site, celery_worker, live_server, page, watch,
 
     # --- re-run: a new run of the same thing, with the same numbers -------------------
     page.goto(f"/backtests/{run.pk}/")
+    page.wait_for_load_state("networkidle")  # the chart, before leaving the page
     metrics_before = page.inner_text("#metrics")
     page.click("#rerun")
     again = rerun_id(page, run.pk)
@@ -420,6 +421,7 @@ def test_next_steps_from_a_result(site, celery_worker, live_server, page, watch,
 
     # --- make an agent: the agent form arrives filled in ------------------------------
     page.goto(f"/backtests/{again}/")
+    page.wait_for_load_state("networkidle")  # the chart, before leaving the page
     page.click("#make-agent")
     page.wait_for_url(re.compile(r"/agents/\?"))
     assert page.input_value("#a-symbol") == "ETHBTC"
@@ -435,12 +437,14 @@ def test_next_steps_from_a_result(site, celery_worker, live_server, page, watch,
 
     # --- sweep: the sweep form with the strategy chosen -------------------------------
     page.goto(f"/backtests/{again}/")
+    page.wait_for_load_state("networkidle")  # the chart, before leaving the page
     page.click("#sweep-this")
     page.wait_for_url(re.compile(r"/backtests/sweeps/new/\?strategy="))
     assert page.locator("#id_strategy").input_value() == str(site["eth"].pk)
 
     # --- delete, after the confirmation ----------------------------------------------
     page.goto(f"/backtests/{again}/")
+    page.wait_for_load_state("networkidle")  # the chart, before leaving the page
     page.once("dialog", lambda d: d.dismiss())
     page.click("#delete")
     assert page.url.endswith(f"/backtests/{again}/"), "a dismissed confirm must not delete"
