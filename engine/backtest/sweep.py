@@ -164,10 +164,16 @@ def _same_field(error_path: str, grid_path: str) -> bool:
     return a == b or a.startswith(b + ".")
 
 
+def _params_named(message: str, declared: Iterable[str]) -> set[str]:
+    """The declared parameters whose value an error message names (``fast = 30``)."""
+    return {n for n in declared if re.search(rf"\b{re.escape(n)} = ", message)}
+
+
 def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> list[str]:
     """Why the values at ``path`` cannot make a strategy the language accepts (empty: they
     can). One parameter at a time, the others as saved: a value refused here fails in every
-    combination. Cross-parameter rules (fast < slow) are left to each combination."""
+    combination. Cross-parameter rules (fast < slow) are left to each combination: an error
+    naming another parameter's value too is not charged to this one."""
     declared = declared_params(definition)
     if is_param_key(path):
         if path not in declared:
@@ -180,9 +186,10 @@ def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> l
         try:
             parse_strategy(doc, named)
         except StrategyError as exc:
-            if named:  # every error names the parameter's value when it caused it
-                said = re.compile(rf"\b{re.escape(path)} = ")
-                messages = [m for e in exc.errors if said.search(m := e.message)]
+            if named:  # every error names the values of the parameters that caused it
+                messages = [
+                    e.message for e in exc.errors if _params_named(e.message, declared) == {path}
+                ]
             else:
                 messages = [e.message for e in exc.errors if _same_field(e.path, path)]
             if messages:
