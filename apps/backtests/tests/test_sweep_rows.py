@@ -200,3 +200,36 @@ def test_pages_default_grid_open_and_save(client, user, user_client, btc_candles
     assert saved.redirect_chain[-1][0] == f"/strategies/{sid}/"
     text = saved.content.decode()
     assert "Saved as version 2" in text and re.search(r'<td class="num">2</td>', text)
+
+
+def test_the_sweep_form_accepts_an_older_strategy_beyond_the_suggestions(
+    client, user, user_client, monkeypatch
+):
+    """Every strategy is a choice; suggestions are limited to the newest ones plus the one
+    asked for (an older strategy's "Sweep its parameters" was "Select a valid choice")."""
+    from apps.backtests import views
+
+    monkeypatch.setattr(views, "SWEEP_OFFERS", 1)
+    oldest, middle, newest = (_strategy(user_client, name=f"s{i}") for i in range(3))
+    client.force_login(user)
+    form = client.get(f"/backtests/sweeps/new/?strategy={oldest}").content.decode()
+    for sid in (oldest, middle, newest):
+        assert f'<option value="{sid}"' in form
+    offers = json.loads(re.search(r'id="sweep-offers"[^>]*>(.*?)</script>', form).group(1))
+    assert set(offers) == {str(oldest), str(newest)}
+    r = client.post(
+        "/backtests/sweeps/new/",
+        {
+            "strategy": oldest,
+            "initial_balance": 10000,
+            "fee_rate": 0.001,
+            "slippage_bps": 0,
+            "fill": "next_open",
+            "grid": "{not json",
+            "metric": "sharpe",
+            "walk_forward_windows": 0,
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "not valid JSON" in page
+    assert "Select a valid choice" not in page
