@@ -426,22 +426,18 @@ def sweep_row_backtest(*, sweep: Sweep, row: SweepResult) -> tuple[BacktestRun, 
 
 def _row_run(sweep: Sweep, parsed) -> tuple[BacktestRun, bool]:
     definition = parsed.to_dict()
-    market = {
-        "symbol": sweep.symbol,
-        "interval": sweep.interval,
-        "start": sweep.start,
-        "end": sweep.end,
-        **{name: getattr(sweep, name) for name in PARAMS},
-    }
+    # Checked like a re-run: a deleted market or its gone candles refuse, not queue a
+    # run that can only fail.
+    market = _stored_market(parsed, sweep)
     same = BacktestRun.objects.filter(
         owner=sweep.owner,
         status__in=(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED),
         **market,
     ).order_by("-created_at", "-id")
     # JSON equality differs between databases: the few candidates are compared here.
-    for run in same.only("pk", "strategy_definition")[:50]:
+    for run in same[:50]:
         if run.strategy_definition == definition:
-            return BacktestRun.objects.get(pk=run.pk), False
+            return run, False
     version = sweep.strategy_version
     if version is not None and parse_strategy(version.normalized).to_dict() != definition:
         version = None

@@ -233,3 +233,14 @@ def test_the_sweep_form_accepts_an_older_strategy_beyond_the_suggestions(
     page = r.content.decode()
     assert r.status_code == 200 and "not valid JSON" in page
     assert "Select a valid choice" not in page
+
+
+def test_a_row_of_a_market_since_deleted_is_refused_not_queued(user_client, btc_candles):
+    from apps.marketdata.models import Symbol
+
+    sid = _strategy(user_client)
+    sweep = _sweep(user_client, strategy=str(sid), grid={"slow": [20, 30]})
+    Symbol.objects.filter(name="BTCUSDT").delete()
+    r = user_client.post(f"/api/backtests/sweeps/{sweep['id']}/rows/0/backtest/")
+    assert r.status_code == 400 and "symbol" in r.json(), r.json()
+    assert not BacktestRun.objects.exists()
