@@ -148,9 +148,18 @@ def test_walk_forward_keeps_a_stitched_out_of_sample_equity(client, user, user_c
     sid = _strategy(user_client)
     sweep = _sweep(user_client, strategy=str(sid), grid={"slow": [20, 30]}, walk_forward_windows=3)
     wf = sweep["walk_forward"]
-    times = [t for t, _ in wf["equity"]]
+    times = wf["equity"]["time_epoch_s"]  # epoch seconds, like every chart column
     assert times == sorted(times) and len(times) > 10
-    assert wf["equity"][-1][1] == pytest.approx(wf["stitched"]["final_balance"], abs=0.01)
+    stored = Sweep.objects.get(pk=sweep["id"]).walk_forward["equity"]  # epoch ms
+    assert times == [t // 1000 for t, _ in stored] and 1.5e9 < times[0] < 2e9
+    assert len(wf["equity"]["equity"]) == len(times)
+    assert wf["equity"]["equity"][-1] == pytest.approx(wf["stitched"]["final_balance"], abs=0.01)
+    assert (
+        user_client.get("/api/backtests/sweeps/").json()["results"][0]["walk_forward"]["equity"][
+            "time_epoch_s"
+        ]
+        == times
+    )
     client.force_login(user)
     page = client.get(f"/backtests/sweeps/{sweep['id']}/").content.decode()
     assert 'id="walk-forward-equity"' in page and 'id="walk-forward-data"' in page
