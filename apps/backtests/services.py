@@ -199,13 +199,26 @@ def backtest_create(
     return _run_create(owner, saved, version, parsed, market)
 
 
-def _run_create(owner, saved, version, parsed, market: dict[str, Any]) -> BacktestRun:
-    """Store a checked run as queued and enqueue it when the transaction commits."""
+def _strategy_refused(field: str, exc: StrategyError) -> ValidationError:
+    """The language's refusal of a stored strategy as a ValidationError naming ``field``."""
+    return ValidationError(
+        {field: [f"{p}: {m}" for p, msgs in strategy_errors(exc).items() for m in msgs]}
+    )
+
+
+def _run_create(
+    owner, saved, version, parsed, market: dict[str, Any], *, definition=None, name=None
+) -> BacktestRun:
+    """Store a checked run as queued and enqueue it when the transaction commits (a re-run
+    passes the stored ``definition`` and ``name`` it repeats)."""
+    fields = _strategy_fields(saved, version, parsed)
+    if name is not None:
+        fields["strategy_name"] = name
     with transaction.atomic():
         run = BacktestRun.objects.create(
             owner=owner,
-            **_strategy_fields(saved, version, parsed),
-            strategy_definition=parsed.to_dict(),
+            **fields,
+            strategy_definition=parsed.to_dict() if definition is None else definition,
             engine_version=engine.__version__,
             **market,
         )
@@ -213,32 +226,39 @@ def _run_create(owner, saved, version, parsed, market: dict[str, Any]) -> Backte
     return run
 
 
+def _stored_market(parsed, stored: BacktestRun | Sweep) -> dict[str, Any]:
+    """A stored run's or sweep's market, window and parameters, checked again like a new
+    run's (ValidationError when its symbol or candles are gone)."""
+    market, _ = _market_clean(
+        parsed,
+        symbol=stored.symbol,
+        interval=stored.interval,
+        start=stored.start,
+        end=stored.end,
+        config=run_config(stored),
+    )
+    return market
+
+
 def backtest_rerun(*, run: BacktestRun) -> BacktestRun:
     """The same run again as a new job: the exact strategy it ran (its stored snapshot, not
     the strategy's latest version), its market, window and parameters, still linked to its
     saved strategy and version where they exist. Refused like a new run when its candles
-    are gone."""
-    parsed = parse_strategy(run.strategy_definition)
-    market, _ = _market_clean(
+    are gone, and (ValidationError naming ``strategy``) when the language no longer accepts
+    the stored strategy."""
+    try:
+        parsed = parse_strategy(run.strategy_definition)
+    except StrategyError as exc:
+        raise _strategy_refused("strategy", exc) from None
+    return _run_create(
+        run.owner,
+        run.strategy,
+        run.strategy_version,
         parsed,
-        symbol=run.symbol,
-        interval=run.interval,
-        start=run.start,
-        end=run.end,
-        config=run_config(run),
+        _stored_market(parsed, run),
+        definition=run.strategy_definition,
+        name=run.strategy_name,
     )
-    with transaction.atomic():
-        again = BacktestRun.objects.create(
-            owner=run.owner,
-            strategy=run.strategy,
-            strategy_version=run.strategy_version,
-            strategy_name=run.strategy_name,
-            strategy_definition=run.strategy_definition,
-            engine_version=engine.__version__,
-            **market,
-        )
-        job_enqueue(again)
-    return again
 
 
 def run_config(run: BacktestRun | Sweep) -> BacktestConfig:
@@ -388,9 +408,7 @@ def _row_strategy(sweep: Sweep, row: SweepResult):
     try:
         return combo_strategy(sweep.strategy_definition, row.params)
     except StrategyError as exc:
-        raise ValidationError(
-            {"row": [f"{p}: {m}" for p, msgs in strategy_errors(exc).items() for m in msgs]}
-        ) from None
+        raise _strategy_refused("row", exc) from None
 
 
 def sweep_row_backtest(*, sweep: Sweep, row: SweepResult) -> tuple[BacktestRun, bool]:
@@ -408,22 +426,18 @@ def sweep_row_backtest(*, sweep: Sweep, row: SweepResult) -> tuple[BacktestRun, 
 
 def _row_run(sweep: Sweep, parsed) -> tuple[BacktestRun, bool]:
     definition = parsed.to_dict()
-    market = {
-        "symbol": sweep.symbol,
-        "interval": sweep.interval,
-        "start": sweep.start,
-        "end": sweep.end,
-        **{name: getattr(sweep, name) for name in PARAMS},
-    }
+    # Checked like a re-run: a deleted market or its gone candles refuse, not queue a
+    # run that can only fail.
+    market = _stored_market(parsed, sweep)
     same = BacktestRun.objects.filter(
         owner=sweep.owner,
         status__in=(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED),
         **market,
     ).order_by("-created_at", "-id")
     # JSON equality differs between databases: the few candidates are compared here.
-    for run in same.only("pk", "strategy_definition")[:50]:
+    for run in same[:50]:
         if run.strategy_definition == definition:
-            return BacktestRun.objects.get(pk=run.pk), False
+            return run, False
     version = sweep.strategy_version
     if version is not None and parse_strategy(version.normalized).to_dict() != definition:
         version = None

@@ -256,11 +256,22 @@ def sweep_cancel_view(request, pk: int):
     return job_cancel_page(request, sweep, label="sweep", to="backtests:sweep", pk=pk)
 
 
+# How many strategies' parameter suggestions the sweep form carries (the newest first).
+SWEEP_OFFERS = 100
+
+
 @login_required
 def sweep_new_view(request):
-    strategies = list(strategy_list(owner=request.user)[:100])
-    offers = {str(s.pk): sweep_offer(definition=s.definition) for s in strategies}
+    # Every strategy is a choice (an older one's "Sweep its parameters" link must be valid);
+    # only the suggestions are limited: the most recent ones and the one asked for.
+    strategies = list(strategy_list(owner=request.user))
     chosen = request.GET.get("strategy") or (str(strategies[0].pk) if strategies else "")
+    wanted = {chosen, str(request.POST.get("strategy", ""))}
+    offers = {
+        str(s.pk): sweep_offer(definition=s.definition)
+        for i, s in enumerate(strategies)
+        if i < SWEEP_OFFERS or str(s.pk) in wanted
+    }
     initial = {"strategy": chosen} if chosen else {}
     if chosen in offers and offers[chosen]["grid"]:
         initial["grid"] = json.dumps(offers[chosen]["grid"])

@@ -118,14 +118,25 @@ def candles_frame(
     return _frame(ms, [values[c] for c in OHLCV])
 
 
+def _stored_series(symbol_id: int) -> list[tuple[str, str | None]]:
+    """(interval, series stamp) of each interval a symbol has candles of: its series rows,
+    else its candles' intervals (stamp None)."""
+    found = list(
+        CandleSeries.objects.filter(symbol_id=symbol_id)
+        .order_by("pk")
+        .values_list("interval", "stamp")
+    )
+    return found or [
+        (interval, None)
+        for interval in Candle.objects.filter(symbol_id=symbol_id)
+        .values_list("interval", flat=True)
+        .distinct()
+    ]
+
+
 def stored_intervals(symbol_id: int) -> list[str]:
     """The intervals a symbol has candles of (its series rows, else its candles)."""
-    found = list(
-        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True)
-    )
-    return found or list(
-        Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).distinct()
-    )
+    return [interval for interval, _ in _stored_series(symbol_id)]
 
 
 def candles_read(
@@ -349,7 +360,7 @@ def candle_import_list(*, user=None) -> QuerySet[CandleImport]:
 def candles_payload(
     frame: pd.DataFrame,
     *,
-    symbol: str,
+    symbol: Symbol | str,
     interval: str,
     truncated: bool,
     source: str | None = None,
@@ -357,11 +368,11 @@ def candles_payload(
 ) -> dict:
     """Compact arrays for charts and clients: open times in epoch seconds UTC (what
     lightweight-charts takes; the API's other answers use ISO 8601), one list per field, and
-    the decimals to show prices with (the symbol's ``price_precision`` unless given).
-    ``source``: the stored interval the bars were built from (``interval`` itself when
-    stored)."""
+    the decimals to show prices with (the symbol's ``price_precision`` unless given; pass
+    the Symbol when you have it, a name costs a lookup). ``source``: the stored interval the
+    bars were built from (``interval`` itself when stored)."""
     return {
-        "symbol": symbol,
+        "symbol": symbol.name if isinstance(symbol, Symbol) else symbol,
         "interval": interval,
         "resampled_from": None if source in (None, interval) else source,
         "count": len(frame),
@@ -394,18 +405,12 @@ def price_precision(symbol: Symbol | str | int | None) -> int:
         if found is None:
             return 2
         symbol_id = found.pk
-    series = (
-        CandleSeries.objects.filter(symbol_id=symbol_id).values_list("interval", "stamp").first()
-    )
-    interval = (
-        series[0]
-        if series
-        else (Candle.objects.filter(symbol_id=symbol_id).values_list("interval", flat=True).first())
-    )
-    if interval is None:
+    stored = _stored_series(symbol_id)
+    if not stored:
         return 2
+    interval, stamp = stored[0]
     # Keyed by the series' stamp, which every import and sync changes.
-    key = f"marketdata:price-precision:{symbol_id}:{interval}:{series[1]}" if series else None
+    key = f"marketdata:price-precision:{symbol_id}:{interval}:{stamp}" if stamp else None
     cached = cache.get(key) if key else None
     if cached is not None:
         return cached

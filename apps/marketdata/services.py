@@ -716,10 +716,8 @@ def import_report(record: CandleImport) -> dict:
         "rejections": record.rejections,
         "gap_count": record.gap_count,
         "gaps": record.gaps,
-        "first_time": record.first_time.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if record.first_time
-        else None,
-        "last_time": record.last_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record.last_time else None,
+        "first_time": _iso(record.first_time),
+        "last_time": _iso(record.last_time),
         "duration_ms": record.duration_ms,
         "created_at": _iso(record.created_at),
         "started_at": _iso(record.started_at),

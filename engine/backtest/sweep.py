@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import math
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ import pandas as pd
 
 from engine.bounds import Bound
 from engine.strategy import StrategyError, parse_strategy
+from engine.strategy import params as strategy_params
 from engine.strategy.params import NAME_RE, number
 
 from .config import BacktestConfig, ConfigError
@@ -164,10 +164,16 @@ def _same_field(error_path: str, grid_path: str) -> bool:
     return a == b or a.startswith(b + ".")
 
 
+def _params_named(message: str, declared: Iterable[str]) -> set[str]:
+    """The declared parameters whose value an error message names (``fast = 30``)."""
+    return {n for n in declared if re.search(rf"\b{re.escape(n)} = ", message)}
+
+
 def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> list[str]:
     """Why the values at ``path`` cannot make a strategy the language accepts (empty: they
     can). One parameter at a time, the others as saved: a value refused here fails in every
-    combination. Cross-parameter rules (fast < slow) are left to each combination."""
+    combination. Cross-parameter rules (fast < slow) are left to each combination: an error
+    naming another parameter's value too is not charged to this one."""
     declared = declared_params(definition)
     if is_param_key(path):
         if path not in declared:
@@ -180,9 +186,10 @@ def grid_value_problems(definition: dict, path: str, values: Iterable[Any]) -> l
         try:
             parse_strategy(doc, named)
         except StrategyError as exc:
-            if named:  # every error names the parameter's value when it caused it
-                said = re.compile(rf"\b{re.escape(path)} = ")
-                messages = [m for e in exc.errors if said.search(m := e.message)]
+            if named:  # every error names the values of the parameters that caused it
+                messages = [
+                    e.message for e in exc.errors if _params_named(e.message, declared) == {path}
+                ]
             else:
                 messages = [e.message for e in exc.errors if _same_field(e.path, path)]
             if messages:
@@ -212,10 +219,7 @@ def grid_check(grid: Any, definition: dict, *, max_combinations: int) -> dict[st
             raise ConfigError(f"grid.{path}", "must be a non-empty list of values")
         if len(values) > MAX_VALUES:
             raise ConfigError(f"grid.{path}", f"at most {MAX_VALUES} values")
-        if any(
-            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
-            for v in values
-        ):
+        if any(number(v) is None for v in values):
             raise ConfigError(f"grid.{path}", "values must be finite numbers")
         total *= len(values)
     if total > max_combinations:
@@ -408,20 +412,11 @@ def sweepable(definition: dict) -> list[dict[str, Any]]:
     the path), at most ``MAX_OFFERED``. Values the language refuses for that field (a period of 1, an RSI level
     past 100) are left out of the range, so a default grid always runs."""
     out = []
-    declared = declared_params(definition)
-    if declared:
-        for name, spec in declared.items():
-            if isinstance(spec, dict):
-                value, low, high = (
-                    spec.get("default"),
-                    number(spec.get("min")),
-                    number(spec.get("max")),
-                )
-            else:
-                value, low, high = spec, None, None
-            if number(value) is None:
-                continue
-            out.append({"key": name, "value": value, "min": low, "max": high})
+    if declared_params(definition):
+        out = [
+            {"key": p.name, "value": p.value, "min": p.min, "max": p.max}
+            for p in strategy_params.declared(definition)
+        ]
     else:
         for path, value in _leaves(definition):
             if path.startswith("risk.position_size_pct"):

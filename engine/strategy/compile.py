@@ -64,6 +64,14 @@ def infer_interval(index: pd.DatetimeIndex) -> str:
     return name
 
 
+def base_interval(strategy: Strategy, candles: pd.DataFrame, interval: str | None) -> str:
+    """The interval the candles are in: as given, else inferred from their spacing, else
+    (fewer than two candles) the strategy's timeframe."""
+    if interval:
+        return interval
+    return infer_interval(candles.index) if len(candles) >= 2 else strategy.timeframe
+
+
 class _Evaluator:
     def __init__(
         self, candles: pd.DataFrame, base_interval: str, cache: dict[tuple, np.ndarray] | None
@@ -215,7 +223,7 @@ def compile_signals(
     if n == 0:
         empty = np.zeros(0, dtype=bool)
         return Signals(entry=empty, exit=empty.copy(), warmup=0, conditions=())
-    base = interval or (infer_interval(candles.index) if n >= 2 else strategy.timeframe)
+    base = base_interval(strategy, candles, interval)
     for cond in strategy.conditions:
         if cond.timeframe and not builds_from(cond.timeframe, base):
             raise ValueError(

@@ -2,7 +2,8 @@
 name, and the fixed thresholds they compare an oscillator with.
 
 The values come from the evaluator ``compile_signals`` uses (same computation, same
-higher-timeframe alignment, same cache key), so the chart shows what the backtest saw:
+higher-timeframe alignment, same base interval; no indicator cache: a chart is drawn
+once), so the chart shows what the backtest saw:
 bar i's value uses bars up to i only, and a higher-timeframe value appears once its bar
 has closed. Moving averages and bands (``IndicatorSpec.overlay``) go on the price;
 each other indicator gets a pane of its own below it.
@@ -17,7 +18,7 @@ import pandas as pd
 
 from engine.indicators import INDICATORS
 
-from .compile import _Evaluator, infer_interval
+from .compile import _Evaluator, base_interval
 from .grammar import Operand
 from .schema import Strategy
 
@@ -55,7 +56,7 @@ def strategy_drawing(
     all of its lines over ``candles``, and the numbers oscillators are compared with."""
     if len(candles) == 0:
         return StrategyDrawing((), ())
-    base = interval or (infer_interval(candles.index) if len(candles) >= 2 else strategy.timeframe)
+    base = base_interval(strategy, candles, interval)
     ev = _Evaluator(candles, base, None)
     lines: list[IndicatorLine] = []
     levels: list[Level] = []

@@ -128,6 +128,12 @@ def _declared(raw: Any, errors: list[FieldError]) -> dict[str, Param]:
     return out
 
 
+def declared(data: Mapping) -> tuple[Param, ...]:
+    """The parameters a document declares that are well formed, at their defaults (a
+    refused declaration is left out; ``resolve_params`` says why)."""
+    return tuple(_declared(data.get("params"), []).values())
+
+
 def _bounded(param: Param, value: Any, path: str, errors: list[FieldError]) -> Param | None:
     v = number(value)
     if v is None:

@@ -48,16 +48,18 @@ def align_to_base(
 
 def resample_closed(candles: pd.DataFrame, base_interval: str, interval: str) -> pd.DataFrame:
     """Higher bars of ``interval`` from ``base_interval`` candles, keeping only complete
-    ones: a higher bar exists only once its last base bar does (no look-ahead: the trailing
-    bar still forming, or a bin whose last base bar is missing, is left out)."""
+    ones: a higher bar is complete once the data has passed its end (its open + step at or
+    before the last candle's close), so a past bin with a gap (a weekday-only symbol's
+    week has no Sunday bar) is kept and only the trailing bar still forming is left out
+    (no look-ahead)."""
     if interval == base_interval or not builds_from(interval, base_interval):
         raise ValueError(f"{interval} bars cannot be built from {base_interval} bars")
     step, base = interval_ms(interval), interval_ms(base_interval)
     out = resample(candles, interval)
     if out.empty:
         return out
-    last_base_open = out.index.as_unit("ms").asi8 + step - base
-    return out[np.isin(last_base_open, candles.index.as_unit("ms").asi8)]
+    data_end = candles.index.as_unit("ms").asi8.max() + base
+    return out[out.index.as_unit("ms").asi8 + step <= data_end]
 
 
 def builds_from(interval: str, base_interval: str) -> bool:

@@ -300,3 +300,24 @@ def test_drawdown_is_zero_at_each_new_peak_and_never_positive():
     np.testing.assert_allclose(dd, [0.0, 0.0, -10.0, 0.0, -10.0, 0.0])
     assert (drawdown_pct(np.array([5.0, 4.0, 3.0, 3.5])) <= 0).all()
     assert len(drawdown_pct(np.array([]))) == 0
+
+
+@pytest.mark.parametrize("trades", [0, 3], ids=["no-trades", "trades"])
+def test_metric_keys_are_exactly_what_compute_metrics_returns(trades):
+    """METRIC_KEYS (the API's typed metrics, the sweep's rankable ones) is the metrics
+    dict's key set, with or without trades."""
+    from engine.backtest.metrics import METRIC_KEYS, compute_metrics
+
+    equity = pd.Series([100.0, 101.0, 99.5, 102.0, 103.0])
+    metrics = compute_metrics(
+        equity,
+        initial_balance=100.0,
+        pnl=np.array([1.0, -1.5, 3.5][:trades]),
+        returns_pct=np.array([1.0, -1.5, 3.5][:trades]),
+        fees=np.array([0.1, 0.1, 0.1][:trades]),
+        bars_in_market=3 if trades else 0,
+        bar_seconds=3600.0,
+        buy_and_hold_pct=2.0,
+    )
+    assert set(metrics) == set(METRIC_KEYS)
+    assert len(METRIC_KEYS) == len(set(METRIC_KEYS))

@@ -39,10 +39,26 @@ def test_the_bar_still_forming_is_left_out():
     pd.testing.assert_frame_equal(more.iloc[:2], bars)
 
 
-def test_a_bin_missing_its_last_hour_is_not_complete():
+def test_a_past_bin_with_a_gap_is_complete_once_the_data_has_passed_it():
+    # 03:00 is missing: the 00-04 bar is still complete, since the data runs past 04:00.
     h = _hours(8).drop(pd.Timestamp("2025-01-01 03:00", tz="UTC"))
     bars = resample_closed(h, "1h", "4h")
-    assert list(bars.index.strftime("%H:%M")) == ["04:00"]
+    assert list(bars.index.strftime("%H:%M")) == ["00:00", "04:00"]
+    assert (bars.iloc[0].close, bars.iloc[0].volume) == (2.25, 3.0)
+    # The last bin missing its last hour is still forming: the data ends at 07:00.
+    tail = resample_closed(_hours(8).drop(pd.Timestamp("2025-01-01 07:00", tz="UTC")), "1h", "4h")
+    assert list(tail.index.strftime("%H:%M")) == ["00:00"]
+
+
+def test_weeks_from_a_weekday_only_symbol():
+    # Stocks/FX: Monday-Friday daily bars, no weekend. Three weeks, the third to Wednesday.
+    days = pd.bdate_range("2025-01-06", periods=13, tz="UTC", name="open_time")  # Mon
+    x = np.arange(13, dtype=float)
+    frame = pd.DataFrame({"open": x, "high": x, "low": x, "close": x, "volume": x}, index=days)
+    weeks = resample_closed(frame, "1d", "1w")
+    assert list(weeks.index.strftime("%Y-%m-%d")) == ["2025-01-06", "2025-01-13"]
+    assert list(weeks.close) == [4.0, 9.0]  # each Friday's close
+    assert list(weeks.volume) == [10.0, 35.0]
 
 
 def test_weeks_open_on_monday_from_days():

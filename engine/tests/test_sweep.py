@@ -58,6 +58,29 @@ def test_grid_values_are_checked_against_the_language():
     assert SHAPE_A["indicators"]["rsi"]["period"] == 14  # the document is never changed
 
 
+MACD_NAMED = {
+    "symbol": "BTCUSDT",
+    "params": {"fast": 12, "slow": {"default": 26, "min": 5, "max": 60}},
+    "indicators": {"macd": {"fast": "${fast}", "slow": "${slow}", "signal": 9}},
+}
+
+
+def test_a_named_value_is_refused_only_for_its_own_errors():
+    # fast = 30 is refused with the saved slow (26) but fine with the swept slow values:
+    # a cross-parameter error is left to each combination, as it is when swept by path.
+    grid = {"fast": [10, 30], "slow": [40, 50]}
+    assert grid_check(grid, MACD_NAMED, max_combinations=100) == grid
+    by_path = {"indicators.macd.fast": [10, 30], "indicators.macd.slow": [40, 50]}
+    unnamed = {"symbol": "BTCUSDT", "indicators": {"macd": {"fast": 12, "slow": 26, "signal": 9}}}
+    assert grid_check(by_path, unnamed, max_combinations=100) == by_path
+    # an error of the value alone (its bound) is still charged to the key
+    (problem,) = grid_value_problems(MACD_NAMED, "slow", [40, 70])
+    assert problem.startswith("70: ") and "above its max 60" in problem
+    with pytest.raises(ConfigError) as exc:
+        grid_check({"slow": [70]}, MACD_NAMED, max_combinations=100)
+    assert exc.value.field == "grid.slow"
+
+
 def test_one_combination_is_the_backtest_of_that_strategy():
     candles = read_candles(BTC).frame
     config = BacktestConfig(fee_rate=0.001)

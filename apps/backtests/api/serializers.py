@@ -415,9 +415,42 @@ class BacktestChartOutputSerializer(serializers.Serializer):
     equity = ChartEquitySerializer(help_text="downsampled, keeping each stretch's low and high")
 
 
+class WalkForwardEquitySerializer(serializers.Serializer):
+    time_epoch_s = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds UTC"
+    )
+    equity = _floats("the stitched out-of-sample equity", null=True)
+
+
+class WalkForwardSerializer(serializers.Serializer):
+    """A walk-forward sweep's windows, its stitched out-of-sample result and equity."""
+
+    windows_report = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="per window: window, in_sample_window, out_of_sample_window, params, "
+        "in_sample_metric, out_of_sample (or error)",
+    )
+    stitched = serializers.DictField(
+        help_text="initial_balance, final_balance, total_return_pct, trades, "
+        "worst_window_drawdown_pct"
+    )
+    equity = WalkForwardEquitySerializer(help_text="the stitched out-of-sample equity curve")
+
+    def to_representation(self, instance):
+        points = instance.get("equity") or []
+        equity = {
+            "time_epoch_s": [int(t) // 1000 for t, _ in points],  # stored as epoch ms
+            "equity": [v for _, v in points],
+        }
+        return super().to_representation({**instance, "equity": equity})
+
+
 class SweepOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
+    walk_forward = WalkForwardSerializer(
+        allow_null=True, read_only=True, help_text="null: a plain sweep"
+    )
 
     class Meta:
         model = Sweep

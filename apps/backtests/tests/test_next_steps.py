@@ -5,9 +5,10 @@ docs lead back to the app. Jobs run inline here (the embedded default)."""
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from apps.backtests.models import BacktestRun, BacktestTradeTable
-from apps.backtests.services import backtest_create
+from apps.backtests.services import backtest_create, backtest_rerun
 from apps.strategies.models import Strategy
 from apps.strategies.services import strategy_copy, strategy_create, strategy_update
 from engine.backtest import BacktestConfig
@@ -69,6 +70,21 @@ def test_rerun_repeats_the_exact_run_even_after_the_strategy_changed(
     assert (again.symbol, again.interval, again.end) == (run.symbol, run.interval, run.end)
     assert (again.slippage_bps, again.fee_rate) == (3.0, 0.002)
     assert again.metrics == run.metrics
+
+
+def test_rerun_of_a_snapshot_the_language_refuses_is_a_message_not_a_500(client, user, run):
+    # A stored snapshot the language no longer accepts (here: an unknown indicator).
+    broken = {**run.strategy_definition, "entry_conditions": [{"indicator": "nope"}]}
+    BacktestRun.objects.filter(pk=run.pk).update(strategy_definition=broken)
+    run.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        backtest_rerun(run=run)
+    assert list(exc.value.message_dict) == ["strategy"]
+    client.force_login(user)
+    r = client.post(f"/backtests/{run.pk}/rerun/", follow=True)
+    assert r.redirect_chain[-1][0] == f"/backtests/{run.pk}/"
+    assert "Cannot re-run: " in r.content.decode()
+    assert BacktestRun.objects.count() == 1
 
 
 def test_clone_makes_a_new_strategy_from_the_runs_version(client, user, run):

@@ -148,9 +148,18 @@ def test_walk_forward_keeps_a_stitched_out_of_sample_equity(client, user, user_c
     sid = _strategy(user_client)
     sweep = _sweep(user_client, strategy=str(sid), grid={"slow": [20, 30]}, walk_forward_windows=3)
     wf = sweep["walk_forward"]
-    times = [t for t, _ in wf["equity"]]
+    times = wf["equity"]["time_epoch_s"]  # epoch seconds, like every chart column
     assert times == sorted(times) and len(times) > 10
-    assert wf["equity"][-1][1] == pytest.approx(wf["stitched"]["final_balance"], abs=0.01)
+    stored = Sweep.objects.get(pk=sweep["id"]).walk_forward["equity"]  # epoch ms
+    assert times == [t // 1000 for t, _ in stored] and 1.5e9 < times[0] < 2e9
+    assert len(wf["equity"]["equity"]) == len(times)
+    assert wf["equity"]["equity"][-1] == pytest.approx(wf["stitched"]["final_balance"], abs=0.01)
+    assert (
+        user_client.get("/api/backtests/sweeps/").json()["results"][0]["walk_forward"]["equity"][
+            "time_epoch_s"
+        ]
+        == times
+    )
     client.force_login(user)
     page = client.get(f"/backtests/sweeps/{sweep['id']}/").content.decode()
     assert 'id="walk-forward-equity"' in page and 'id="walk-forward-data"' in page
@@ -200,3 +209,47 @@ def test_pages_default_grid_open_and_save(client, user, user_client, btc_candles
     assert saved.redirect_chain[-1][0] == f"/strategies/{sid}/"
     text = saved.content.decode()
     assert "Saved as version 2" in text and re.search(r'<td class="num">2</td>', text)
+
+
+def test_the_sweep_form_accepts_an_older_strategy_beyond_the_suggestions(
+    client, user, user_client, monkeypatch
+):
+    """Every strategy is a choice; suggestions are limited to the newest ones plus the one
+    asked for (an older strategy's "Sweep its parameters" was "Select a valid choice")."""
+    from apps.backtests import views
+
+    monkeypatch.setattr(views, "SWEEP_OFFERS", 1)
+    oldest, middle, newest = (_strategy(user_client, name=f"s{i}") for i in range(3))
+    client.force_login(user)
+    form = client.get(f"/backtests/sweeps/new/?strategy={oldest}").content.decode()
+    for sid in (oldest, middle, newest):
+        assert f'<option value="{sid}"' in form
+    offers = json.loads(re.search(r'id="sweep-offers"[^>]*>(.*?)</script>', form).group(1))
+    assert set(offers) == {str(oldest), str(newest)}
+    r = client.post(
+        "/backtests/sweeps/new/",
+        {
+            "strategy": oldest,
+            "initial_balance": 10000,
+            "fee_rate": 0.001,
+            "slippage_bps": 0,
+            "fill": "next_open",
+            "grid": "{not json",
+            "metric": "sharpe",
+            "walk_forward_windows": 0,
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "not valid JSON" in page
+    assert "Select a valid choice" not in page
+
+
+def test_a_row_of_a_market_since_deleted_is_refused_not_queued(user_client, btc_candles):
+    from apps.marketdata.models import Symbol
+
+    sid = _strategy(user_client)
+    sweep = _sweep(user_client, strategy=str(sid), grid={"slow": [20, 30]})
+    Symbol.objects.filter(name="BTCUSDT").delete()
+    r = user_client.post(f"/api/backtests/sweeps/{sweep['id']}/rows/0/backtest/")
+    assert r.status_code == 400 and "symbol" in r.json(), r.json()
+    assert not BacktestRun.objects.exists()

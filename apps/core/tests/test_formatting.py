@@ -126,7 +126,7 @@ def test_template_filters_are_the_functions():
 @pytest.mark.django_db
 def test_price_precision_reads_the_stored_candles(django_assert_max_num_queries):
     from apps.marketdata.models import Candle, Symbol
-    from apps.marketdata.selectors import price_precision
+    from apps.marketdata.selectors import candles_frame, candles_payload, price_precision
 
     sym = Symbol.objects.create(name="ETHBTC", base_asset="ETH", quote_asset="BTC")
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -147,6 +147,12 @@ def test_price_precision_reads_the_stored_candles(django_assert_max_num_queries)
     assert price_precision("ethbtc") == 5
     assert price_precision("NOPE") == 2
     assert price_precision(None) == 2
+    # A chart payload given the Symbol it has reads no symbol by name (two reads: the
+    # series rows, then the candles' intervals and prices; a name adds its lookup).
+    frame = candles_frame(symbol=sym, interval="1h")
+    with django_assert_max_num_queries(3):
+        payload = candles_payload(frame, symbol=sym, interval="1h", truncated=False)
+    assert payload["symbol"] == "ETHBTC" and payload["precision"] == 5
 
 
 def test_numpy_scalars_read_like_python_numbers():

@@ -103,7 +103,7 @@ class CandlesApi(ApiView):
             return Response(
                 candles_payload(
                     frame,
-                    symbol=symbol.name,
+                    symbol=symbol,
                     interval=q["interval"],
                     truncated=truncated,
                     source=source,
@@ -129,7 +129,7 @@ class CandlesApi(ApiView):
                 ]
         payload = candles_payload(
             frame.iloc[len(frame) - keep :],
-            symbol=symbol.name,
+            symbol=symbol,
             interval=q["interval"],
             truncated=truncated,
             source=source,

@@ -1,4 +1,5 @@
 import gzip
+import re
 
 import pytest
 from django.test import override_settings
@@ -136,6 +137,9 @@ def test_upload_imports_and_reports(importer_client, eth_1h_path, importer):
         7,
     )
     assert CandleImport.objects.get(pk=body["id"]).user == importer
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # the report's one time format
+    assert re.fullmatch(iso, body["first_time"]) and re.fullmatch(iso, body["last_time"])
+    assert body["first_time"] < body["last_time"]
     again = _upload(importer_client, eth_1h_path.read_bytes()).json()
     assert (again["rows_inserted"], again["rows_present"]) == (0, 7477)
     listed = importer_client.get("/api/market-data/imports/").json()
