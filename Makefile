@@ -35,7 +35,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
-	$(PY) -m pytest -m "not services" -q
+	$(PY) -m pytest -m "not services" -q -n auto
 
 test-services: venv
 	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) \
