@@ -18,12 +18,17 @@
  *   bars per drawn bar) and zooming in brings the real bars back (see "Levels of detail").
  * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval,
  * data-limit) is drawn from the candles API on load; pages render every URL with {% url %}.
- * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages. */
+ * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages.
+ * Numbers and dates read as the server renders them: TS.fmt (format.js, which base.html
+ * loads before any page's scripts). */
 (function () {
   "use strict";
   const LWC = window.LightweightCharts;
   const TS = (window.TS = window.TS || {});
   const UP = "#16a34a", DOWN = "#dc2626", INK = "#1f2937";
+  const F = TS.fmt; // format.js: the site's one way to write a number, a % or a date
+  const num = F.num, when = F.when;
+  const signedPct = function (x, places) { return F.pct(x, places, true); };
   const PALETTE = ["#2563eb", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#b45309"];
 
   TS.csrfToken = function () {
@@ -45,14 +50,6 @@
     }
     return body;
   };
-
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  /* One date style across the site: "2025-08-15 07:00 UTC". */
-  function when(sec) {
-    const d = new Date(sec * 1000);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
-  }
 
   TS.chartOptions = function (el) {
     return {
@@ -90,13 +87,8 @@
     return { type: "price", precision: p, minMove: Number(Math.pow(10, -p).toFixed(p)) };
   }
 
-  function num(x, digits) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
-    return Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  }
-
   function compact(x) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
+    if (x === null || x === undefined || !isFinite(x)) return F.DASH;
     const a = Math.abs(x);
     if (a >= 1e9) return num(x / 1e9, 2) + "B";
     if (a >= 1e6) return num(x / 1e6, 2) + "M";
@@ -104,14 +96,9 @@
     return num(x, a >= 1 || a === 0 ? 2 : 4);
   }
 
-  function signedPct(x, digits) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
-    return (x > 0 ? "+" : "") + num(x, digits === undefined ? 2 : digits) + "%";
-  }
-
   /* Enough significant digits for an indicator's value (MACD of ETHBTC is ~0.00001). */
   function sig(x) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
+    if (x === null || x === undefined || !isFinite(x)) return F.DASH;
     const a = Math.abs(x);
     const digits = a === 0 ? 2 : Math.max(2, Math.min(10, 4 - Math.floor(Math.log10(a))));
     return num(x, digits);
