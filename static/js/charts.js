@@ -545,13 +545,11 @@
     const panes = chart.panes();
     panes[eqPane].setStretchFactor(0.6);
     panes[ddPane].setStretchFactor(0.35);
+    const equityAt = equityPart(eq.lines);
     h.parts.push(function (box, L, i) {
       // The equity and drawdown as of the bar's (last) close.
       const time = L.last[i];
-      eq.lines.forEach(function (l) {
-        const j = floorIndex(l.times, time);
-        if (j >= 0) item(box, l.name, signedPct(l.values[j] - 100), "eq " + (l.values[j] >= 100 ? "pos" : "neg"));
-      });
+      equityAt(box, time);
       const j = floorIndex(ddTimes, time);
       if (j >= 0) item(box, "drawdown", signedPct(ddValues[j]), "eq neg");
     });
