@@ -120,7 +120,6 @@ def backtest_compare_view(request):
     chart = [
         {
             "id": r.pk,
-            "label": f"#{r.pk} {r.strategy_name} {r.symbol} {r.interval}",
             "points": [[int(p["time"].timestamp()), p["pct"]] for p in equity_pct(r)],
         }
         for r in runs

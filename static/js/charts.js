@@ -573,8 +573,6 @@
     },
     result: Charts_result,
     equity: Charts_equity,
-    priceFormat: priceFormat,
-    when: when,
   });
 
   async function drawFromApi(el) {
