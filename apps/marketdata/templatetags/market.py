@@ -5,8 +5,9 @@ and a symbol's quote currency (a page of one symbol passes its precision to ``fm
 {% symbol_price t.entry_price t.symbol %}   0.08912345 (ETHBTC) · 64,123.45 (BTCUSDT)
 {{ t.symbol|quote_of }}                     BTC
 
-A symbol's precision is read once per page render (memoised in the
-render context), so a long table costs one look-up per symbol, not per cell.
+A symbol's precision is read once per template render (memoised in the render context,
+which each template rendered on its own, such as a table fragment refreshed by itself,
+starts afresh), so a long table costs one look-up per symbol, not per cell.
 """
 
 from django import template
@@ -20,7 +21,7 @@ _MEMO = "market:symbols"
 
 
 def _precision(context, symbol) -> int:
-    """The price decimals of ``symbol``, once per render."""
+    """The price decimals of ``symbol``, once per template render."""
     memo = context.render_context.get(_MEMO) if context is not None else None
     if memo is None:
         memo = {}
