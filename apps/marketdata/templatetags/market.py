@@ -5,9 +5,10 @@ and a symbol's quote currency (a page of one symbol passes its precision to ``fm
 {% symbol_price t.entry_price t.symbol %}   0.08912345 (ETHBTC) · 64,123.45 (BTCUSDT)
 {{ t.symbol|quote_of }}                     BTC
 
-A symbol's precision is read once per template render (memoised in the render context,
-which each template rendered on its own, such as a table fragment refreshed by itself,
-starts afresh), so a long table costs one look-up per symbol, not per cell.
+A symbol's precision is read once per template render (memoised in the render context:
+each ``{% include %}``d template, or a fragment rendered alone, starts its own memo; an
+``{% extends %}`` chain shares one), so a long table costs one look-up per symbol, not per
+cell.
 """
 
 from django import template
