@@ -1,5 +1,9 @@
-/* The site's one chart component, on the vendored TradingView lightweight-charts (v5: panes,
- * series markers, primitives). Every page that draws a chart uses it:
+/* The site's chart component, on the vendored TradingView lightweight-charts (v5: panes,
+ * series markers, primitives). The candle, backtest-result and comparison charts are drawn
+ * by it; the single-line and banded charts (walk-forward stitched equity: walkforward.js,
+ * desk backtest curves: deskbt.js, portfolio value: pnl.js, replay equity: replay.js) still
+ * call LightweightCharts directly with TS.chartOptions/TS.autoResize, each turning its own
+ * times into one point per second. The component:
  *
  *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
  *       indicators: overlays on the price, each oscillator in a pane of its own below) with
