@@ -232,10 +232,10 @@ def test_result_chart_whole_range_readout_markers_and_linked_panes(sized, btc_ca
           const el = document.createElement("div");
           el.className = "chart chart-small";
           document.getElementById("chart-card").appendChild(el);
-          const t = [1700000000000, 1700003600000, 1700007200000];
+          const t = [1700000000, 1700003600, 1700007200];
           const h = Charts.equity(el, [
-            {name: "run A", t: t, v: [10000, 11000, 12100]},
-            {name: "run B", t: t, v: [500, 450, 1000]},
+            {name: "run A", time_epoch_s: t, v: [10000, 11000, 12100]},
+            {name: "run B", time_epoch_s: t, v: [500, 450, 1000]},
           ], {mode: "log"});
           const box = el.previousElementSibling;
           return {series: el.dataset.series, mode: el.dataset.mode, drawn: el.dataset.drawn,
