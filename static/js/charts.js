@@ -1,9 +1,9 @@
 /* The site's chart component, on the vendored TradingView lightweight-charts (v5: panes,
- * series markers, primitives). The candle, backtest-result and comparison charts are drawn
- * by it; the single-line and banded charts (walk-forward stitched equity: walkforward.js,
- * desk backtest curves: deskbt.js, portfolio value: pnl.js, replay equity: replay.js) still
- * call LightweightCharts directly with TS.chartOptions/TS.autoResize, each turning its own
- * times into one point per second. The component:
+ * series markers, primitives). The candle, backtest-result, comparison and walk-forward
+ * charts are drawn by it; the desk backtest curves (deskbt.js, with its random-baseline
+ * bands), the portfolio value (pnl.js) and the live replay equity (replay.js) still call
+ * LightweightCharts directly with TS.chartOptions/TS.autoResize, each turning its own times
+ * into one point per second. The component:
  *
  *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
  *       indicators: overlays on the price, each oscillator in a pane of its own below) with
