@@ -1,9 +1,8 @@
 /* The site's chart component, on the vendored TradingView lightweight-charts (v5: panes,
  * series markers, primitives). The candle, backtest-result, comparison and walk-forward
- * charts are drawn by it; the desk backtest curves (deskbt.js, with its random-baseline
- * bands), the portfolio value (pnl.js) and the live replay equity (replay.js) still call
- * LightweightCharts directly with TS.chartOptions/TS.autoResize, each turning its own times
- * into one point per second. The component:
+ * charts and the desk backtest curves are drawn by it; the portfolio value (pnl.js) and
+ * the live replay equity (replay.js) still call LightweightCharts directly with
+ * TS.chartOptions/TS.autoResize. The component:
  *
  *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
  *       indicators: overlays on the price, each oscillator in a pane of its own below) with
@@ -13,7 +12,8 @@
  *       markers (small arrows, details in the readout), entry-exit segments coloured by
  *       result, and equity (vs buy & hold) and drawdown panes on the same time axis.
  *   Charts.equity(el, series, {mode, controls})  equity curves on one basis: each series
- *       {name, time_epoch_s: [epoch seconds], v: [money], base?, color?} is drawn as % from its start
+ *       {name, time_epoch_s: [epoch seconds], v: [money], base?, color?, width?, lineStyle?}
+ *       (lineStyle: LightweightCharts.LineStyle, e.g. a dashed band) is drawn as % from its start
  *       (base: its first value unless given); mode "pct" (linear) or "log" (log scale).
  *       `controls`: an element holding buttons with data-equity-mode="pct|log".
  *   Each returns a handle {chart, ...} (also Charts.instances.get(el)); the element gets
@@ -442,10 +442,10 @@
     const drawn = series.map(function (s, k) {
       let base = s.base;
       if (!base) base = s.v.find(function (v) { return v !== null && v !== undefined && v > 0; });
-      const line = chart.addSeries(LWC.LineSeries, seriesOptions({
+      const line = chart.addSeries(LWC.LineSeries, seriesOptions(Object.assign({
         color: s.color || PALETTE[k % PALETTE.length], lineWidth: s.width || (k === 0 ? 2 : 1),
         title: s.name, lastValueVisible: true, priceFormat: indexedFormat,
-      }), pane);
+      }, s.lineStyle === undefined ? {} : { lineStyle: s.lineStyle })), pane);
       // One point per second at most (the library's rule); the last one wins.
       const data = snapped(ONE, s.time_epoch_s,
         s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; }));
