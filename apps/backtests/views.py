@@ -16,6 +16,7 @@ from apps.core.jsonsafe import JSONLimitError, json_loads
 from apps.core.pages import job_cancel_page
 from apps.strategies.selectors import strategy_list
 from apps.strategies.services import strategy_copy
+from engine.backtest.sweep import LOWER_IS_BETTER
 
 from .api.serializers import BacktestListQuerySerializer, CompareQuerySerializer
 from .export import RUN_PARTS, run_download, sweep_download
@@ -119,7 +120,6 @@ def backtest_compare_view(request):
     chart = [
         {
             "id": r.pk,
-            "label": f"#{r.pk} {r.strategy_name} {r.symbol} {r.interval}",
             "points": [[int(p["time"].timestamp()), p["pct"]] for p in equity_pct(r)],
         }
         for r in runs
@@ -345,6 +345,8 @@ def sweep_detail_view(request, pk: int):
             "rows": rows[:200],
             "keys": keys,
             "heat": heat,
+            # The heatmap colours its best cell green: the lowest for a lower-is-better metric.
+            "lower_better": sweep.metric in LOWER_IS_BETTER,
             "columns": columns,
             "can_save": sweep.strategy_id is not None,
             "wf_equity": {

@@ -1,5 +1,8 @@
-/* The site's one chart component, on the vendored TradingView lightweight-charts (v5: panes,
- * series markers, primitives). Every page that draws a chart uses it:
+/* The site's chart component, on the vendored TradingView lightweight-charts (v5: panes,
+ * series markers, primitives). The candle, backtest-result, comparison and walk-forward
+ * charts and the desk backtest curves are drawn by it; the portfolio value (pnl.js) and
+ * the live replay equity (replay.js) still call LightweightCharts directly with
+ * TS.chartOptions/TS.autoResize. The component:
  *
  *   Charts.price(el, candles, {indicators, levels})  candlesticks + volume (+ the strategy's
  *       indicators: overlays on the price, each oscillator in a pane of its own below) with
@@ -9,7 +12,8 @@
  *       markers (small arrows, details in the readout), entry-exit segments coloured by
  *       result, and equity (vs buy & hold) and drawdown panes on the same time axis.
  *   Charts.equity(el, series, {mode, controls})  equity curves on one basis: each series
- *       {name, time_epoch_s: [epoch seconds], v: [money], base?, color?} is drawn as % from its start
+ *       {name, time_epoch_s: [epoch seconds], v: [money], base?, color?, width?, lineStyle?}
+ *       (lineStyle: LightweightCharts.LineStyle, e.g. a dashed band) is drawn as % from its start
  *       (base: its first value unless given); mode "pct" (linear) or "log" (log scale).
  *       `controls`: an element holding buttons with data-equity-mode="pct|log".
  *   Each returns a handle {chart, ...} (also Charts.instances.get(el)); the element gets
@@ -18,12 +22,17 @@
  *   bars per drawn bar) and zooming in brings the real bars back (see "Levels of detail").
  * Any element with data-candles-chart (data-candles-url, data-symbol, data-interval,
  * data-limit) is drawn from the candles API on load; pages render every URL with {% url %}.
- * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages. */
+ * TS.fetchJSON, TS.chartOptions, TS.autoResize and TS.showError serve the other pages.
+ * Numbers and dates read as the server renders them: TS.fmt (format.js, which base.html
+ * loads before any page's scripts). */
 (function () {
   "use strict";
   const LWC = window.LightweightCharts;
   const TS = (window.TS = window.TS || {});
   const UP = "#16a34a", DOWN = "#dc2626", INK = "#1f2937";
+  const F = TS.fmt; // format.js: the site's one way to write a number, a % or a date
+  const num = F.num, when = F.when;
+  const signedPct = function (x, places) { return F.pct(x, places, true); };
   const PALETTE = ["#2563eb", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#b45309"];
 
   TS.csrfToken = function () {
@@ -45,14 +54,6 @@
     }
     return body;
   };
-
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  /* One date style across the site: "2025-08-15 07:00 UTC". */
-  function when(sec) {
-    const d = new Date(sec * 1000);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
-  }
 
   TS.chartOptions = function (el) {
     return {
@@ -90,13 +91,8 @@
     return { type: "price", precision: p, minMove: Number(Math.pow(10, -p).toFixed(p)) };
   }
 
-  function num(x, digits) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
-    return Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  }
-
   function compact(x) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
+    if (x === null || x === undefined || !isFinite(x)) return F.DASH;
     const a = Math.abs(x);
     if (a >= 1e9) return num(x / 1e9, 2) + "B";
     if (a >= 1e6) return num(x / 1e6, 2) + "M";
@@ -104,14 +100,9 @@
     return num(x, a >= 1 || a === 0 ? 2 : 4);
   }
 
-  function signedPct(x, digits) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
-    return (x > 0 ? "+" : "") + num(x, digits === undefined ? 2 : digits) + "%";
-  }
-
   /* Enough significant digits for an indicator's value (MACD of ETHBTC is ~0.00001). */
   function sig(x) {
-    if (x === null || x === undefined || !isFinite(x)) return "—";
+    if (x === null || x === undefined || !isFinite(x)) return F.DASH;
     const a = Math.abs(x);
     const digits = a === 0 ? 2 : Math.max(2, Math.min(10, 4 - Math.floor(Math.log10(a))));
     return num(x, digits);
@@ -451,10 +442,10 @@
     const drawn = series.map(function (s, k) {
       let base = s.base;
       if (!base) base = s.v.find(function (v) { return v !== null && v !== undefined && v > 0; });
-      const line = chart.addSeries(LWC.LineSeries, seriesOptions({
+      const line = chart.addSeries(LWC.LineSeries, seriesOptions(Object.assign({
         color: s.color || PALETTE[k % PALETTE.length], lineWidth: s.width || (k === 0 ? 2 : 1),
         title: s.name, lastValueVisible: true, priceFormat: indexedFormat,
-      }), pane);
+      }, s.lineStyle === undefined ? {} : { lineStyle: s.lineStyle })), pane);
       // One point per second at most (the library's rule); the last one wins.
       const data = snapped(ONE, s.time_epoch_s,
         s.v.map(function (v) { return v === null || v === undefined || !(base > 0) ? null : v / base * 100; }));
@@ -558,13 +549,11 @@
     const panes = chart.panes();
     panes[eqPane].setStretchFactor(0.6);
     panes[ddPane].setStretchFactor(0.35);
+    const equityAt = equityPart(eq.lines);
     h.parts.push(function (box, L, i) {
       // The equity and drawdown as of the bar's (last) close.
       const time = L.last[i];
-      eq.lines.forEach(function (l) {
-        const j = floorIndex(l.times, time);
-        if (j >= 0) item(box, l.name, signedPct(l.values[j] - 100), "eq " + (l.values[j] >= 100 ? "pos" : "neg"));
-      });
+      equityAt(box, time);
       const j = floorIndex(ddTimes, time);
       if (j >= 0) item(box, "drawdown", signedPct(ddValues[j]), "eq neg");
     });
@@ -588,8 +577,6 @@
     },
     result: Charts_result,
     equity: Charts_equity,
-    priceFormat: priceFormat,
-    when: when,
   });
 
   async function drawFromApi(el) {

@@ -2,7 +2,8 @@
  * number updated in place reads like the same number rendered by the server:
  * TS.fmt.num(12345.678, 2) "12,345.68" · price(0.0891234, 5) "0.08912" · qty(1.239163223309)
  * "1.23916322" · pct(12.3456) "12.35%" · ratioPct(0.512) "51.2%" · when("2025-08-15T07:00:00Z")
- * "2025-08-15 07:00 UTC". A missing value reads "—". */
+ * "2025-08-15 07:00 UTC". A missing value reads "—". sign(x) is a value's colour class:
+ * "pos" (>= 0), "neg", or "" when it is missing (no green for "—"). */
 (function () {
   "use strict";
   const TS = (window.TS = window.TS || {});
@@ -41,5 +42,6 @@
     pct: (x, places, signed) => (missing(x) ? DASH : num(x, places === undefined ? 2 : places, signed) + "%"),
     ratioPct: (x, places) => (missing(x) ? DASH : num(Number(x) * 100, places === undefined ? 1 : places) + "%"),
     when: when,
+    sign: (x) => (missing(x) ? "" : Number(x) >= 0 ? "pos" : "neg"),
   };
 })();

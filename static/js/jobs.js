@@ -8,7 +8,9 @@
  *   - on a job's own page (the element is not a table row) the page is loaded again once,
  *     to show the result with its charts;
  *   - in a list (the element is a <tr> with an id) only that row is replaced by the same
- *     row of a fresh copy of the page, so the rest of the page stays as it is.
+ *     row of a fresh copy of the page, so the rest of the page stays as it is; when the
+ *     fresh page no longer has that row (a filtered list, or beyond its first rows) the row
+ *     keeps the final status shown and stops polling.
  * Also sizes [data-width] bars (no inline styles: CSP). */
 (function () {
   "use strict";
@@ -39,8 +41,10 @@
     const fresh = new DOMParser()
       .parseFromString(await response.text(), "text/html")
       .getElementById(row.id);
-    if (!fresh) throw new Error("the row is gone");
-    row.replaceWith(document.importNode(fresh, true));
+    // Not on the fresh page (filtered out, or past its first rows): the final status that
+    // show() has put in the row stays, and nothing polls the finished job any more.
+    if (!fresh) row.removeAttribute("data-job-url");
+    else row.replaceWith(document.importNode(fresh, true));
   }
 
   function watch(box) {

@@ -73,7 +73,7 @@
       fill(document.querySelector("#positions tbody"), data.positions, function (tr, p) {
         cell(tr, p.symbol); cell(tr, p.agent); cell(tr, F.qty(p.quantity), "num"); cell(tr, price(p.avg_price, p.symbol), "num");
         cell(tr, price(p.mark, p.symbol), "num");
-        cell(tr, F.pct(p.unrealized_pct, 2, true), "num " + (p.unrealized_pct >= 0 ? "pos" : "neg"));
+        cell(tr, F.pct(p.unrealized_pct, 2, true), "num " + F.sign(p.unrealized_pct));
         cell(tr, when(p.opened_at));
       }, "No open positions.", 7);
       fill(document.querySelector("#fills tbody"), data.fills, function (tr, f) {

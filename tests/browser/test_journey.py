@@ -271,7 +271,7 @@ def test_new_user_journey(
     result_url = page.url
     nav(page, "Backtests")
     run = page.locator("#runs tbody tr").first
-    assert "Trend follower" in run.inner_text() and "succeeded" in run.inner_text()
+    assert "Trend follower" in run.inner_text() and "succeeded" in run.inner_text().lower()
     assert f"\t{trades}\t" in run.inner_text()
     shots(page, "backtests list")
     watch.assert_clean()
@@ -529,7 +529,7 @@ def test_new_user_journey(
     shots(page, "desk backtest audit taken")
     nav(page, "Desk backtests")
     row = page.locator("#desk-backtests tbody tr").first
-    assert "succeeded" in row.inner_text() and "random band" in row.inner_text()
+    assert "succeeded" in row.inner_text().lower() and "random band" in row.inner_text()
     watch.assert_clean()
 
     # --- connect a Binance key: masked, the secret nowhere ------------------------------

@@ -132,6 +132,11 @@ def test_walk_forward_draws_the_stitched_out_of_sample_equity(
     )
     assert page.get_attribute("#walk-forward-equity", "data-windows") == "3"
     assert page.locator("#walk-forward-equity canvas").count() > 0
+    # Drawn by the site's equity chart: one series, read out as % from the stitched start.
+    assert page.get_attribute("#walk-forward-equity", "data-series") == "1"
+    values = [v for _, v in sweep.walk_forward["equity"] if v is not None]
+    readout = page.locator("[data-key='out-of-sample equity'] .v").inner_text()
+    assert readout == f"{(values[-1] / values[0] - 1) * 100:+.2f}%".replace("+0.00%", "0.00%")
     assert page.locator("#walk-forward tbody tr").count() == 3
     assert "{'" not in page.locator("#walk-forward").inner_text()
     shots(page, "walk-forward stitched equity")

@@ -260,22 +260,25 @@ def test_pages_form_result_and_sweep(client, user, btc_candles):
     run = ok["Location"].rstrip("/").rsplit("/", 1)[-1]
     assert f'data-chart-url="/api/backtests/{run}/chart/"' in html
     assert "demo" in client.get("/backtests/").content.decode()
-    sw = client.post(
-        "/backtests/sweeps/new/",
-        {
-            "strategy": s.pk,
-            "initial_balance": 10000,
-            "fee_rate": 0.001,
-            "slippage_bps": 0,
-            "fill": "next_open",
-            "grid": '{"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [25, 30]}',
-            "metric": "total_return_pct",
-            "walk_forward_windows": 0,
-        },
-    )
+    sweep_form = {
+        "strategy": s.pk,
+        "initial_balance": 10000,
+        "fee_rate": 0.001,
+        "slippage_bps": 0,
+        "fill": "next_open",
+        "grid": '{"indicators.rsi.period": [7, 14], "indicators.rsi.buy_below": [25, 30]}',
+        "metric": "total_return_pct",
+        "walk_forward_windows": 0,
+    }
+    sw = client.post("/backtests/sweeps/new/", sweep_form)
     assert sw.status_code == 302
     page = client.get(sw["Location"]).content.decode()
     assert 'id="heatmap"' in page and 'id="sweep-results"' in page
+    assert "data-lower-better" not in page  # higher return is better: green is the highest
+    # Ranked by drawdown (lower is better) the heatmap says so, and heatmap.js greens the lowest.
+    dd = client.post("/backtests/sweeps/new/", {**sweep_form, "metric": "max_drawdown_pct"})
+    assert dd.status_code == 302
+    assert 'id="heatmap" data-lower-better' in client.get(dd["Location"]).content.decode()
 
 
 def test_strategy_performance_reads_stored_runs_and_hints_the_missing_ones(

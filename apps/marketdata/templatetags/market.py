@@ -1,13 +1,14 @@
-"""``{% load market %}``: prices and amounts in tables that mix symbols, each to its own
-precision and quote currency (a page of one symbol passes its precision to ``fmt``'s
+"""``{% load market %}``: prices in tables that mix symbols, each to its own precision,
+and a symbol's quote currency (a page of one symbol passes its precision to ``fmt``'s
 ``price`` instead).
 
 {% symbol_price t.entry_price t.symbol %}   0.08912345 (ETHBTC) · 64,123.45 (BTCUSDT)
-{% symbol_money t.pnl t.symbol %}           0.00012345 BTC · 12.34 USDT
 {{ t.symbol|quote_of }}                     BTC
 
-A symbol's precision and quote asset are read once per page render (memoised in the
-render context), so a long table costs one look-up per symbol, not per cell.
+A symbol's precision is read once per template render (memoised in the render context:
+each ``{% include %}``d template, or a fragment rendered alone, starts its own memo; an
+``{% extends %}`` chain shares one), so a long table costs one look-up per symbol, not per
+cell.
 """
 
 from django import template
@@ -20,8 +21,8 @@ register = template.Library()
 _MEMO = "market:symbols"
 
 
-def _symbol(context, symbol) -> tuple[int, str]:
-    """(price decimals, quote asset) of ``symbol``, once per render."""
+def _precision(context, symbol) -> int:
+    """The price decimals of ``symbol``, once per template render."""
     memo = context.render_context.get(_MEMO) if context is not None else None
     if memo is None:
         memo = {}
@@ -30,23 +31,18 @@ def _symbol(context, symbol) -> tuple[int, str]:
     name = str(symbol or "").upper()
     if name not in memo:
         found = symbol_get(name) if name else None
-        memo[name] = (price_precision(found), found.quote_asset if found else "")
+        memo[name] = price_precision(found)
     return memo[name]
 
 
 @register.simple_tag(takes_context=True)
 def symbol_price(context, value, symbol):
-    return f.price(value, _symbol(context, symbol)[0])
-
-
-@register.simple_tag(takes_context=True)
-def symbol_money(context, value, symbol):
-    return f.money(value, _symbol(context, symbol)[1])
+    return f.price(value, _precision(context, symbol))
 
 
 @register.simple_tag(takes_context=True)
 def symbol_precision(context, symbol):
-    return _symbol(context, symbol)[0]
+    return _precision(context, symbol)
 
 
 @register.filter

@@ -1,7 +1,7 @@
 /* The comparison page: each run's equity in % from its start, overlaid on one chart by the
  * site's chart component (Charts.equity, static/js/charts.js), with the % / log toggle and
  * the crosshair readout. The data is the page's #compare-data json_script:
- * [{id, label, points: [[epoch seconds, pct], ...]}, ...]; colours match the legend's swatches. */
+ * [{id, points: [[epoch seconds, pct], ...]}, ...]; colours match the legend's swatches. */
 (function () {
   "use strict";
   const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];

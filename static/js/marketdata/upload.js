@@ -1,6 +1,6 @@
 // The candle upload form with progress: a file over the stated cap is refused before it is
 // sent; otherwise the upload runs in the background with a progress bar, then "importing"
-// while the server stores it; a large file then shows its import progress (import_progress.js).
+// while the server stores it; a large file then shows its import progress (jobs.js, polling #import-progress).
 (function () {
   "use strict";
   const form = document.getElementById("upload-form");
