@@ -165,7 +165,9 @@ def test_the_page_shows_a_large_imports_progress_then_the_series(client, importe
     pk = int(r["Location"].rsplit("=", 1)[1])
     page = client.get(r["Location"])
     html = page.content.decode()
-    assert 'id="import-progress"' in html and f'data-job-url="/api/market-data/imports/{pk}/"' in html
+    assert (
+        'id="import-progress"' in html and f'data-job-url="/api/market-data/imports/{pk}/"' in html
+    )
     services.candle_import_execute(pk)
     done = client.get(r["Location"])
     assert done.status_code == 302 and "symbol=ETHUSDT&interval=1h" in done["Location"]
