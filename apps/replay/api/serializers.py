@@ -59,18 +59,28 @@ class ReplayLiveOutputSerializer(serializers.Serializer):
     """The session page's poll: see apps.replay.selectors.session_live."""
 
     id = serializers.IntegerField()
+    name = serializers.CharField()
     status = serializers.CharField()
-    clock = serializers.CharField(allow_null=True)
+    clock = serializers.CharField(allow_null=True, help_text="ISO 8601 UTC market time")
+    start = serializers.CharField(allow_null=True)
+    end = serializers.CharField(allow_null=True)
     steps_done = serializers.IntegerField()
     times_total = serializers.IntegerField()
     progress = serializers.FloatField()
-    equity = serializers.FloatField(allow_null=True)
-    cash = serializers.FloatField(allow_null=True)
+    bars_per_step = serializers.IntegerField()
+    step_seconds = serializers.FloatField()
+    note = serializers.CharField(allow_blank=True)
+    equity = MoneyField(allow_null=True)
+    cash = MoneyField(allow_null=True)
     return_pct = serializers.FloatField(allow_null=True)
-    curve = serializers.ListField(child=serializers.DictField())
+    curve = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="chart data: {seq, time_epoch_s, equity (a number)} after `since`",
+    )
     decisions = serializers.ListField(child=serializers.DictField())
     fills = serializers.ListField(child=serializers.DictField())
     positions = serializers.ListField(child=serializers.DictField())
+    agents = serializers.ListField(child=serializers.DictField())
 
 
 class ReplayStepOutputSerializer(serializers.Serializer):

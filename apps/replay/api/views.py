@@ -105,7 +105,7 @@ class ReplayLiveApi(ApiGenericView):
             if error:
                 return Response({"since": error}, status=status.HTTP_400_BAD_REQUEST)
             since = int(raw)
-        return Response(session_live(session, since_seq=since))
+        return Response(ReplayLiveOutputSerializer(session_live(session, since_seq=since)).data)
 
 
 class ReplayStepsApi(ApiGenericView):

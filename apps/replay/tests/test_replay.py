@@ -185,6 +185,9 @@ def test_api_create_step_live_and_isolation(user, other_user, desk):
         assert c.post(f"/api/replay/sessions/{pk}/step/").status_code == 200
     live = c.get(f"/api/replay/sessions/{pk}/live/").json()
     assert live["steps_done"] == 120 and live["clock"] == "2021-01-09T00:00:00Z"
+    # Money as decimal strings, as everywhere in the API; the curve is chart data (numbers).
+    assert all(len(live[k].split(".")[1]) == 8 for k in ("cash", "equity"))
+    assert float(live["equity"]) == pytest.approx(live["curve"][-1]["equity"], abs=5e-9)
     assert (
         len(live["curve"]) == 120
         and live["curve"][0]["time_epoch_s"] < live["curve"][-1]["time_epoch_s"]
